@@ -1,0 +1,80 @@
+/**
+ * What every engine returns: a stream of matched CloudTrail records and the statistics of the
+ * run. Engines know nothing of GitHub or the terminal.
+ */
+import type { Investigation } from '../investigation.js';
+
+/** A matched event: the CloudTrail record as delivered (camelCase keys). */
+export interface MatchedEvent {
+  /** The record, possibly with `filtered_resource` added. */
+  record: Record<string, unknown>;
+  /** The record serialised as JSON (the delivered bytes where the engine has them). */
+  json: string;
+  eventID: string | undefined;
+  region: string | undefined;
+}
+
+export type RegionStatus = 'complete' | 'incomplete' | 'failed';
+
+export interface RegionStats {
+  region: string;
+  status: RegionStatus;
+  objects: number;
+  bytes: number;
+  records: number;
+  matches: number;
+  durationMs: number;
+  /** Athena only. */
+  bytesScanned?: number;
+  errors: string[];
+}
+
+/** An object that could not be read completely, with why. */
+export interface ObjectFailure {
+  key: string;
+  reason: string;
+}
+
+export interface SearchStats {
+  engine: 'scan' | 'athena';
+  /** Why this engine (e.g. "auto: window of 2 days is short"). */
+  engineReason: string;
+  objectsListed: number;
+  objectsRead: number;
+  objectsSkipped: number;
+  /** Bytes as stored (compressed for .gz). */
+  bytesRead: number;
+  /** Bytes after decompression. */
+  bytesUncompressed: number;
+  recordsScanned: number;
+  /** Records outside [since, until) though their file was read. */
+  recordsOutsideWindow: number;
+  /** Athena: data scanned, in bytes. */
+  bytesScanned?: number;
+  failures: ObjectFailure[];
+  regions: RegionStats[];
+  warnings: string[];
+}
+
+export interface EngineProgress {
+  objectsDone: number;
+  objectsTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+export interface EngineRunOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: EngineProgress) => void;
+}
+
+/** A run in progress: iterate `events` to the end, then read `stats()`. */
+export interface EngineRun {
+  events: AsyncIterable<MatchedEvent>;
+  /** Final once `events` is exhausted. */
+  stats(): SearchStats;
+}
+
+export interface Engine {
+  run(investigation: Investigation, options?: EngineRunOptions): EngineRun;
+}

@@ -1,0 +1,73 @@
+/**
+ * The validated, typed description of one search, built once by the config layer (from CLI flags,
+ * a config file or the Action's inputs) and read by everything below it.
+ */
+import type { QueryNode } from './query/ast.js';
+
+/** Half-open window `[since, until)` on `eventTime`, exact to the second. */
+export interface TimeWindow {
+  since: Date;
+  until: Date;
+}
+
+export type SourceSpec =
+  /** A local folder (or single file) holding CloudTrail logs at any depth. */
+  | { kind: 'local'; path: string }
+  /** `s3://bucket[/prefix]`; prefix without leading/trailing slashes, may be empty. */
+  | { kind: 's3'; bucket: string; prefix: string }
+  /** Trail names or ARNs, resolved through cloudtrail:DescribeTrails (Athena issue). */
+  | { kind: 'trail'; trails: string[] };
+
+export type EngineName = 'scan' | 'athena' | 'auto';
+export type OutputFormat = 'jsonl' | 'json' | 'csv';
+
+export interface Credentials {
+  profile?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  sessionToken?: string;
+  /** Region for API calls when the location does not say (e.g. DescribeTrails). */
+  region?: string;
+}
+
+export interface AthenaOptions {
+  database: string;
+  workgroup: string;
+  /** s3:// location for query results; undefined = the workgroup's. */
+  outputLocation?: string;
+  cleanup: boolean;
+  /** Regions queried at once. */
+  concurrency: number;
+  /** Overall timeout for the run's queries. */
+  timeoutMs: number;
+  maxScanBytes?: number;
+}
+
+export interface Investigation {
+  source: SourceSpec;
+  query: QueryNode;
+  /** The filter as the user gave it, for summaries. `undefined` = no filter (export). */
+  filterText?: string;
+  /** True when a `resources.*` field is tested: matches carry `filtered_resource`. */
+  usesResources: boolean;
+  window: TimeWindow;
+  /** Region names, or 'all' = every region present in the location. */
+  regions: string[] | 'all';
+  /** 12-digit account ids, or 'all'. */
+  accounts: string[] | 'all';
+  engine: EngineName;
+  output: {
+    dir: string;
+    format: OutputFormat;
+    /** Prefix for output file names (`<testId>-results.jsonl`), may be empty. */
+    testId: string;
+  };
+  failOnMatch: boolean;
+  dryRun: boolean;
+  /** Objects fetched and parsed at once (scan engine). */
+  concurrency: number;
+  /** Worker threads for the scan engine; 0 = parse on the main thread. */
+  workers: number;
+  credentials: Credentials;
+  athena: AthenaOptions;
+}

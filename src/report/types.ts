@@ -1,0 +1,49 @@
+/**
+ * The shape of summary.json: what the search did and found. Written by the report module, read
+ * by the CLI, the Action's job summary and users' scripts. Keep it stable; add, don't rename.
+ */
+import type { RegionStats, ObjectFailure } from '../engines/types.js';
+
+export interface Summary {
+  tool: { name: 'cloudtrail-investigate'; version: string };
+  /** Unique matched events (after dropping duplicate eventIDs). */
+  matches: number;
+  duplicatesDropped: number;
+  /** False when anything asked for could not be read: the result may be short. */
+  complete: boolean;
+  engine: 'scan' | 'athena';
+  engineReason: string;
+  /** The query as given; null = no filter, every event in the window (an export). */
+  filter: string | null;
+  window: { since: string; until: string };
+  source: string;
+  regions: string[] | 'all';
+  accounts: string[] | 'all';
+  scanned: {
+    objectsListed: number;
+    objects: number;
+    objectsSkipped: number;
+    bytes: number;
+    bytesUncompressed: number;
+    records: number;
+    /** Athena only: bytes scanned and the estimate at $5/TB (10 MB minimum per query). */
+    bytesScanned?: number;
+    costUsd?: number;
+  };
+  regionBreakdown: RegionStats[];
+  failures: ObjectFailure[];
+  warnings: string[];
+  /** Output files, relative to the out dir. */
+  files: { results: string; summary: string };
+  format: 'jsonl' | 'json' | 'csv';
+  startedAt: string;
+  durationMs: number;
+  /** Matches per event name / principal / source IP, top 10 each, for summaries. */
+  top: {
+    eventNames: Array<{ value: string; count: number }>;
+    principals: Array<{ value: string; count: number }>;
+    sourceIPs: Array<{ value: string; count: number }>;
+  };
+  /** Matches per hour (ISO hour -> count), for charts; at most a few hundred buckets. */
+  timeline: Array<{ bucket: string; count: number }>;
+}
