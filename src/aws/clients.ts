@@ -1,0 +1,82 @@
+/**
+ * AWS SDK clients, configured once: credentials from the investigation, a bounded keep-alive
+ * connection pool, our user agent, and local S3-protocol servers reachable through the SDK's
+ * standard `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` variables. Nothing here logs: credentials
+ * never reach a message.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
+import { fromIni, fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { ConfigurationError } from '../errors.js';
+import type { Credentials } from '../investigation.js';
+import { VERSION } from '../version.js';
+
+export const USER_AGENT = `cloudtrail-investigate/${VERSION}`;
+
+/** Sockets per host: enough for the scan engine's concurrency, bounded so a big plan cannot exhaust them. */
+const MAX_SOCKETS = 64;
+
+/** What the SDK clients accept as `credentials`: a function resolving to keys. */
+export type CredentialProvider = ReturnType<typeof fromNodeProviderChain>;
+
+// One pool per process, shared by every client, so connections are reused across phases.
+const httpAgent = new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });
+const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });
+
+/**
+ * The SDK credential provider for the investigation's credentials: a named profile, static keys,
+ * or else the SDK's default chain (environment, web identity, SSO, container, instance metadata).
+ */
+export function credentialProvider(credentials: Credentials): CredentialProvider {
+  const { profile, accessKeyId, secretAccessKey, sessionToken } = credentials;
+  if (profile) return fromIni({ profile });
+  if (accessKeyId || secretAccessKey) {
+    if (!accessKeyId || !secretAccessKey) {
+      throw new ConfigurationError(
+        'An AWS access key needs both its id and its secret: set both aws-access-key-id and aws-secret-access-key, or neither.',
+        accessKeyId ? 'aws-secret-access-key' : 'aws-access-key-id',
+      );
+    }
+    const identity = { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
+    return () => Promise.resolve(identity);
+  }
+  return fromNodeProviderChain();
+}
+
+/**
+ * The region API calls start from: the one asked for, then the investigation's, then the
+ * environment's; us-east-1 as a last resort (S3 redirects to the bucket's region).
+ */
+export function defaultRegion(credentials: Credentials, region?: string): string {
+  return (
+    region || credentials.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1'
+  );
+}
+
+/** Settings every SDK client of this tool shares (spread into a client's config). */
+export function baseClientConfig(credentials: Credentials, region?: string) {
+  return {
+    region: defaultRegion(credentials, region),
+    credentials: credentialProvider(credentials),
+    customUserAgent: USER_AGENT,
+    requestHandler: { httpAgent, httpsAgent, connectionTimeout: 10_000, requestTimeout: 120_000 },
+  };
+}
+
+/** True when the SDK will talk to a configured endpoint (e.g. a local S3-protocol server). */
+export function customS3Endpoint(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL);
+}
+
+export function createS3Client(credentials: Credentials, region?: string): S3Client {
+  const config: S3ClientConfig = {
+    ...baseClientConfig(credentials, region),
+    // Trail buckets live in any region; follow S3's redirect instead of failing on a wrong guess.
+    followRegionRedirects: true,
+    // Local S3-protocol servers have no virtual-hosted bucket names (bucket.localhost).
+    ...(customS3Endpoint() ? { forcePathStyle: true } : {}),
+  };
+  return new S3Client(config);
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+/**
+ * The command-line front end: flags -> Investigation -> search -> terminal table, files, exit code.
+ * Exit codes: 0 done; 1 matches found with --fail-on-match; 2 invalid input (nothing read, no AWS
+ * call); 3 search failed or incomplete (also with --fail-on-match: fail closed).
+ */
+import { ConfigurationError, ExitCode, errorMessage } from './errors.js';
+import type { Logger } from './logger.js';
+import { parseCliArgs, type LogLevel } from './cli-args.js';
+import { buildInvestigation } from './config/build.js';
+import { runSearch } from './search.js';
+import { runDryRun } from './plan.js';
+import { createProgress, formatMatchesTable, formatSummaryLine, sanitizeForTerminal } from './report/terminal.js';
+import { VERSION } from './version.js';
+
+const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+function stderrLogger(level: LogLevel): Logger {
+  const say = (at: LogLevel, prefix: string) => (message: string) => {
+    if (RANK[at] >= RANK[level]) process.stderr.write(`${prefix}${sanitizeForTerminal(message)}\n`);
+  };
+  return {
+    debug: say('debug', 'debug: '),
+    info: say('info', ''),
+    warning: say('warn', 'warning: '),
+    error: say('error', 'error: '),
+  };
+}
+
+/** SIGINT/SIGTERM abort the search (partial results are marked incomplete); a second one exits. */
+function abortOnSignals(): AbortController {
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write(`\n${sig}: stopping the search (press again to quit at once)\n`);
+    controller.abort(new Error(`interrupted by ${sig}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return controller;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let logger = stderrLogger('info');
+  try {
+    const settings = parseCliArgs(argv, VERSION, Boolean(process.stdout.isTTY));
+    if (settings === 'exit') return ExitCode.Ok;
+    logger = stderrLogger(settings.logLevel);
+    const inv = buildInvestigation(settings.raw, new Date());
+    if (inv.dryRun) {
+      const { planPath, text } = await runDryRun(inv, logger);
+      process.stdout.write(`${text}\nPlan written to ${planPath}\n`);
+      return ExitCode.Ok;
+    }
+    const controller = abortOnSignals();
+    const progress = settings.progress ? createProgress(process.stderr) : undefined;
+    const result = await runSearch(inv, {
+      logger,
+      signal: controller.signal,
+      ...(progress ? { onProgress: (p) => progress.update(p) } : {}),
+      keepFirst: settings.maxRows,
+    });
+    progress?.done();
+    if (settings.maxRows > 0 && result.firstMatches.length > 0) {
+      const width = process.stdout.columns ?? 160;
+      process.stdout.write(`${formatMatchesTable(result.firstMatches, { width, color: settings.color })}\n`);
+      const more = result.summary.matches - result.firstMatches.length;
+      if (more > 0) process.stdout.write(`… and ${more} more in ${result.resultsPath}\n`);
+    }
+    for (const w of result.summary.warnings) logger.warning(w);
+    process.stdout.write(`${formatSummaryLine(result.summary)}\n`);
+    process.stdout.write(`Results: ${result.resultsPath}\nSummary: ${result.summaryPath}\n`);
+    if (result.exitCode === ExitCode.Matched) {
+      logger.error(`${result.summary.matches} matching events found (--fail-on-match).`);
+    }
+    return result.exitCode;
+  } catch (err) {
+    if (err instanceof ConfigurationError) {
+      logger.error(err.message);
+      return ExitCode.InvalidInput;
+    }
+    logger.error(errorMessage(err));
+    logger.debug(String((err as Error)?.stack ?? ''));
+    return ExitCode.Incomplete;
+  }
+}
+
+const exitCode = await main(process.argv.slice(2));
+process.exitCode = exitCode;

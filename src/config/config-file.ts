@@ -1,0 +1,128 @@
+/**
+ * `--file config.yml|json`: the original tool's config keys (assetIds, regions, actionParams,
+ * outputType, outDir, testId, logLevel, profile, awsAccessKey, awsSecret, awsSessionToken) and
+ * ours, into RawOptions. Unknown keys are errors with a suggestion: a typo must not silently widen
+ * a search.
+ */
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { ConfigurationError } from '../errors.js';
+import { closestMatch } from '../query/suggest.js';
+import type { RawOptions } from './options.js';
+
+/** Config-file key -> RawOptions key. Original tool's names first, then ours (camelCase and kebab). */
+const KEYS: Record<string, keyof RawOptions | 'logLevel'> = {
+  assetIds: 'trails',
+  actionParams: 'filter',
+  outputType: 'format',
+  outDir: 'outDir',
+  testId: 'testId',
+  logLevel: 'logLevel',
+  profile: 'profile',
+  awsAccessKey: 'accessKeyId',
+  awsSecret: 'secretAccessKey',
+  awsSessionToken: 'sessionToken',
+  regions: 'regions',
+  source: 'source',
+  trail: 'trails',
+  trails: 'trails',
+  filter: 'filter',
+  filters: 'filter',
+  days: 'days',
+  since: 'since',
+  until: 'until',
+  accounts: 'accounts',
+  engine: 'engine',
+  format: 'format',
+  failOnMatch: 'failOnMatch',
+  concurrency: 'concurrency',
+  workers: 'workers',
+  awsRegion: 'awsRegion',
+  athenaDatabase: 'athenaDatabase',
+  athenaWorkgroup: 'athenaWorkgroup',
+  athenaOutput: 'athenaOutput',
+  athenaConcurrency: 'athenaConcurrency',
+  athenaTimeout: 'athenaTimeout',
+  maxScanBytes: 'maxScanBytes',
+  cleanup: 'cleanup',
+};
+
+export interface FileOptions {
+  raw: RawOptions;
+  logLevel?: string;
+}
+
+function kebabToCamel(key: string): string {
+  return key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+function asStringList(value: unknown, key: string): string[] {
+  if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) {
+    return value.map(String);
+  }
+  throw new ConfigurationError(`config key "${key}" must be a list of strings or a comma-separated string.`, key);
+}
+
+function asScalar(value: unknown, key: string): string | number | boolean {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  throw new ConfigurationError(`config key "${key}" must be a single value, not ${Array.isArray(value) ? 'a list' : 'a map'}.`, key);
+}
+
+/** Parses the text of a config file (YAML, which includes JSON). */
+export function parseConfigText(text: string, fileName: string): FileOptions {
+  const doc = parseDocument(text, { uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    throw new ConfigurationError(`${fileName} is not valid YAML/JSON: ${e.message.split('\n')[0]}`, '--file');
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new ConfigurationError(`${fileName} could not be read: ${(err as Error).message}`, '--file');
+  }
+  if (data === null || data === undefined) return { raw: {} };
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    throw new ConfigurationError(`${fileName} must hold a map of settings (e.g. "regions: [us-east-1]").`, '--file');
+  }
+  const raw: RawOptions = {};
+  const out: FileOptions = { raw };
+  const target = raw as Record<string, unknown>;
+  for (const [fileKey, value] of Object.entries(data as Record<string, unknown>)) {
+    const key = KEYS[fileKey] ?? KEYS[kebabToCamel(fileKey)];
+    if (!key) {
+      const hint = closestMatch(fileKey, Object.keys(KEYS));
+      throw new ConfigurationError(
+        `${fileName}: unknown key "${fileKey}"${hint ? ` — did you mean "${hint}"?` : ''}.`,
+        fileKey,
+      );
+    }
+    if (value === null || value === undefined) continue;
+    if (key === 'logLevel') out.logLevel = String(asScalar(value, fileKey));
+    else if (key === 'filter') {
+      if (typeof value === 'string' || (typeof value === 'object' && !Array.isArray(value))) {
+        raw.filter = value as string | Record<string, unknown>;
+      } else {
+        throw new ConfigurationError(`config key "${fileKey}" must be a map of field filters.`, fileKey);
+      }
+    } else if (key === 'trails' || key === 'regions' || key === 'accounts') {
+      target[key] = asStringList(value, fileKey);
+    } else {
+      const v = asScalar(value, fileKey);
+      target[key] = key === 'failOnMatch' || key === 'cleanup' ? v : typeof v === 'boolean' ? String(v) : v;
+    }
+  }
+  return out;
+}
+
+export function readConfigFile(file: string): FileOptions {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new ConfigurationError(`Cannot read config file ${file} (${code}). Check the --file path.`, '--file');
+  }
+  return parseConfigText(text, file);
+}

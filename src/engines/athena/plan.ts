@@ -1,0 +1,90 @@
+/**
+ * What the Athena engine will run for an investigation over discovered locations, as pure data:
+ * the dry-run plan (`--dry-run`) and the engine share these functions, so the plan is exactly
+ * what a real run sends (SQL text and ExecutionParameters as quoted literals).
+ */
+import type { Investigation } from '../../investigation.js';
+import { executionParameters } from '../../query/sql-literal.js';
+import type { LogLocation } from '../../source/trail.js';
+import { createDatabaseDdl, createTableDdl, isRegionName, validateDatabaseName, type TableSpec } from './ddl.js';
+import { regionQuery } from './query-text.js';
+import { tableNameFor } from './table-name.js';
+
+export interface PlannedQuery {
+  region: string;
+  sql: string;
+  /** ExecutionParameters exactly as sent (each a quoted SQL string literal). */
+  parameters: string[];
+}
+
+export interface AthenaPlan {
+  engine: 'athena';
+  ddl: string[];
+  queries: PlannedQuery[];
+  warnings: string[];
+}
+
+/** The table a location needs; undefined (with a reason) when it holds nothing to query. */
+export function tableSpecFor(inv: Investigation, location: LogLocation): TableSpec | string {
+  const regions = location.regions.filter(isRegionName);
+  if (location.accounts.length === 0) return `no account folders with logs under ${location.description}/AWSLogs/`;
+  if (regions.length === 0) return `no region folders with logs under ${location.description}/AWSLogs/`;
+  return {
+    database: validateDatabaseName(inv.athena.database),
+    table: tableNameFor(location),
+    bucket: location.bucket,
+    prefix: location.prefix,
+    ...(location.orgId ? { orgId: location.orgId } : {}),
+    accounts: location.accounts,
+    regions,
+  };
+}
+
+/** Regions to query in a location: asked ∩ present; asked regions without logs are reported. */
+export function regionsToQuery(inv: Investigation, location: LogLocation): { regions: string[]; missing: string[] } {
+  const present = location.regions.filter(isRegionName);
+  if (inv.regions === 'all') return { regions: present, missing: [] };
+  return {
+    regions: inv.regions.filter((r) => present.includes(r)),
+    missing: inv.regions.filter((r) => !present.includes(r)),
+  };
+}
+
+/** The SELECT of one region of one table. */
+export function plannedQuery(
+  inv: Investigation,
+  spec: TableSpec,
+  location: LogLocation,
+  region: string,
+): { sql: string; parameters: string[] } {
+  return regionQuery({
+    database: spec.database,
+    table: spec.table,
+    region,
+    // 'all': every account the table projects has logs here, no predicate needed. Otherwise the
+    // asked accounts that have logs (a reused table may project more).
+    accounts: inv.accounts === 'all' ? 'all' : location.accounts,
+    window: inv.window,
+    query: inv.query,
+  });
+}
+
+export function planAthena(inv: Investigation, locations: LogLocation[]): AthenaPlan {
+  const plan: AthenaPlan = { engine: 'athena', ddl: [createDatabaseDdl(inv.athena.database)], queries: [], warnings: [] };
+  for (const location of locations) {
+    plan.warnings.push(...location.warnings);
+    const spec = tableSpecFor(inv, location);
+    if (typeof spec === 'string') {
+      plan.warnings.push(spec);
+      continue;
+    }
+    plan.ddl.push(createTableDdl(spec));
+    const { regions, missing } = regionsToQuery(inv, location);
+    if (missing.length > 0) plan.warnings.push(`no logs for region(s) ${missing.join(', ')} in ${location.description}.`);
+    for (const region of regions) {
+      const q = plannedQuery(inv, spec, location, region);
+      plan.queries.push({ region, sql: q.sql, parameters: executionParameters(q.parameters) });
+    }
+  }
+  return plan;
+}

@@ -1,0 +1,51 @@
+/**
+ * The SELECT one region runs: the table's columns (nested ones as JSON text), pruned to the
+ * region's partition, the window's day partitions and the chosen accounts, then the exact window on
+ * eventTime and the compiled filter. Every value is a parameter; only the shape is SQL text.
+ */
+import type { TimeWindow } from '../../investigation.js';
+import type { QueryNode } from '../../query/ast.js';
+import { compileCondition, SqlParams, type CompiledSql } from '../../query/sql.js';
+import { DELIVERY_LAG_MS, dayFolders } from '../../source/layout.js';
+import { validateDatabaseName } from './ddl.js';
+import { selectList } from './schema.js';
+
+export interface RegionQueryInput {
+  database: string;
+  table: string;
+  region: string;
+  /** Account partitions to read; 'all' = every account of the table. */
+  accounts: string[] | 'all';
+  window: TimeWindow;
+  query: QueryNode;
+}
+
+/**
+ * Day partitions from day(since) to day(until + delivery lag): a file delivered after midnight can
+ * still hold the last events of the window (DESIGN.md §3, same rule as the scan engine).
+ */
+export function windowDays(window: TimeWindow): { first: string; last: string } {
+  const days = dayFolders(window, DELIVERY_LAG_MS);
+  return { first: days[0] as string, last: days[days.length - 1] as string };
+}
+
+export function regionQuery(input: RegionQueryInput): CompiledSql {
+  const params = new SqlParams();
+  const database = validateDatabaseName(input.database);
+  if (!/^[a-z0-9_]{1,255}$/.test(input.table)) throw new Error(`bad table name ${input.table}`);
+  const days = windowDays(input.window);
+  const where = [
+    `"region" = ${params.add(input.region)}`,
+    `"timestamp" >= ${params.add(days.first)}`,
+    `"timestamp" <= ${params.add(days.last)}`,
+  ];
+  if (input.accounts !== 'all') {
+    where.push(`"account" IN (${input.accounts.map((a) => params.add(a)).join(', ')})`);
+  }
+  where.push(
+    `from_iso8601_timestamp("eventtime") >= from_iso8601_timestamp(${params.add(input.window.since.toISOString())})`,
+    `from_iso8601_timestamp("eventtime") < from_iso8601_timestamp(${params.add(input.window.until.toISOString())})`,
+  );
+  if (input.query.kind !== 'all') where.push(compileCondition(input.query, params));
+  return params.finish(`SELECT ${selectList()} FROM "${database}"."${input.table}" WHERE ${where.join(' AND ')}`);
+}

@@ -1,0 +1,223 @@
+/**
+ * The scan engine: plan the objects of the window, fetch them with bounded concurrency, decode and
+ * filter them on worker threads, and stream the matches in plan order (deterministic output).
+ * Unreadable objects are reported, never fatal: the run is then marked incomplete.
+ */
+import type { Investigation } from '../../investigation.js';
+import type { Logger } from '../../logger.js';
+import { errorMessage } from '../../errors.js';
+import { isoSecond } from '../../config/window.js';
+import type { PlannedObject, PlanStats } from '../../source/types.js';
+import type {
+  Engine,
+  EngineRun,
+  EngineRunOptions,
+  MatchedEvent,
+  ObjectFailure,
+  RegionStats,
+  SearchStats,
+} from '../types.js';
+import { createScanPool, type ScanPool } from './pool.js';
+import type { ObjectScanResult } from './scan-object.js';
+import type { ObjectStore } from '../../source/types.js';
+
+/** One object to read, and the store (bucket or folder) it lives in. */
+export interface ScanItem {
+  store: ObjectStore;
+  object: PlannedObject;
+}
+
+/** The objects to read and how they were found. */
+export interface ScanPlan {
+  objects: AsyncIterable<ScanItem> | Iterable<ScanItem>;
+  /** Final once `objects` is exhausted. */
+  stats(): PlanStats;
+  /** Final once `objects` is exhausted. */
+  warnings(): string[];
+}
+
+export type PlanOpener = (inv: Investigation) => Promise<ScanPlan>;
+
+/** Region label for objects whose name does not say (plain .json files in a folder). */
+const UNNAMED = '(unnamed files)';
+
+interface Outcome {
+  object: PlannedObject;
+  result?: ObjectScanResult;
+  error?: string;
+  bytes: number;
+  startedAt: number;
+  endedAt: number;
+}
+
+/** Failures logged one by one; past this, one line says how many more (all are in the summary). */
+const LOGGED_FAILURES = 10;
+
+function emptyRegion(region: string): RegionStats {
+  return { region, status: 'complete', objects: 0, bytes: 0, records: 0, matches: 0, durationMs: 0, errors: [] };
+}
+
+function lazyRecord(json: string): () => Record<string, unknown> {
+  let parsed: Record<string, unknown> | undefined;
+  return () => (parsed ??= JSON.parse(json) as Record<string, unknown>);
+}
+
+export class ScanEngine implements Engine {
+  constructor(
+    private readonly openPlan: PlanOpener,
+    private readonly logger: Logger,
+    private readonly engineReason = 'scan engine selected',
+  ) {}
+
+  run(inv: Investigation, options: EngineRunOptions = {}): EngineRun {
+    const regions = new Map<string, RegionStats>();
+    const failures: ObjectFailure[] = [];
+    const warnings: string[] = [];
+    const totals = { listed: 0, read: 0, skipped: 0, bytes: 0, uncompressed: 0, records: 0, outside: 0, noTime: 0, invalid: 0 };
+    let bytesPlanned = 0;
+    let objectsPlanned = 0;
+    let objectsDone = 0;
+    let bytesDone = 0;
+    let finished = false;
+    const region = (name: string | undefined): RegionStats => {
+      const key = name ?? UNNAMED;
+      let r = regions.get(key);
+      if (!r) regions.set(key, (r = emptyRegion(key)));
+      return r;
+    };
+    const spec = {
+      query: inv.query,
+      usesResources: inv.usesResources,
+      since: isoSecond(inv.window.since),
+      until: isoSecond(inv.window.until),
+    };
+    const { signal, onProgress } = options;
+    const logger = this.logger;
+
+    const fetchAndScan = async (store: ObjectStore, pool: ScanPool, object: PlannedObject): Promise<Outcome> => {
+      const startedAt = Date.now();
+      let bytes = 0;
+      try {
+        const data = await store.get(object.key, signal);
+        bytes = data.byteLength;
+        const result = await pool.scan(data, object.key);
+        return { object, result, bytes, startedAt, endedAt: Date.now() };
+      } catch (err) {
+        return { object, error: errorMessage(err), bytes, startedAt, endedAt: Date.now() };
+      }
+    };
+    // Wall-clock span per region: first object started to last object finished.
+    const spans = new Map<string, { start: number; end: number }>();
+
+    const account = (outcome: Outcome): MatchedEvent[] => {
+      const { object, result } = outcome;
+      const r = region(object.region);
+      const span = spans.get(r.region);
+      if (span) {
+        span.start = Math.min(span.start, outcome.startedAt);
+        span.end = Math.max(span.end, outcome.endedAt);
+      } else spans.set(r.region, { start: outcome.startedAt, end: outcome.endedAt });
+      r.durationMs = spans.get(r.region)!.end - spans.get(r.region)!.start;
+      objectsDone++;
+      bytesDone += object.size;
+      const error = outcome.error ?? result?.error;
+      if (error !== undefined) {
+        failures.push({ key: object.key, reason: error });
+        r.errors.push(`${object.key}: ${error}`);
+        r.status = 'incomplete';
+        if (failures.length <= LOGGED_FAILURES) logger.warning(`Could not read ${object.key}: ${error}`);
+        else if (failures.length === LOGGED_FAILURES + 1) {
+          logger.warning('More objects could not be read; summary.json lists them all.');
+        }
+      }
+      if (!result) return [];
+      totals.read++;
+      totals.bytes += outcome.bytes;
+      totals.uncompressed += result.uncompressedBytes;
+      totals.records += result.records;
+      totals.outside += result.recordsOutsideWindow;
+      totals.noTime += result.recordsWithoutTime;
+      totals.invalid += result.recordsInvalid;
+      r.objects++;
+      r.bytes += outcome.bytes;
+      r.records += result.records;
+      r.matches += result.matches.length;
+      return result.matches.map((m) => {
+        const get = lazyRecord(m.json);
+        return {
+          json: m.json,
+          eventID: m.eventID,
+          region: m.region,
+          get record() {
+            return get();
+          },
+        };
+      });
+    };
+
+    const openPlan = this.openPlan;
+    async function* events(): AsyncGenerator<MatchedEvent> {
+      const plan = await openPlan(inv);
+      const pool = createScanPool(spec, inv.workers);
+      // In-flight objects in plan order; emitting the head first keeps output deterministic.
+      const inflight: Array<Promise<Outcome>> = [];
+      try {
+        for await (const { store, object } of plan.objects) {
+          if (signal?.aborted) break;
+          objectsPlanned++;
+          bytesPlanned += object.size;
+          inflight.push(fetchAndScan(store, pool, object));
+          if (inflight.length >= inv.concurrency) {
+            yield* account(await inflight.shift()!);
+            onProgress?.({ objectsDone, objectsTotal: objectsPlanned, bytesDone, bytesTotal: bytesPlanned });
+          }
+        }
+        while (inflight.length > 0) {
+          yield* account(await inflight.shift()!);
+          onProgress?.({ objectsDone, objectsTotal: objectsPlanned, bytesDone, bytesTotal: bytesPlanned });
+        }
+        const ps = plan.stats();
+        totals.listed = ps.listed;
+        totals.skipped = ps.skipped;
+        warnings.push(...plan.warnings());
+        if (signal?.aborted) {
+          failures.push({ key: '*', reason: 'search cancelled before every object was read' });
+        }
+        finished = true;
+      } finally {
+        await Promise.allSettled(inflight);
+        await pool.close();
+      }
+    }
+
+    const engineReason = this.engineReason;
+    return {
+      events: events(),
+      stats(): SearchStats {
+        if (totals.noTime > 0) {
+          warnings.push(`${totals.noTime} records had no readable eventTime and were not searched.`);
+        }
+        if (totals.invalid > 0) {
+          warnings.push(`${totals.invalid} array entries were not event objects and were ignored.`);
+        }
+        if (!finished && !failures.some((f) => f.key === '*')) {
+          failures.push({ key: '*', reason: 'search stopped before every object was read' });
+        }
+        return {
+          engine: 'scan',
+          engineReason,
+          objectsListed: totals.listed,
+          objectsRead: totals.read,
+          objectsSkipped: totals.skipped,
+          bytesRead: totals.bytes,
+          bytesUncompressed: totals.uncompressed,
+          recordsScanned: totals.records,
+          recordsOutsideWindow: totals.outside,
+          failures,
+          regions: [...regions.values()].sort((a, b) => a.region.localeCompare(b.region)),
+          warnings,
+        };
+      },
+    };
+  }
+}

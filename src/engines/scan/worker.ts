@@ -1,0 +1,24 @@
+/**
+ * Worker-thread entry of the scan engine: builds the matcher once from workerData, then answers
+ * one message per object with its ObjectScanResult. Bundled on its own as dist/scan-worker.js.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { createObjectScanner, type MatcherSpec } from './scan-object.js';
+
+export interface WorkerTask {
+  id: number;
+  key: string;
+  bytes: Uint8Array;
+}
+
+if (parentPort) {
+  const port = parentPort;
+  const scan = createObjectScanner((workerData as { spec: MatcherSpec }).spec);
+  port.on('message', (task: WorkerTask) => {
+    try {
+      port.postMessage({ id: task.id, result: scan(task.bytes, task.key) });
+    } catch (err) {
+      port.postMessage({ id: task.id, failure: err instanceof Error ? err.message : String(err) });
+    }
+  });
+}

@@ -1,0 +1,43 @@
+/**
+ * `--engine auto`: the documented rule that picks an engine, and the reason shown in summaries.
+ *
+ * - A local folder: scan (Athena reads S3 only).
+ * - S3 or a trail, window up to AUTO_SCAN_MAX_DAYS: scan — a few days of one account's logs are
+ *   minutes of reading at most, need only s3:GetObject, and cost nothing but GETs.
+ * - S3 or a trail, longer window: Athena — it reads only the partitions of the window, in
+ *   parallel per region, and scales to months and organization trails.
+ */
+import type { Investigation } from '../investigation.js';
+
+export const AUTO_SCAN_MAX_DAYS = 7;
+
+export interface EngineChoice {
+  engine: 'scan' | 'athena';
+  reason: string;
+}
+
+function days(inv: Investigation): number {
+  return (inv.window.until.getTime() - inv.window.since.getTime()) / 86_400_000;
+}
+
+function formatDays(d: number): string {
+  return d >= 1 ? `${Number(d.toFixed(2))} days` : `${Number((d * 24).toFixed(2))} hours`;
+}
+
+export function chooseEngine(inv: Investigation): EngineChoice {
+  if (inv.engine !== 'auto') return { engine: inv.engine, reason: `${inv.engine} engine requested` };
+  if (inv.source.kind === 'local') {
+    return { engine: 'scan', reason: 'auto: local folder (only the scan engine reads local files)' };
+  }
+  const d = days(inv);
+  if (d <= AUTO_SCAN_MAX_DAYS) {
+    return {
+      engine: 'scan',
+      reason: `auto: window of ${formatDays(d)} is at most ${AUTO_SCAN_MAX_DAYS} days, so reading the objects directly is fastest`,
+    };
+  }
+  return {
+    engine: 'athena',
+    reason: `auto: window of ${formatDays(d)} is longer than ${AUTO_SCAN_MAX_DAYS} days, so Athena reads the window's partitions in parallel`,
+  };
+}

@@ -1,0 +1,208 @@
+/**
+ * The Action: inputs -> Investigation -> credentials -> search -> outputs, annotations, artifact,
+ * job summary -> gate. The only place that calls `core.setFailed`: every error ends in `run()`'s
+ * one wrapper, which turns it into a clear message and the CLI's exit code (2 invalid input,
+ * 3 incomplete, 1 matches with fail-on-match).
+ */
+import * as core from '@actions/core';
+import { buildInvestigation } from './config/build.js';
+import {
+  readActionInputs,
+  runContextFromEnv,
+  SECRET_INPUTS,
+  toActionInputError,
+  type ActionSettings,
+} from './config/action-inputs.js';
+import { actionUserAgent, resolveCredentials, sdkAppId } from './aws/credentials.js';
+import { ConfigurationError, ExitCode, SearchError, errorMessage } from './errors.js';
+import type { Logger } from './logger.js';
+import type { EngineProgress } from './engines/types.js';
+import { runSearch, type SearchResult } from './search.js';
+import type { Summary } from './report/types.js';
+import { annotationsFor, describeMatch, MAX_MATCH_ANNOTATIONS, neutraliseLogText } from './report/annotations.js';
+import { uploadResults, type UploadOutcome } from './report/artifact.js';
+import { renderFailureSummary, renderJobSummary, writeJobSummary } from './report/job-summary.js';
+import { formatBytes } from './report/format.js';
+
+const PROGRESS_EVERY_MS = 15_000;
+
+/** Engine messages go to the log as plain lines; annotations come only from annotations.ts. */
+function actionsLogger(): Logger {
+  return {
+    debug: (m) => core.debug(neutraliseLogText(m)),
+    info: (m) => core.info(neutraliseLogText(m)),
+    warning: (m) => core.info(`Warning: ${neutraliseLogText(m)}`),
+    error: (m) => core.info(`Error: ${neutraliseLogText(m)}`),
+  };
+}
+
+export interface GateVerdict {
+  /** Why the step fails; empty = it passes. */
+  failures: string[];
+  /** Said but not failing (an incomplete search with fail-on-incomplete: false). */
+  warnings: string[];
+  exitCode: ExitCode;
+}
+
+/** The gate: fail closed on an incomplete search, then on matches when asked (pure). */
+export function gate(summary: Pick<Summary, 'complete' | 'matches' | 'failures' | 'regionBreakdown'>, settings: Pick<ActionSettings, 'failOnMatch' | 'failOnIncomplete'>): GateVerdict {
+  const failures: string[] = [];
+  const warnings: string[] = [];
+  let exitCode: ExitCode = ExitCode.Ok;
+  if (!summary.complete) {
+    const regions = summary.regionBreakdown.filter((r) => r.status !== 'complete').length;
+    const what = [
+      summary.failures.length > 0 ? `${summary.failures.length} object(s) or listing(s) could not be read` : '',
+      regions > 0 ? `${regions} region(s) were not searched completely` : '',
+    ]
+      .filter(Boolean)
+      .join(' and ');
+    const message = `The search was incomplete${what ? `: ${what}` : ''}, so matching events may be missing.`;
+    if (settings.failOnIncomplete) {
+      failures.push(`${message} (fail-on-incomplete is true)`);
+      exitCode = ExitCode.Incomplete;
+    } else {
+      warnings.push(message);
+    }
+  }
+  if (settings.failOnMatch && summary.matches > 0) {
+    failures.push(`${summary.matches} matching CloudTrail event${summary.matches === 1 ? '' : 's'} found (fail-on-match is true).`);
+    if (exitCode === ExitCode.Ok) exitCode = ExitCode.Matched;
+  }
+  return { failures, warnings, exitCode };
+}
+
+/** An error -> the failure message and exit code; never a stack trace (that goes to debug). */
+export function describeFailure(err: unknown): { message: string; exitCode: ExitCode } {
+  if (err instanceof ConfigurationError) {
+    const e = toActionInputError(err);
+    if (!e.field) return { message: `Invalid input: ${e.message}`, exitCode: ExitCode.InvalidInput };
+    // Messages usually start with the field's name ("days must be ..."): say it once.
+    const rest = e.message.startsWith(e.field) ? e.message.slice(e.field.length).replace(/^[\s:]+/, '') : e.message;
+    return { message: `Invalid input \`${e.field}\`: ${rest}`, exitCode: ExitCode.InvalidInput };
+  }
+  return { message: errorMessage(err), exitCode: ExitCode.Incomplete };
+}
+
+function progressLogger(logger: Logger): (p: EngineProgress) => void {
+  let last = Date.now();
+  return (p) => {
+    const now = Date.now();
+    if (now - last < PROGRESS_EVERY_MS) return;
+    last = now;
+    logger.info(`Progress: ${p.objectsDone}/${p.objectsTotal} objects, ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}`);
+  };
+}
+
+function setOutputs(result: SearchResult, upload: UploadOutcome | undefined): void {
+  const { summary } = result;
+  core.setOutput('match-count', summary.matches);
+  core.setOutput('matched', summary.matches > 0);
+  core.setOutput('complete', summary.complete);
+  core.setOutput('results-file', result.resultsPath);
+  core.setOutput('summary-file', result.summaryPath);
+  // Athena reports data scanned; the scan engine's equivalent is the bytes it read.
+  core.setOutput('bytes-scanned', summary.scanned.bytesScanned ?? summary.scanned.bytes);
+  core.setOutput('artifact-id', upload?.ok ? upload.id : '');
+  core.setOutput('artifact-url', upload?.ok ? (upload.url ?? '') : '');
+}
+
+function logResult(result: SearchResult, logger: Logger): void {
+  const { summary } = result;
+  const s = summary.scanned;
+  logger.info(
+    `${summary.matches} matching event(s) in ${s.records} records from ${s.objects} object(s), ${formatBytes(s.bytes)} read` +
+      (s.bytesScanned !== undefined ? `, ${formatBytes(s.bytesScanned)} scanned by Athena` : '') +
+      `${summary.complete ? '' : ' (INCOMPLETE)'}.`,
+  );
+  if (result.firstMatches.length > 0) {
+    core.startGroup(`First ${Math.min(result.firstMatches.length, MAX_MATCH_ANNOTATIONS)} matches`);
+    for (const event of result.firstMatches.slice(0, MAX_MATCH_ANNOTATIONS)) core.info(describeMatch(event));
+    core.endGroup();
+  }
+  logger.info(`Results: ${result.resultsPath}`);
+}
+
+/** The whole run; returns the gate's verdict, throws for anything that stopped it. */
+async function investigate(env: NodeJS.ProcessEnv, now: Date): Promise<GateVerdict> {
+  // Mask secrets before anything can echo them (a validation message, a debug line).
+  for (const name of SECRET_INPUTS) {
+    const value = core.getInput(name);
+    if (value) core.setSecret(value);
+  }
+  const ctx = runContextFromEnv(env);
+  const { raw, action } = readActionInputs((name) => core.getInput(name), ctx);
+  const investigation = buildInvestigation(raw, now);
+  const logger = actionsLogger();
+
+  // Every SDK client built from here on names the run in its user agent (see CloudTrail's userAgent).
+  env.AWS_SDK_UA_APP_ID = sdkAppId(ctx.runId);
+  const resolved = await resolveCredentials(action.auth, {
+    env,
+    getIDToken: (audience) => core.getIDToken(audience),
+    setSecret: (value) => core.setSecret(value),
+    logger,
+  });
+  if (investigation.source.kind !== 'local') {
+    logger.info(`AWS credentials: ${resolved.description}; API calls identify as ${actionUserAgent(ctx.runId)} (app/${sdkAppId(ctx.runId)}).`);
+  }
+
+  const result = await runSearch(
+    { ...investigation, credentials: { ...investigation.credentials, ...resolved.credentials } },
+    { logger, onProgress: progressLogger(logger), keepFirst: Math.max(action.summaryMaxRows, MAX_MATCH_ANNOTATIONS) },
+  );
+  logResult(result, logger);
+
+  for (const a of annotationsFor(result.summary, result.firstMatches)) {
+    if (a.level === 'error') core.error(a.message, { title: a.title });
+    else core.warning(a.message, { title: a.title });
+  }
+
+  let upload: UploadOutcome | undefined;
+  if (action.uploadArtifact) {
+    upload = await uploadResults(
+      { name: action.artifactName, files: [result.resultsPath, result.summaryPath], retentionDays: action.retentionDays },
+      env,
+    );
+    if (upload.ok) logger.info(`Uploaded artifact ${upload.name} (id ${upload.id}).`);
+    else core.warning(neutraliseLogText(`The artifact upload failed: ${upload.error}. The files stay on the runner: ${result.resultsPath}, ${result.summaryPath}.`), { title: 'Artifact not uploaded' });
+  }
+  setOutputs(result, upload);
+
+  const verdict = gate(result.summary, action);
+  for (const w of verdict.warnings) core.warning(w, { title: 'CloudTrail search incomplete' });
+  const markdown = renderJobSummary({
+    summary: result.summary,
+    firstMatches: result.firstMatches,
+    maxRows: action.summaryMaxRows,
+    failures: verdict.failures,
+    artifact: upload ? (upload.ok ? { name: upload.name, ...(upload.url ? { url: upload.url } : {}) } : { name: upload.name, error: upload.error }) : undefined,
+    files: { results: result.resultsPath, summary: result.summaryPath },
+  });
+  await writeJobSummary(markdown, env);
+  return verdict;
+}
+
+function fail(message: string, exitCode: ExitCode): void {
+  core.setFailed(neutraliseLogText(message));
+  // Mirror the CLI's exit codes; any non-zero code fails the step.
+  process.exitCode = exitCode;
+}
+
+export async function run(): Promise<void> {
+  try {
+    const verdict = await investigate(process.env, new Date());
+    if (verdict.failures.length > 0) fail(verdict.failures.join(' '), verdict.exitCode);
+  } catch (err) {
+    const { message, exitCode } = describeFailure(err);
+    if (!(err instanceof ConfigurationError) && !(err instanceof SearchError)) {
+      core.debug(neutraliseLogText(String((err as Error)?.stack ?? err)));
+    }
+    try {
+      await writeJobSummary(renderFailureSummary(message));
+    } catch (summaryErr) {
+      core.debug(`Could not write the job summary: ${neutraliseLogText(errorMessage(summaryErr))}`);
+    }
+    fail(message, exitCode);
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * `--dry-run`: what the search would do, without reading any log data. The scan engine lists the
+ * prefixes and objects it would read; the Athena engine gives its DDL and per-region queries with
+ * their parameters. Written to plan.json in the output folder.
+ */
+import path from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import type { Investigation } from './investigation.js';
+import type { Logger } from './logger.js';
+import { chooseEngine } from './engines/select.js';
+import { openScanPlan } from './source/open.js';
+import { planAthenaRun } from './engines/athena/create.js';
+import { atomicWriteFile } from './report/writers.js';
+import { outputFileNames } from './search.js';
+import { isoSecond } from './config/window.js';
+import { describeQuery } from './query/predicate.js';
+
+export interface ScanDryRunPlan {
+  engine: 'scan';
+  engineReason: string;
+  source: string;
+  window: { since: string; until: string };
+  query: string;
+  prefixes: string[];
+  objects: Array<{ key: string; size: number; store: string }>;
+  stats: { listed: number; selected: number; skipped: number; bytes: number };
+  warnings: string[];
+}
+
+export async function planScan(inv: Investigation, reason: string): Promise<ScanDryRunPlan> {
+  const plan = await openScanPlan(inv);
+  const objects: ScanDryRunPlan['objects'] = [];
+  let bytes = 0;
+  for await (const { store, object } of plan.objects) {
+    objects.push({ key: object.key, size: object.size, store: store.description });
+    bytes += object.size;
+  }
+  const stats = plan.stats();
+  return {
+    engine: 'scan',
+    engineReason: reason,
+    source: objects[0]?.store ?? describeSource(inv),
+    window: { since: isoSecond(inv.window.since), until: isoSecond(inv.window.until) },
+    query: describeQuery(inv.query),
+    prefixes: stats.prefixes,
+    objects,
+    stats: { listed: stats.listed, selected: stats.selected, skipped: stats.skipped, bytes },
+    warnings: plan.warnings(),
+  };
+}
+
+function describeSource(inv: Investigation): string {
+  const s = inv.source;
+  if (s.kind === 'local') return s.path;
+  if (s.kind === 's3') return `s3://${s.bucket}${s.prefix ? `/${s.prefix}` : ''}`;
+  return s.trails.join(', ');
+}
+
+/** Builds the plan, writes plan.json, and returns a short text for the terminal. */
+export async function runDryRun(inv: Investigation, logger: Logger): Promise<{ planPath: string; text: string }> {
+  const choice = chooseEngine(inv);
+  const plan = choice.engine === 'scan' ? await planScan(inv, choice.reason) : await planAthenaRun(inv, logger, choice.reason);
+  await mkdir(inv.output.dir, { recursive: true });
+  const planPath = path.join(inv.output.dir, outputFileNames(inv).plan);
+  await atomicWriteFile(planPath, `${JSON.stringify(plan, null, 2)}\n`);
+  const text =
+    plan.engine === 'scan'
+      ? `Dry run (scan, ${choice.reason}): would read ${plan.objects.length} objects ` +
+        `(${plan.stats.bytes} bytes) under ${plan.prefixes.length || 'all'} prefixes; ${plan.stats.skipped} skipped.`
+      : `Dry run (athena, ${choice.reason}): ${plan.ddl.length} DDL statements, ${plan.queries.length} queries.`;
+  for (const w of plan.warnings ?? []) logger.warning(w);
+  return { planPath, text };
+}

@@ -1,0 +1,273 @@
+/**
+ * Compiles the query AST to a JavaScript predicate over CloudTrail records (the scan engine), and
+ * picks the resources a match was about (`filtered_resource`).
+ *
+ * Matching rules (the Athena compiler implements the same ones):
+ * - Values compare case-insensitively unless `cased`; numbers and booleans in records compare by
+ *   their JSON text (`false` -> "false", 5 -> "5").
+ * - The value at the end of a path may be an object or array: contains/startswith/endswith/re test
+ *   its compact JSON text (`JSON.stringify`), equality never matches it, cidr never matches it.
+ * - Arrays before the end of the path: the test passes if any element passes.
+ * - `null` (equality) and `exists: false` match a field that is absent or null everywhere it could
+ *   be reached; `exists: true` matches when some reached value is not null.
+ * - `cidr` needs the field to be an IP address; anything else ("AWS Internal", a host name) does
+ *   not match.
+ *
+ * Everything that can be prepared once is prepared when compiling: lowercased values, RegExps,
+ * BlockLists, path lookups. The predicate runs on every record of a scan.
+ */
+import { BlockList, isIP } from 'node:net';
+import type { MatchNode, QueryNode, Scalar } from './ast.js';
+import { compilePath, getKey, someValue, type CompiledPath } from './record-walk.js';
+import { parseIpNetwork, scalarText } from './values.js';
+
+export { describeQuery } from './describe.js';
+
+export type Predicate = (record: Record<string, unknown>) => boolean;
+type Test = (value: unknown) => boolean;
+type RootTest = (root: unknown) => boolean;
+
+const predicates = new WeakMap<QueryNode, Predicate>();
+
+/** Compiles `query` once (cached per AST node object). */
+export function compilePredicate(query: QueryNode): Predicate {
+  let predicate = predicates.get(query);
+  if (!predicate) {
+    predicate = compileNode(query);
+    predicates.set(query, predicate);
+  }
+  return predicate;
+}
+
+function compileNode(node: QueryNode): Predicate {
+  switch (node.kind) {
+    case 'all':
+      return () => true;
+    case 'not': {
+      const child = compilePredicate(node.child);
+      return (record) => !child(record);
+    }
+    case 'and': {
+      const children = node.children.map(compilePredicate);
+      return (record) => {
+        for (let i = 0; i < children.length; i++) if (!(children[i] as Predicate)(record)) return false;
+        return true;
+      };
+    }
+    case 'or': {
+      const children = node.children.map(compilePredicate);
+      return (record) => {
+        for (let i = 0; i < children.length; i++) if ((children[i] as Predicate)(record)) return true;
+        return false;
+      };
+    }
+    case 'match':
+      return compileMatch(node, compilePath(node.field.segments), node.all);
+  }
+}
+
+/**
+ * A test of one match node against `root` (a record, or one `resources` element). With
+ * `everyValue`, each listed value must match on its own (`|all`); otherwise any one may.
+ */
+function compileMatch(node: MatchNode, path: CompiledPath, everyValue: boolean): RootTest {
+  const present: RootTest = (root) => someValue(root, path, 0, isPresent);
+  const { cond } = node;
+  if (cond.op === 'exists') return cond.value ? present : (root) => !present(root);
+
+  const values: Scalar[] = cond.values;
+  const groups = everyValue ? values.map((v) => [v]) : [values];
+  const parts = groups.map((group): RootTest => {
+    const wanted = group.filter((v): v is string | number | boolean => v !== null);
+    const absentMatches = wanted.length < group.length;
+    if (wanted.length === 0) return (root) => !present(root);
+    const test = valueTest(cond.op, wanted, node.cased);
+    const hit: RootTest = (root) => someValue(root, path, 0, test);
+    return absentMatches ? (root) => hit(root) || !present(root) : hit;
+  });
+  if (parts.length === 1) return parts[0] as RootTest;
+  return (root) => {
+    for (let i = 0; i < parts.length; i++) if (!(parts[i] as RootTest)(root)) return false;
+    return true;
+  };
+}
+
+const isPresent: Test = () => true;
+
+/** A test of one reached (non-null) value against any of `values`. */
+function valueTest(op: MatchNode['cond']['op'], values: (string | number | boolean)[], cased: boolean): Test {
+  const fold = (text: string): string => (cased ? text : text.toLowerCase());
+  const targets = values.map((v) => fold(scalarText(v)));
+  switch (op) {
+    case 'equals': {
+      if (targets.length === 1) {
+        const target = targets[0] as string;
+        return (value) => {
+          const text = scalarOf(value);
+          return text !== undefined && fold(text) === target;
+        };
+      }
+      const set = new Set(targets);
+      return (value) => {
+        const text = scalarOf(value);
+        return text !== undefined && set.has(fold(text));
+      };
+    }
+    case 'contains':
+      return textTest(fold, targets, (text, t) => text.includes(t));
+    case 'startswith':
+      return textTest(fold, targets, (text, t) => text.startsWith(t));
+    case 'endswith':
+      return textTest(fold, targets, (text, t) => text.endsWith(t));
+    case 're': {
+      // Sources were validated (syntax and backtracking safety) by the parser.
+      const regexes = values.map((v) => new RegExp(scalarText(v), cased ? '' : 'i'));
+      return (value) => {
+        const text = textOf(value);
+        for (let i = 0; i < regexes.length; i++) if ((regexes[i] as RegExp).test(text)) return true;
+        return false;
+      };
+    }
+    case 'cidr':
+      return cidrTest(values.map((v) => scalarText(v)));
+    case 'exists':
+      return isPresent;
+  }
+}
+
+function textTest(
+  fold: (text: string) => string,
+  targets: string[],
+  check: (text: string, target: string) => boolean,
+): Test {
+  return (value) => {
+    const text = fold(textOf(value));
+    for (let i = 0; i < targets.length; i++) if (check(text, targets[i] as string)) return true;
+    return false;
+  };
+}
+
+/** Text of a scalar; undefined for objects and arrays (equality never matches them). */
+function scalarOf(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return value;
+    case 'number':
+    case 'boolean':
+      return String(value);
+    default:
+      return undefined;
+  }
+}
+
+/** Text of any reached value: scalars as text, objects and arrays as compact JSON. */
+function textOf(value: unknown): string {
+  return scalarOf(value) ?? JSON.stringify(value);
+}
+
+const CIDR_CACHE_LIMIT = 4096;
+
+function cidrTest(networks: string[]): Test {
+  const list = new BlockList();
+  for (const text of networks) {
+    const network = parseIpNetwork(text);
+    // The parser stored canonical networks; anything else is a bug upstream.
+    if (typeof network === 'string') throw new Error(`invalid network in query: ${network}`);
+    list.addSubnet(network.address, network.prefix, network.family === 4 ? 'ipv4' : 'ipv6');
+  }
+  // Source addresses repeat a lot within a log: remember recent answers.
+  const cache = new Map<string, boolean>();
+  return (value) => {
+    if (typeof value !== 'string') return false;
+    const known = cache.get(value);
+    if (known !== undefined) return known;
+    const family = isIP(value);
+    const inside = family !== 0 && list.check(value, family === 4 ? 'ipv4' : 'ipv6');
+    if (cache.size >= CIDR_CACHE_LIMIT) cache.clear();
+    cache.set(value, inside);
+    return inside;
+  };
+}
+
+const elementTests = new WeakMap<MatchNode, RootTest>();
+
+/**
+ * For a record that matches `query`: the ARNs of the `resources` elements that satisfied the
+ * query's `resources.*` conditions, in record order, without repeats. One list per event.
+ *
+ * - A resources condition selects the elements that pass it on their own (with `|all`, elements
+ *   passing any of its values).
+ * - AND: elements selected by every resources condition in it; when none is selected by all
+ *   (the conditions were met by different elements), those selected by any.
+ * - OR / `any`: the union over the branches the record matches.
+ * - Conditions under `not` select nothing.
+ * Returns [] when the record does not match or no element was selected.
+ */
+export function matchedResources(query: QueryNode, record: Record<string, unknown>): string[] {
+  if (!compilePredicate(query)(record)) return [];
+  const resources = getKey(record, 'resources', 'resources', false);
+  if (!Array.isArray(resources) || resources.length === 0) return [];
+  const selected = selectResources(query, record, resources);
+  if (!selected) return [];
+  const arns: string[] = [];
+  for (let i = 0; i < resources.length; i++) {
+    if (!selected.has(i)) continue;
+    const element: unknown = resources[i];
+    if (element === null || typeof element !== 'object') continue;
+    const arn = getKey(element, 'ARN', 'arn', false);
+    if (typeof arn === 'string' && !arns.includes(arn)) arns.push(arn);
+  }
+  return arns;
+}
+
+function selectResources(
+  node: QueryNode,
+  record: Record<string, unknown>,
+  resources: unknown[],
+): Set<number> | undefined {
+  switch (node.kind) {
+    case 'match': {
+      if (node.field.segments[0] !== 'resources') return undefined;
+      const test = elementTest(node);
+      const picked = new Set<number>();
+      resources.forEach((element, i) => {
+        if (test(element)) picked.add(i);
+      });
+      return picked;
+    }
+    case 'and': {
+      const sets = node.children
+        .map((child) => selectResources(child, record, resources))
+        .filter((s): s is Set<number> => s !== undefined);
+      if (sets.length === 0) return undefined;
+      const [first, ...rest] = sets as [Set<number>, ...Set<number>[]];
+      const common = new Set([...first].filter((i) => rest.every((s) => s.has(i))));
+      return common.size > 0 ? common : union(sets);
+    }
+    case 'or': {
+      const sets = node.children
+        .filter((child) => compilePredicate(child)(record))
+        .map((child) => selectResources(child, record, resources))
+        .filter((s): s is Set<number> => s !== undefined);
+      return sets.length === 0 ? undefined : union(sets);
+    }
+    case 'not':
+    case 'all':
+      return undefined;
+  }
+}
+
+function elementTest(node: MatchNode): RootTest {
+  let test = elementTests.get(node);
+  if (!test) {
+    test = compileMatch(node, compilePath(node.field.segments.slice(1)), false);
+    elementTests.set(node, test);
+  }
+  return test;
+}
+
+function union(sets: Set<number>[]): Set<number> {
+  const all = new Set<number>();
+  for (const s of sets) for (const i of s) all.add(i);
+  return all;
+}

@@ -1,0 +1,65 @@
+/**
+ * The fixed CSV layout of results: one row per event, the fields people sort and filter on as
+ * their own columns, nested objects and arrays as JSON text in a cell.
+ */
+
+/** Column header -> path in the CloudTrail record. */
+export const CSV_COLUMNS: ReadonlyArray<readonly [header: string, path: readonly string[]]> = [
+  ['eventTime', ['eventTime']],
+  ['eventSource', ['eventSource']],
+  ['eventName', ['eventName']],
+  ['awsRegion', ['awsRegion']],
+  ['sourceIPAddress', ['sourceIPAddress']],
+  ['userAgent', ['userAgent']],
+  ['userIdentity.type', ['userIdentity', 'type']],
+  ['userIdentity.arn', ['userIdentity', 'arn']],
+  ['userIdentity.accountId', ['userIdentity', 'accountId']],
+  ['userIdentity.principalId', ['userIdentity', 'principalId']],
+  ['userIdentity.userName', ['userIdentity', 'userName']],
+  ['userIdentity.accessKeyId', ['userIdentity', 'accessKeyId']],
+  ['userIdentity.invokedBy', ['userIdentity', 'invokedBy']],
+  [
+    'userIdentity.sessionContext.sessionIssuer.arn',
+    ['userIdentity', 'sessionContext', 'sessionIssuer', 'arn'],
+  ],
+  ['errorCode', ['errorCode']],
+  ['errorMessage', ['errorMessage']],
+  ['requestParameters', ['requestParameters']],
+  ['responseElements', ['responseElements']],
+  ['additionalEventData', ['additionalEventData']],
+  ['resources', ['resources']],
+  ['requestID', ['requestID']],
+  ['eventID', ['eventID']],
+  ['readOnly', ['readOnly']],
+  ['eventType', ['eventType']],
+  ['managementEvent', ['managementEvent']],
+  ['recipientAccountId', ['recipientAccountId']],
+  ['eventCategory', ['eventCategory']],
+  ['sharedEventID', ['sharedEventID']],
+  ['vpcEndpointId', ['vpcEndpointId']],
+  ['tlsDetails.clientProvidedHostHeader', ['tlsDetails', 'clientProvidedHostHeader']],
+  ['filtered_resource', ['filtered_resource']],
+];
+
+export const CSV_HEADER: readonly string[] = CSV_COLUMNS.map(([header]) => header);
+
+function at(record: Record<string, unknown>, path: readonly string[]): unknown {
+  let value: unknown = record;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+/** A cell's text: '' for absent or null, JSON for objects and arrays, the value otherwise. */
+export function cellText(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+export function csvRow(record: Record<string, unknown>): string[] {
+  return CSV_COLUMNS.map(([, path]) => cellText(at(record, path)));
+}

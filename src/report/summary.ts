@@ -1,0 +1,196 @@
+/**
+ * summary.json: the aggregates gathered while matches stream past (bounded memory), and the pure
+ * assembly of the Summary from the engine's statistics and the investigation.
+ */
+import type { MatchedEvent, SearchStats } from '../engines/types.js';
+import type { Investigation, SourceSpec } from '../investigation.js';
+import { describeQuery } from '../query/describe.js';
+import { VERSION } from '../version.js';
+import { atomicWriteFile } from './atomic-file.js';
+import { TopCounter } from './top-counter.js';
+import type { Summary } from './types.js';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+/** Past this many non-empty hours the timeline is given per day. */
+const MAX_HOURLY_BUCKETS = 24 * 14;
+/** Distinct hours tracked; more than a decade of hours, so only absurd data reaches it. */
+const MAX_TRACKED_HOURS = 100_000;
+/** Failures listed in summary.json; the rest are counted in a warning. */
+export const MAX_LISTED_FAILURES = 1000;
+
+/** Athena's price: $5 per TB scanned (10^12 bytes), each query billed at least 10 MB, rounded up to the MB. */
+export const ATHENA_USD_PER_TB = 5;
+export const ATHENA_MIN_BYTES_PER_QUERY = 10 * 1000 ** 2;
+
+/** Estimated cost of Athena queries, given the bytes each one scanned. */
+export function estimateAthenaCostUsd(bytesScannedPerQuery: readonly number[]): number {
+  let billed = 0;
+  for (const bytes of bytesScannedPerQuery) {
+    const roundedUp = Math.ceil(Math.max(0, bytes) / 1000 ** 2) * 1000 ** 2;
+    billed += Math.max(roundedUp, ATHENA_MIN_BYTES_PER_QUERY);
+  }
+  return (billed / 1000 ** 4) * ATHENA_USD_PER_TB;
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** Who acted: the ARN, else the principal id, else the invoking service, else the identity type. */
+export function principalOf(record: Record<string, unknown>): string {
+  const id = record.userIdentity;
+  if (id === null || typeof id !== 'object') return '(unknown)';
+  const u = id as Record<string, unknown>;
+  return str(u.arn) ?? str(u.principalId) ?? str(u.invokedBy) ?? str(u.type) ?? '(unknown)';
+}
+
+export interface SummaryAggregates {
+  eventNames: TopCounter;
+  principals: TopCounter;
+  sourceIPs: TopCounter;
+  /** Hour start (ms) -> matches. */
+  hours: Map<number, number>;
+}
+
+export interface SummaryInputs {
+  inv: Investigation;
+  stats: SearchStats;
+  /** Unique matches written. */
+  matches: number;
+  duplicatesDropped: number;
+  /** Output file names, relative to the output folder. */
+  files: { results: string; summary: string };
+  startedAt: Date;
+  durationMs: number;
+  version?: string;
+}
+
+/** ISO time without milliseconds when they are zero: `2023-07-10T00:00:00Z`. */
+export function isoTime(date: Date): string {
+  return date.toISOString().replace(/\.000Z$/, 'Z');
+}
+
+export function describeSource(source: SourceSpec): string {
+  switch (source.kind) {
+    case 'local':
+      return source.path;
+    case 's3':
+      return source.prefix ? `s3://${source.bucket}/${source.prefix}` : `s3://${source.bucket}`;
+    case 'trail':
+      return `trail ${source.trails.join(', ')}`;
+  }
+}
+
+/** Hourly buckets, or daily ones when there would be too many hours; empty buckets left out. */
+export function timelineOf(hours: ReadonlyMap<number, number>): Summary['timeline'] {
+  let buckets = hours;
+  if (hours.size > MAX_HOURLY_BUCKETS) {
+    const days = new Map<number, number>();
+    for (const [hour, count] of hours) {
+      const day = Math.floor(hour / DAY_MS) * DAY_MS;
+      days.set(day, (days.get(day) ?? 0) + count);
+    }
+    buckets = days;
+  }
+  return [...buckets.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([ms, count]) => ({ bucket: isoTime(new Date(ms)), count }));
+}
+
+/** The Summary, from what the engine reports and what was aggregated (pure). */
+export function buildSummary(input: SummaryInputs, aggregates: SummaryAggregates): Summary {
+  const { inv, stats } = input;
+  const complete = stats.failures.length === 0 && stats.regions.every((r) => r.status === 'complete');
+  const warnings = [...stats.warnings];
+  const approximate = (['eventNames', 'principals', 'sourceIPs'] as const).filter(
+    (k) => aggregates[k].approximate,
+  );
+  if (approximate.length > 0) {
+    warnings.push(
+      `Top ${approximate.join(', ')} are approximate: too many distinct values to count them all.`,
+    );
+  }
+  const failures = stats.failures.slice(0, MAX_LISTED_FAILURES);
+  if (stats.failures.length > failures.length) {
+    warnings.push(`${stats.failures.length - failures.length} more objects could not be read (not listed).`);
+  }
+  const scanned: Summary['scanned'] = {
+    objectsListed: stats.objectsListed,
+    objects: stats.objectsRead,
+    objectsSkipped: stats.objectsSkipped,
+    bytes: stats.bytesRead,
+    bytesUncompressed: stats.bytesUncompressed,
+    records: stats.recordsScanned,
+  };
+  if (stats.engine === 'athena' || stats.bytesScanned !== undefined) {
+    const perQuery = stats.regions.map((r) => r.bytesScanned).filter((b): b is number => b !== undefined);
+    const total = stats.bytesScanned ?? perQuery.reduce((a, b) => a + b, 0);
+    scanned.bytesScanned = total;
+    scanned.costUsd = estimateAthenaCostUsd(perQuery.length > 0 ? perQuery : [total]);
+  }
+  return {
+    tool: { name: 'cloudtrail-investigate', version: input.version ?? VERSION },
+    matches: input.matches,
+    duplicatesDropped: input.duplicatesDropped,
+    complete,
+    engine: stats.engine,
+    engineReason: stats.engineReason,
+    filter: inv.query.kind === 'all' ? null : (inv.filterText ?? describeQuery(inv.query)),
+    window: { since: isoTime(inv.window.since), until: isoTime(inv.window.until) },
+    source: describeSource(inv.source),
+    regions: inv.regions,
+    accounts: inv.accounts,
+    scanned,
+    regionBreakdown: stats.regions,
+    failures,
+    warnings,
+    files: input.files,
+    format: inv.output.format,
+    startedAt: isoTime(input.startedAt),
+    durationMs: input.durationMs,
+    top: {
+      eventNames: aggregates.eventNames.top(10),
+      principals: aggregates.principals.top(10),
+      sourceIPs: aggregates.sourceIPs.top(10),
+    },
+    timeline: timelineOf(aggregates.hours),
+  };
+}
+
+/** Gathers the summary's aggregates one match at a time, in bounded memory. */
+export class SummaryBuilder implements SummaryAggregates {
+  readonly eventNames: TopCounter;
+  readonly principals: TopCounter;
+  readonly sourceIPs: TopCounter;
+  readonly hours = new Map<number, number>();
+
+  constructor(options: { maxKeys?: number } = {}) {
+    this.eventNames = new TopCounter(options.maxKeys);
+    this.principals = new TopCounter(options.maxKeys);
+    this.sourceIPs = new TopCounter(options.maxKeys);
+  }
+
+  add(event: MatchedEvent): void {
+    const r = event.record;
+    this.eventNames.add(str(r.eventName) ?? '(none)');
+    this.principals.add(principalOf(r));
+    this.sourceIPs.add(str(r.sourceIPAddress) ?? '(none)');
+    const t = typeof r.eventTime === 'string' ? Date.parse(r.eventTime) : Number.NaN;
+    if (Number.isFinite(t)) {
+      const hour = Math.floor(t / HOUR_MS) * HOUR_MS;
+      const current = this.hours.get(hour);
+      if (current !== undefined) this.hours.set(hour, current + 1);
+      else if (this.hours.size < MAX_TRACKED_HOURS) this.hours.set(hour, 1);
+    }
+  }
+
+  build(input: SummaryInputs): Summary {
+    return buildSummary(input, this);
+  }
+}
+
+/** Writes summary.json atomically, pretty-printed for people and stable for scripts. */
+export async function writeSummary(filePath: string, summary: Summary): Promise<void> {
+  await atomicWriteFile(filePath, `${JSON.stringify(summary, null, 2)}\n`);
+}

@@ -1,0 +1,310 @@
+/**
+ * Which objects a search must read. S3: discover accounts (and organization ids) under AWSLogs/,
+ * their regions, then list only the day folders of the window. Local: walk everything and prune
+ * what the file names allow. Objects come out in key order.
+ */
+import type { TimeWindow } from '../investigation.js';
+import {
+  ACCOUNT_ID,
+  ORG_ID,
+  REGION_NAME,
+  accountPrefix,
+  awsLogsPrefix,
+  baseName,
+  classifyKey,
+  dayFolders,
+  parseLogFileName,
+  regionPrefix,
+  stampInWindow,
+} from './layout.js';
+import type { LogFileName, ObjectStore, PlanStats, PlannedObject, StoredObject } from './types.js';
+
+export interface PlanRoot {
+  kind: 's3' | 'local';
+  /** Key prefix of the trail (S3) or of the walk (local), without leading/trailing '/'; may be empty. */
+  prefix: string;
+}
+
+export interface PlanScope {
+  window: TimeWindow;
+  regions: string[] | 'all';
+  accounts: string[] | 'all';
+  /** Delivery-lag margin, usually DELIVERY_LAG_MS. */
+  lagMs: number;
+}
+
+export interface PlanOptions {
+  /** Day folders listed at once (S3); output order is kept. */
+  listConcurrency?: number;
+  signal?: AbortSignal;
+}
+
+/** Accounts and regions present in the location (S3: folders; local: log file names). */
+export interface FoundScope {
+  accounts: string[];
+  regions: string[];
+}
+
+/** A plan being produced: iterate `objects` once, then read the rest (final after the iteration). */
+export interface Plan {
+  objects: AsyncIterable<PlannedObject>;
+  stats(): PlanStats;
+  found(): FoundScope;
+  /** Scope warnings (see scopeWarnings), using what was found. */
+  warnings(): string[];
+}
+
+/** Files read whole when not named like CloudTrail's (exports, `jq` output, test fixtures). */
+const GENERIC_EVENT_FILE = /\.(json|jsonl)(\.gz)?$/i;
+
+const GLOBAL_REGION = 'us-east-1';
+
+class PlanState {
+  readonly stats: PlanStats = { listed: 0, selected: 0, skipped: 0, prefixes: [] };
+  readonly accounts = new Set<string>();
+  readonly regions = new Set<string>();
+  done = false;
+
+  found(): FoundScope {
+    return { accounts: [...this.accounts].sort(), regions: [...this.regions].sort() };
+  }
+}
+
+export function planObjects(
+  store: ObjectStore,
+  root: PlanRoot,
+  scope: PlanScope,
+  options: PlanOptions = {},
+): Plan {
+  const state = new PlanState();
+  const objects =
+    root.kind === 's3'
+      ? s3Objects(store, root, scope, state, options)
+      : localObjects(store, root, scope, state, options);
+  return {
+    objects,
+    stats: () => ({ ...state.stats, prefixes: [...state.stats.prefixes] }),
+    found: () => state.found(),
+    warnings: () => {
+      const where = `${store.description}${root.prefix ? `/${root.prefix}` : ''}`;
+      const found = state.done ? state.found() : undefined;
+      const warnings = scopeWarnings(scope, found, where);
+      // A wrong trail prefix lists nothing and would otherwise look like a clean result.
+      if (root.kind === 's3' && found && found.accounts.length === 0) {
+        warnings.push(
+          `No CloudTrail logs under ${where}: expected ${awsLogsPrefix(where)}<account>/CloudTrail/; ` +
+            "check the bucket and the trail's S3 key prefix.",
+        );
+      }
+      return warnings;
+    },
+  };
+}
+
+/**
+ * Warnings about the scope: a region list that leaves out us-east-1 (where global services
+ * record), and requested accounts or regions the location does not hold (when `found` is known
+ * and not empty).
+ */
+export function scopeWarnings(
+  scope: Pick<PlanScope, 'regions' | 'accounts'>,
+  found?: FoundScope,
+  where = 'the location',
+): string[] {
+  const warnings: string[] = [];
+  if (scope.regions !== 'all' && !scope.regions.includes(GLOBAL_REGION)) {
+    warnings.push(
+      `The regions searched (${scope.regions.join(', ')}) leave out ${GLOBAL_REGION}: global-service events ` +
+        `(IAM, STS, CloudFront, console sign-in) are recorded in ${GLOBAL_REGION} and will not be found.`,
+    );
+  }
+  if (found && found.accounts.length === 0 && found.regions.length === 0) return warnings;
+  if (found && scope.accounts !== 'all') {
+    const missing = scope.accounts.filter((a) => !found.accounts.includes(a));
+    if (missing.length > 0) {
+      warnings.push(
+        `No logs of account ${missing.join(', ')} in ${where} (accounts found: ${listForMessage(found.accounts)}).`,
+      );
+    }
+  }
+  if (found && scope.regions !== 'all') {
+    const missing = scope.regions.filter((r) => !found.regions.includes(r));
+    if (missing.length > 0) {
+      warnings.push(
+        `No logs of region ${missing.join(', ')} in ${where} (regions found: ${listForMessage(found.regions)}).`,
+      );
+    }
+  }
+  return warnings;
+}
+
+function listForMessage(items: string[]): string {
+  if (items.length === 0) return 'none';
+  return items.length <= 10
+    ? items.join(', ')
+    : `${items.slice(0, 10).join(', ')} and ${items.length - 10} more`;
+}
+
+function inScope(name: LogFileName, scope: PlanScope): boolean {
+  return (
+    (scope.regions === 'all' || scope.regions.includes(name.region)) &&
+    (scope.accounts === 'all' || scope.accounts.includes(name.account)) &&
+    stampInWindow(name.delivered, scope.window, scope.lagMs)
+  );
+}
+
+function planned(object: StoredObject, name: LogFileName | undefined): PlannedObject {
+  return name
+    ? {
+        key: object.key,
+        size: object.size,
+        account: name.account,
+        region: name.region,
+        delivered: name.delivered,
+      }
+    : { key: object.key, size: object.size };
+}
+
+/** The last segment of a folder key (`a/b/c/` -> `c`). */
+function folderName(folder: string): string {
+  return baseName(folder.replace(/\/$/, ''));
+}
+
+interface AccountFolder {
+  orgId: string | undefined;
+  account: string;
+}
+
+async function* s3Objects(
+  store: ObjectStore,
+  root: PlanRoot,
+  scope: PlanScope,
+  state: PlanState,
+  options: PlanOptions,
+): AsyncGenerator<PlannedObject> {
+  const concurrency = Math.max(1, options.listConcurrency ?? 8);
+  const accounts = await discoverAccounts(store, root.prefix, concurrency);
+  for (const a of accounts) state.accounts.add(a.account);
+  const wanted = accounts.filter((a) => scope.accounts === 'all' || scope.accounts.includes(a.account));
+
+  // Regions present per account; an explicit list is intersected so absent regions cost no calls.
+  const prefixes: string[] = [];
+  const days = dayFolders(scope.window, scope.lagMs);
+  for await (const [a, folders] of mapOrdered(wanted, concurrency, (a) =>
+    store.listFolders(accountPrefix(root.prefix, a.orgId, a.account)),
+  )) {
+    const present = folders
+      .map(folderName)
+      .filter((r) => REGION_NAME.test(r))
+      .sort();
+    for (const r of present) state.regions.add(r);
+    const regions =
+      scope.regions === 'all' ? present : present.filter((r) => (scope.regions as string[]).includes(r));
+    for (const region of regions) {
+      for (const day of days)
+        prefixes.push(`${regionPrefix(root.prefix, a.orgId, a.account, region)}${day}/`);
+    }
+  }
+
+  for await (const [prefix, listing] of mapOrdered(prefixes, concurrency, (p) => collect(store.list(p)))) {
+    options.signal?.throwIfAborted();
+    state.stats.prefixes.push(prefix);
+    for (const object of listing) {
+      state.stats.listed++;
+      const name = classifyKey(object.key) === 'log' ? parseLogFileName(baseName(object.key)) : undefined;
+      if (name && inScope(name, scope)) {
+        state.stats.selected++;
+        yield planned(object, name);
+      } else {
+        state.stats.skipped++;
+      }
+    }
+  }
+  state.done = true;
+}
+
+/** `AWSLogs/<account>/` and `AWSLogs/<o-org>/<account>/` folders, in key order. */
+async function discoverAccounts(
+  store: ObjectStore,
+  prefix: string,
+  concurrency: number,
+): Promise<AccountFolder[]> {
+  const top = await store.listFolders(awsLogsPrefix(prefix));
+  const found: AccountFolder[] = [];
+  for await (const [folder, members] of mapOrdered(top, concurrency, async (f) =>
+    ORG_ID.test(folderName(f)) ? store.listFolders(f) : [],
+  )) {
+    const name = folderName(folder);
+    if (ACCOUNT_ID.test(name)) found.push({ orgId: undefined, account: name });
+    for (const m of members)
+      if (ACCOUNT_ID.test(folderName(m))) found.push({ orgId: name, account: folderName(m) });
+  }
+  return found;
+}
+
+async function* localObjects(
+  store: ObjectStore,
+  root: PlanRoot,
+  scope: PlanScope,
+  state: PlanState,
+  options: PlanOptions,
+): AsyncGenerator<PlannedObject> {
+  const prefix = root.prefix ? `${root.prefix}/` : '';
+  state.stats.prefixes.push(prefix);
+  for await (const object of store.list(prefix)) {
+    options.signal?.throwIfAborted();
+    state.stats.listed++;
+    const kind = classifyKey(object.key);
+    const name = kind === 'log' ? parseLogFileName(baseName(object.key)) : undefined;
+    if (name) {
+      state.accounts.add(name.account);
+      state.regions.add(name.region);
+    }
+    const select = name ? inScope(name, scope) : kind === 'other' && isGenericEventFile(object.key);
+    if (select) {
+      state.stats.selected++;
+      yield planned(object, name);
+    } else {
+      state.stats.skipped++;
+    }
+  }
+  state.done = true;
+}
+
+/**
+ * A JSON file read whole. Inside a copy of a log bucket, only the CloudTrail/ tree holds events:
+ * AWS Config, ELB and other services also deliver under AWSLogs/<account>/.
+ */
+function isGenericEventFile(key: string): boolean {
+  if (!GENERIC_EVENT_FILE.test(key)) return false;
+  const folders = key.split('/').slice(0, -1);
+  const awsLogs = folders.indexOf('AWSLogs');
+  return awsLogs === -1 || folders.slice(awsLogs + 1).includes('CloudTrail');
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+/** `fn` over `items` with at most `concurrency` calls in flight, results yielded in input order. */
+async function* mapOrdered<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T) => Promise<R>,
+): AsyncGenerator<[T, R]> {
+  const inFlight: Promise<R>[] = [];
+  let started = 0;
+  const startNext = () => {
+    const p = fn(items[started++] as T);
+    p.catch(() => undefined); // surfaced when awaited in order; avoids unhandled rejections after an early stop
+    inFlight.push(p);
+  };
+  while (started < items.length && inFlight.length < concurrency) startNext();
+  for (let i = 0; i < items.length; i++) {
+    const result = await (inFlight.shift() as Promise<R>);
+    if (started < items.length) startNext();
+    yield [items[i] as T, result];
+  }
+}

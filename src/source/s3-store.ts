@@ -1,0 +1,243 @@
+/**
+ * An ObjectStore over one S3 bucket: paginated listing, whole-object reads with retries of
+ * transient failures, and errors that say which permission is missing.
+ */
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { SearchError, errorMessage } from '../errors.js';
+import type { ObjectStore, StoredObject } from './types.js';
+
+/** A failed S3 call, with the S3 error code (e.g. `AccessDenied`) and what was being read. */
+export class S3StoreError extends SearchError {
+  readonly code: string;
+  readonly bucket: string;
+  readonly key: string | undefined;
+  /** True when retrying could help (throttling, 5xx, dropped connection). */
+  readonly transient: boolean;
+  constructor(
+    message: string,
+    details: { code: string; bucket: string; key?: string; transient: boolean; cause: unknown },
+  ) {
+    super(message, { cause: details.cause });
+    this.code = details.code;
+    this.bucket = details.bucket;
+    this.key = details.key;
+    this.transient = details.transient;
+  }
+}
+
+export interface S3StoreOptions {
+  client: S3Client;
+  bucket: string;
+  /** MaxKeys of each list call (S3's maximum is 1000). */
+  pageSize?: number;
+  /** Tries per object read, the first included. */
+  maxAttempts?: number;
+  /** Base of the exponential backoff between reads. */
+  baseDelayMs?: number;
+  /** Cap of one backoff delay. */
+  maxDelayMs?: number;
+  /** Injectable for tests. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+}
+
+const TRANSIENT_CODES = new Set([
+  'SlowDown',
+  'InternalError',
+  'ServiceUnavailable',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'TimeoutError',
+  'TruncatedBody',
+]);
+
+interface SdkErrorShape {
+  name?: string;
+  code?: string;
+  Code?: string;
+  $metadata?: { httpStatusCode?: number };
+  $retryable?: unknown;
+}
+
+function errorCode(err: unknown): string {
+  const e = (err ?? {}) as SdkErrorShape;
+  return e.Code ?? e.code ?? e.name ?? 'Error';
+}
+
+function httpStatus(err: unknown): number | undefined {
+  return ((err ?? {}) as SdkErrorShape).$metadata?.httpStatusCode;
+}
+
+/** Whether a failed read may succeed when tried again. */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof S3StoreError) return err.transient;
+  const status = httpStatus(err);
+  if (status !== undefined && (status >= 500 || status === 429)) return true;
+  if (((err ?? {}) as SdkErrorShape).$retryable) return true;
+  return TRANSIENT_CODES.has(errorCode(err)) || (err instanceof Error && err.message === 'aborted');
+}
+
+/** Full-jitter exponential backoff: a random delay in [0, min(cap, base * 2^attempt)). */
+export function backoffDelay(
+  attempt: number,
+  baseMs: number,
+  capMs: number,
+  random: () => number = Math.random,
+): number {
+  return Math.floor(random() * Math.min(capMs, baseMs * 2 ** attempt));
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export class S3Store implements ObjectStore {
+  readonly description: string;
+  readonly bucket: string;
+  private readonly client: S3Client;
+  private readonly pageSize: number;
+  private readonly maxAttempts: number;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly random: () => number;
+
+  constructor(options: S3StoreOptions) {
+    this.client = options.client;
+    this.bucket = options.bucket;
+    this.description = `s3://${options.bucket}`;
+    this.pageSize = options.pageSize ?? 1000;
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? 4);
+    this.baseDelayMs = options.baseDelayMs ?? 200;
+    this.maxDelayMs = options.maxDelayMs ?? 5_000;
+    this.sleep = options.sleep ?? abortableSleep;
+    this.random = options.random ?? Math.random;
+  }
+
+  async *list(prefix: string): AsyncIterable<StoredObject> {
+    let token: string | undefined;
+    do {
+      const page = await this.listPage(prefix, undefined, token);
+      for (const o of page.Contents ?? []) {
+        if (o.Key !== undefined) yield { key: o.Key, size: o.Size ?? 0 };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async listFolders(prefix: string): Promise<string[]> {
+    const folders: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.listPage(prefix, '/', token);
+      for (const p of page.CommonPrefixes ?? []) if (p.Prefix !== undefined) folders.push(p.Prefix);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return folders;
+  }
+
+  async get(key: string, signal?: AbortSignal): Promise<Uint8Array> {
+    for (let attempt = 0; ; attempt++) {
+      signal?.throwIfAborted();
+      try {
+        return await this.readOnce(key, signal);
+      } catch (err) {
+        if (signal?.aborted) throw signal.reason;
+        const failure = this.toError(err, 'get', key);
+        if (!failure.transient || attempt + 1 >= this.maxAttempts) throw failure;
+        await this.sleep(backoffDelay(attempt, this.baseDelayMs, this.maxDelayMs, this.random), signal);
+      }
+    }
+  }
+
+  private async listPage(prefix: string, delimiter: string | undefined, token: string | undefined) {
+    try {
+      return await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          MaxKeys: this.pageSize,
+          ...(delimiter ? { Delimiter: delimiter } : {}),
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
+      );
+    } catch (err) {
+      throw this.toError(err, 'list', prefix);
+    }
+  }
+
+  private async readOnce(key: string, signal?: AbortSignal): Promise<Uint8Array> {
+    const res = await this.client.send(
+      new GetObjectCommand({ Bucket: this.bucket, Key: key }),
+      signal ? { abortSignal: signal } : {},
+    );
+    if (!res.Body) throw Object.assign(new Error('empty response body'), { code: 'TruncatedBody' });
+    const bytes = await res.Body.transformToByteArray();
+    // A connection cut mid-body can end the stream "successfully" behind some proxies: check.
+    if (res.ContentLength !== undefined && bytes.byteLength !== res.ContentLength) {
+      throw Object.assign(new Error(`read ${bytes.byteLength} of ${res.ContentLength} bytes`), {
+        code: 'TruncatedBody',
+      });
+    }
+    return bytes;
+  }
+
+  /** An S3StoreError whose message names the object and, for denials, the permission needed. */
+  private toError(err: unknown, op: 'get' | 'list', keyOrPrefix: string): S3StoreError {
+    if (err instanceof S3StoreError) return err;
+    const code = errorCode(err);
+    const status = httpStatus(err);
+    const where = `s3://${this.bucket}/${keyOrPrefix}`;
+    const transient = isTransient(err);
+    let message: string;
+    if (code === 'NoSuchBucket') {
+      message = `The bucket "${this.bucket}" does not exist (NoSuchBucket): check --source or the trail's bucket.`;
+    } else if (
+      code === 'AccessDenied' ||
+      code === 'Forbidden' ||
+      (status === 403 && code !== 'InvalidAccessKeyId' && code !== 'SignatureDoesNotMatch')
+    ) {
+      message =
+        op === 'list'
+          ? `Access denied listing ${where} (${code}): the credentials need s3:ListBucket on arn:aws:s3:::${this.bucket}.`
+          : `Access denied reading ${where} (${code}): the credentials need s3:GetObject on arn:aws:s3:::${this.bucket}/*` +
+            " (and kms:Decrypt on the trail's KMS key if its logs are SSE-KMS encrypted;" +
+            ' S3 also answers AccessDenied for a missing key when s3:ListBucket is not granted).';
+    } else if (code === 'NoSuchKey' || (op === 'get' && status === 404)) {
+      message = `${where} does not exist (NoSuchKey): it was listed but is gone (deleted or moved by a lifecycle rule?).`;
+    } else if (code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch' || code === 'ExpiredToken') {
+      message = `AWS rejected the credentials while ${op === 'list' ? 'listing' : 'reading'} ${where} (${code}): ${errorMessage(err)}`;
+    } else {
+      const verb = op === 'list' ? 'listing' : 'reading';
+      message = `Failed ${verb} ${where} (${code}${status ? `, HTTP ${status}` : ''}): ${errorMessage(err)}`;
+    }
+    return new S3StoreError(message, {
+      code,
+      bucket: this.bucket,
+      ...(op === 'get' ? { key: keyOrPrefix } : {}),
+      transient,
+      cause: err,
+    });
+  }
+}
