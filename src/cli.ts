@@ -41,6 +41,9 @@ function abortOnSignals(): AbortController {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // The CLI supports Node 20 with a pinned SDK: the SDK's notice about its future releases is
+  // noise in every run's output (the user can still turn it back on).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let logger = stderrLogger('info');
   try {
     const settings = parseCliArgs(argv, VERSION, Boolean(process.stdout.isTTY));

@@ -19,7 +19,12 @@ import type { Logger } from './logger.js';
 import type { EngineProgress } from './engines/types.js';
 import { runSearch, type SearchResult } from './search.js';
 import type { Summary } from './report/types.js';
-import { annotationsFor, describeMatch, MAX_MATCH_ANNOTATIONS, neutraliseLogText } from './report/annotations.js';
+import {
+  annotationsFor,
+  describeMatch,
+  MAX_MATCH_ANNOTATIONS,
+  neutraliseLogText,
+} from './report/annotations.js';
 import { uploadResults, type UploadOutcome } from './report/artifact.js';
 import { renderFailureSummary, renderJobSummary, writeJobSummary } from './report/job-summary.js';
 import { formatBytes } from './report/format.js';
@@ -45,14 +50,19 @@ export interface GateVerdict {
 }
 
 /** The gate: fail closed on an incomplete search, then on matches when asked (pure). */
-export function gate(summary: Pick<Summary, 'complete' | 'matches' | 'failures' | 'regionBreakdown'>, settings: Pick<ActionSettings, 'failOnMatch' | 'failOnIncomplete'>): GateVerdict {
+export function gate(
+  summary: Pick<Summary, 'complete' | 'matches' | 'failures' | 'regionBreakdown'>,
+  settings: Pick<ActionSettings, 'failOnMatch' | 'failOnIncomplete'>,
+): GateVerdict {
   const failures: string[] = [];
   const warnings: string[] = [];
   let exitCode: ExitCode = ExitCode.Ok;
   if (!summary.complete) {
     const regions = summary.regionBreakdown.filter((r) => r.status !== 'complete').length;
     const what = [
-      summary.failures.length > 0 ? `${summary.failures.length} object(s) or listing(s) could not be read` : '',
+      summary.failures.length > 0
+        ? `${summary.failures.length} object(s) or listing(s) could not be read`
+        : '',
       regions > 0 ? `${regions} region(s) were not searched completely` : '',
     ]
       .filter(Boolean)
@@ -66,7 +76,9 @@ export function gate(summary: Pick<Summary, 'complete' | 'matches' | 'failures' 
     }
   }
   if (settings.failOnMatch && summary.matches > 0) {
-    failures.push(`${summary.matches} matching CloudTrail event${summary.matches === 1 ? '' : 's'} found (fail-on-match is true).`);
+    failures.push(
+      `${summary.matches} matching CloudTrail event${summary.matches === 1 ? '' : 's'} found (fail-on-match is true).`,
+    );
     if (exitCode === ExitCode.Ok) exitCode = ExitCode.Matched;
   }
   return { failures, warnings, exitCode };
@@ -78,7 +90,9 @@ export function describeFailure(err: unknown): { message: string; exitCode: Exit
     const e = toActionInputError(err);
     if (!e.field) return { message: `Invalid input: ${e.message}`, exitCode: ExitCode.InvalidInput };
     // Messages usually start with the field's name ("days must be ..."): say it once.
-    const rest = e.message.startsWith(e.field) ? e.message.slice(e.field.length).replace(/^[\s:]+/, '') : e.message;
+    const rest = e.message.startsWith(e.field)
+      ? e.message.slice(e.field.length).replace(/^[\s:]+/, '')
+      : e.message;
     return { message: `Invalid input \`${e.field}\`: ${rest}`, exitCode: ExitCode.InvalidInput };
   }
   return { message: errorMessage(err), exitCode: ExitCode.Incomplete };
@@ -90,7 +104,9 @@ function progressLogger(logger: Logger): (p: EngineProgress) => void {
     const now = Date.now();
     if (now - last < PROGRESS_EVERY_MS) return;
     last = now;
-    logger.info(`Progress: ${p.objectsDone}/${p.objectsTotal} objects, ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}`);
+    logger.info(
+      `Progress: ${p.objectsDone}/${p.objectsTotal} objects, ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}`,
+    );
   };
 }
 
@@ -144,12 +160,18 @@ async function investigate(env: NodeJS.ProcessEnv, now: Date): Promise<GateVerdi
     logger,
   });
   if (investigation.source.kind !== 'local') {
-    logger.info(`AWS credentials: ${resolved.description}; API calls identify as ${actionUserAgent(ctx.runId)} (app/${sdkAppId(ctx.runId)}).`);
+    logger.info(
+      `AWS credentials: ${resolved.description}; API calls identify as ${actionUserAgent(ctx.runId)} (app/${sdkAppId(ctx.runId)}).`,
+    );
   }
 
   const result = await runSearch(
     { ...investigation, credentials: { ...investigation.credentials, ...resolved.credentials } },
-    { logger, onProgress: progressLogger(logger), keepFirst: Math.max(action.summaryMaxRows, MAX_MATCH_ANNOTATIONS) },
+    {
+      logger,
+      onProgress: progressLogger(logger),
+      keepFirst: Math.max(action.summaryMaxRows, MAX_MATCH_ANNOTATIONS),
+    },
   );
   logResult(result, logger);
 
@@ -161,11 +183,21 @@ async function investigate(env: NodeJS.ProcessEnv, now: Date): Promise<GateVerdi
   let upload: UploadOutcome | undefined;
   if (action.uploadArtifact) {
     upload = await uploadResults(
-      { name: action.artifactName, files: [result.resultsPath, result.summaryPath], retentionDays: action.retentionDays },
+      {
+        name: action.artifactName,
+        files: [result.resultsPath, result.summaryPath],
+        retentionDays: action.retentionDays,
+      },
       env,
     );
     if (upload.ok) logger.info(`Uploaded artifact ${upload.name} (id ${upload.id}).`);
-    else core.warning(neutraliseLogText(`The artifact upload failed: ${upload.error}. The files stay on the runner: ${result.resultsPath}, ${result.summaryPath}.`), { title: 'Artifact not uploaded' });
+    else
+      core.warning(
+        neutraliseLogText(
+          `The artifact upload failed: ${upload.error}. The files stay on the runner: ${result.resultsPath}, ${result.summaryPath}.`,
+        ),
+        { title: 'Artifact not uploaded' },
+      );
   }
   setOutputs(result, upload);
 
@@ -176,7 +208,11 @@ async function investigate(env: NodeJS.ProcessEnv, now: Date): Promise<GateVerdi
     firstMatches: result.firstMatches,
     maxRows: action.summaryMaxRows,
     failures: verdict.failures,
-    artifact: upload ? (upload.ok ? { name: upload.name, ...(upload.url ? { url: upload.url } : {}) } : { name: upload.name, error: upload.error }) : undefined,
+    artifact: upload
+      ? upload.ok
+        ? { name: upload.name, ...(upload.url ? { url: upload.url } : {}) }
+        : { name: upload.name, error: upload.error }
+      : undefined,
     files: { results: result.resultsPath, summary: result.summaryPath },
   });
   await writeJobSummary(markdown, env);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import type { Investigation } from './investigation.js';
 import type { Logger } from './logger.js';
-import type { EngineProgress, MatchedEvent, SearchStats } from './engines/types.js';
+import { SEARCH_FAILURE_KEY, type EngineProgress, type MatchedEvent, type SearchStats } from './engines/types.js';
 import type { Summary } from './report/types.js';
 import { ExitCode, SearchError, errorMessage } from './errors.js';
 import { chooseEngine } from './engines/select.js';
@@ -63,7 +63,7 @@ function failedStats(engine: 'scan' | 'athena', reason: string, message: string)
     bytesUncompressed: 0,
     recordsScanned: 0,
     recordsOutsideWindow: 0,
-    failures: [{ key: '*', reason: message }],
+    failures: [{ key: SEARCH_FAILURE_KEY, reason: message }],
     regions: [],
     warnings: [],
   };

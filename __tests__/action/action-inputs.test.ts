@@ -46,11 +46,34 @@ describe('action.yml', () => {
   it('declares every input the brief lists, each described, and every output', () => {
     expect(Object.keys(actionYml.inputs).sort()).toEqual(
       [
-        'trail', 'source', 'regions', 'accounts', 'filters', 'days', 'since', 'until', 'engine',
-        'athena-database', 'athena-workgroup', 'athena-output', 'cleanup', 'output-format', 'aws-region',
-        'role-to-assume', 'role-session-name', 'role-duration-seconds', 'audience', 'aws-access-key-id',
-        'aws-secret-access-key', 'aws-session-token', 'fail-on-match', 'fail-on-incomplete',
-        'summary-max-rows', 'upload-artifact', 'artifact-name', 'retention-days',
+        'trail',
+        'source',
+        'regions',
+        'accounts',
+        'filters',
+        'days',
+        'since',
+        'until',
+        'engine',
+        'athena-database',
+        'athena-workgroup',
+        'athena-output',
+        'cleanup',
+        'output-format',
+        'aws-region',
+        'role-to-assume',
+        'role-session-name',
+        'role-duration-seconds',
+        'audience',
+        'aws-access-key-id',
+        'aws-secret-access-key',
+        'aws-session-token',
+        'fail-on-match',
+        'fail-on-incomplete',
+        'summary-max-rows',
+        'upload-artifact',
+        'artifact-name',
+        'retention-days',
       ].sort(),
     );
     for (const [name, spec] of Object.entries(actionYml.inputs)) {
@@ -58,8 +81,25 @@ describe('action.yml', () => {
       expect(spec.default, `${name} documents its default`).toBeTypeOf('string');
     }
     expect(Object.keys(actionYml.outputs).sort()).toEqual(
-      ['match-count', 'matched', 'complete', 'results-file', 'summary-file', 'artifact-id', 'artifact-url', 'bytes-scanned'].sort(),
+      [
+        'match-count',
+        'matched',
+        'complete',
+        'results-file',
+        'summary-file',
+        'artifact-id',
+        'artifact-url',
+        'bytes-scanned',
+      ].sort(),
     );
+  });
+
+  it('is documented in docs/action.md: a table row per input and output', () => {
+    const docs = readFileSync(path.join(repoRoot, 'docs/action.md'), 'utf8');
+    const rows = new Set(Array.from(docs.matchAll(/^\| `([a-z-]+)` +\|/gm), (m) => m[1]));
+    for (const name of [...Object.keys(actionYml.inputs), ...Object.keys(actionYml.outputs)]) {
+      expect(rows.has(name), name).toBe(true);
+    }
   });
 
   it("declares the same defaults the code applies when the runner doesn't", () => {
@@ -145,8 +185,20 @@ describe('readActionInputs', () => {
     );
     expect(raw.trails).toEqual(['org-trail', 'arn:aws:cloudtrail:us-east-1:123456789012:trail/second']);
     expect(raw.filter).toBe(filters.trim());
-    expect(raw).toMatchObject({ days: '0.25', regions: 'us-east-1,eu-west-1', accounts: '123456789012', engine: 'athena', format: 'csv', awsRegion: 'eu-west-1' });
-    expect(action).toMatchObject({ failOnMatch: true, retentionDays: 7, summaryMaxRows: 0, artifactName: 'audit results' });
+    expect(raw).toMatchObject({
+      days: '0.25',
+      regions: 'us-east-1,eu-west-1',
+      accounts: '123456789012',
+      engine: 'athena',
+      format: 'csv',
+      awsRegion: 'eu-west-1',
+    });
+    expect(action).toMatchObject({
+      failOnMatch: true,
+      retentionDays: 7,
+      summaryMaxRows: 0,
+      artifactName: 'audit results',
+    });
     const inv = buildInvestigation(raw, new Date('2024-01-01T06:00:00Z'));
     expect(inv.source).toEqual({ kind: 'trail', trails: raw.trails });
     expect(inv.window.since.toISOString()).toBe('2024-01-01T00:00:00.000Z');
@@ -156,12 +208,27 @@ describe('readActionInputs', () => {
 
   it('reads OIDC and key settings', () => {
     const oidc = readActionInputs(
-      inputs({ 'role-to-assume': 'arn:aws:iam::123456789012:role/gh/cloudtrail-reader', 'role-duration-seconds': '900', audience: 'my-aud' }),
+      inputs({
+        'role-to-assume': 'arn:aws:iam::123456789012:role/gh/cloudtrail-reader',
+        'role-duration-seconds': '900',
+        audience: 'my-aud',
+      }),
       ctx,
     ).action.auth;
-    expect(oidc).toMatchObject({ roleToAssume: 'arn:aws:iam::123456789012:role/gh/cloudtrail-reader', roleDurationSeconds: 900, audience: 'my-aud' });
-    const keys = readActionInputs(inputs({ 'aws-access-key-id': 'AKIAEXAMPLE', 'aws-secret-access-key': 's3cr3t' }), ctx).action.auth;
-    expect(keys).toMatchObject({ accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 's3cr3t', roleToAssume: undefined });
+    expect(oidc).toMatchObject({
+      roleToAssume: 'arn:aws:iam::123456789012:role/gh/cloudtrail-reader',
+      roleDurationSeconds: 900,
+      audience: 'my-aud',
+    });
+    const keys = readActionInputs(
+      inputs({ 'aws-access-key-id': 'AKIAEXAMPLE', 'aws-secret-access-key': 's3cr3t' }),
+      ctx,
+    ).action.auth;
+    expect(keys).toMatchObject({
+      accessKeyId: 'AKIAEXAMPLE',
+      secretAccessKey: 's3cr3t',
+      roleToAssume: undefined,
+    });
   });
 
   const invalid: Array<[string, Record<string, string>, RegExp]> = [
@@ -171,9 +238,21 @@ describe('readActionInputs', () => {
     ['summary-max-rows', { 'summary-max-rows': '-1' }, /0 to 1000/],
     ['summary-max-rows', { 'summary-max-rows': 'lots' }, /0 to 1000/],
     ['retention-days', { 'retention-days': '0' }, /1 to 400/],
-    ['role-duration-seconds', { 'role-to-assume': 'arn:aws:iam::123456789012:role/r', 'role-duration-seconds': '60' }, /900 to 43200/],
+    [
+      'role-duration-seconds',
+      { 'role-to-assume': 'arn:aws:iam::123456789012:role/r', 'role-duration-seconds': '60' },
+      /900 to 43200/,
+    ],
     ['role-to-assume', { 'role-to-assume': 'my-role' }, /IAM role ARN/],
-    ['role-to-assume', { 'role-to-assume': 'arn:aws:iam::123456789012:role/r', 'aws-access-key-id': 'AKIA1', 'aws-secret-access-key': 'x' }, /remove aws-access-key-id/],
+    [
+      'role-to-assume',
+      {
+        'role-to-assume': 'arn:aws:iam::123456789012:role/r',
+        'aws-access-key-id': 'AKIA1',
+        'aws-secret-access-key': 'x',
+      },
+      /remove aws-access-key-id/,
+    ],
     ['role-session-name', { 'role-session-name': 'has space' }, /2 to 64 characters/],
     ['artifact-name', { 'artifact-name': 'a/b' }, /must not contain/],
     ['aws-session-token', { 'aws-session-token': 'tok' }, /needs aws-access-key-id/],
@@ -186,7 +265,9 @@ describe('readActionInputs', () => {
   });
 
   it('never echoes a secret key in its message', () => {
-    const err = configError(() => readActionInputs(inputs({ 'aws-secret-access-key': 'wJalrXUtnFEMI/K7MDENG' }), ctx));
+    const err = configError(() =>
+      readActionInputs(inputs({ 'aws-secret-access-key': 'wJalrXUtnFEMI/K7MDENG' }), ctx),
+    );
     expect(err.field).toBe('aws-access-key-id');
     expect(err.message).not.toContain('wJalrXUtnFEMI');
   });
@@ -194,7 +275,12 @@ describe('readActionInputs', () => {
 
 describe('toActionInputError', () => {
   const build = (given: Record<string, string>) =>
-    configError(() => buildInvestigation(readActionInputs(inputs({ source: logs, ...given }), ctx).raw, new Date('2024-01-01T00:00:00Z')));
+    configError(() =>
+      buildInvestigation(
+        readActionInputs(inputs({ source: logs, ...given }), ctx).raw,
+        new Date('2024-01-01T00:00:00Z'),
+      ),
+    );
 
   const cases: Array<[string, Record<string, string>, RegExp]> = [
     ['days', { days: 'a week' }, /number of days/],
@@ -213,11 +299,15 @@ describe('toActionInputError', () => {
     const mapped = toActionInputError(build(given));
     expect(mapped.field).toBe(input);
     expect(mapped.message).toMatch(why);
-    expect(mapped.message).not.toMatch(/(^|[^\w-])--(days|since|until|format|engine|regions|accounts|fail-on-match|cleanup|source|trail)\b/);
+    expect(mapped.message).not.toMatch(
+      /(^|[^\w-])--(days|since|until|format|engine|regions|accounts|fail-on-match|cleanup|source|trail)\b/,
+    );
   });
 
   it('maps --format to output-format inside the message', () => {
-    const mapped = toActionInputError(new ConfigurationError('--format must be one of jsonl, json, csv; got "xml".', '--format'));
+    const mapped = toActionInputError(
+      new ConfigurationError('--format must be one of jsonl, json, csv; got "xml".', '--format'),
+    );
     expect(mapped.message).toBe('output-format must be one of jsonl, json, csv; got "xml".');
     expect(mapped.field).toBe('output-format');
   });

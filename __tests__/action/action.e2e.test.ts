@@ -29,10 +29,22 @@ const HOSTILE_UA =
   '::error::pwned <script>alert(1)</script> | `rm -rf /` [x](https://evil.example) @octocat\n::add-mask::EVILMASK\n##[error]legacy';
 const HOSTILE_USER = '::error::pwned-user<img src=x onerror=alert(1)>|`';
 
-function record(id: string, eventName: string, time: string, region: string, extra: Record<string, unknown> = {}) {
+function record(
+  id: string,
+  eventName: string,
+  time: string,
+  region: string,
+  extra: Record<string, unknown> = {},
+) {
   return {
     eventVersion: '1.08',
-    userIdentity: { type: 'IAMUser', principalId: 'AIDAEXAMPLE', arn: `arn:aws:iam::${ACCOUNT}:user/alice`, accountId: ACCOUNT, userName: 'alice' },
+    userIdentity: {
+      type: 'IAMUser',
+      principalId: 'AIDAEXAMPLE',
+      arn: `arn:aws:iam::${ACCOUNT}:user/alice`,
+      accountId: ACCOUNT,
+      userName: 'alice',
+    },
     eventTime: time,
     eventSource: eventName === 'DescribeInstances' ? 'ec2.amazonaws.com' : 'cloudtrail.amazonaws.com',
     eventName,
@@ -52,13 +64,34 @@ function record(id: string, eventName: string, time: string, region: string, ext
   };
 }
 
-const STOP_1 = record('11111111-0000-0000-0000-000000000001', 'StopLogging', '2023-07-10T12:01:00Z', 'us-east-1');
-const STOP_HOSTILE = record('11111111-0000-0000-0000-000000000002', 'StopLogging', '2023-07-10T12:02:00Z', 'us-east-1', {
-  userAgent: HOSTILE_UA,
-  userIdentity: { type: 'IAMUser', arn: `arn:aws:iam::${ACCOUNT}:user/${HOSTILE_USER}`, userName: HOSTILE_USER },
-  sourceIPAddress: '<script>alert(2)</script>',
-});
-const STOP_3 = record('11111111-0000-0000-0000-000000000003', 'StopLogging', '2023-07-10T12:07:00Z', 'eu-west-1', { errorCode: 'AccessDenied' });
+const STOP_1 = record(
+  '11111111-0000-0000-0000-000000000001',
+  'StopLogging',
+  '2023-07-10T12:01:00Z',
+  'us-east-1',
+);
+const STOP_HOSTILE = record(
+  '11111111-0000-0000-0000-000000000002',
+  'StopLogging',
+  '2023-07-10T12:02:00Z',
+  'us-east-1',
+  {
+    userAgent: HOSTILE_UA,
+    userIdentity: {
+      type: 'IAMUser',
+      arn: `arn:aws:iam::${ACCOUNT}:user/${HOSTILE_USER}`,
+      userName: HOSTILE_USER,
+    },
+    sourceIPAddress: '<script>alert(2)</script>',
+  },
+);
+const STOP_3 = record(
+  '11111111-0000-0000-0000-000000000003',
+  'StopLogging',
+  '2023-07-10T12:07:00Z',
+  'eu-west-1',
+  { errorCode: 'AccessDenied' },
+);
 const EXPECTED_IDS = [STOP_1.eventID, STOP_HOSTILE.eventID, STOP_3.eventID].sort();
 
 function logKey(region: string, stamp: string, suffix: string): string {
@@ -69,11 +102,26 @@ function logKey(region: string, stamp: string, suffix: string): string {
 function generatedLogs(): Map<string, Buffer> {
   const noise = (n: number, region: string, minute: number) =>
     Array.from({ length: n }, (_, i) =>
-      record(`22222222-0000-0000-${region === 'us-east-1' ? '0001' : '0002'}-${String(minute * 100 + i).padStart(12, '0')}`, 'DescribeInstances', `2023-07-10T12:${String(minute).padStart(2, '0')}:${String(i).padStart(2, '0')}Z`, region),
+      record(
+        `22222222-0000-0000-${region === 'us-east-1' ? '0001' : '0002'}-${String(minute * 100 + i).padStart(12, '0')}`,
+        'DescribeInstances',
+        `2023-07-10T12:${String(minute).padStart(2, '0')}:${String(i).padStart(2, '0')}Z`,
+        region,
+      ),
     );
   const files = new Map<string, object[]>([
-    [logKey('us-east-1', '20230710T1205Z', 'AAAAAAAAAAAAAAA1'), [...noise(5, 'us-east-1', 1), STOP_1, STOP_HOSTILE]],
-    [logKey('eu-west-1', '20230710T1210Z', 'BBBBBBBBBBBBBBB1'), [...noise(4, 'eu-west-1', 6), STOP_3, record('33333333-0000-0000-0000-000000000001', 'DeleteTrail', '2023-07-10T12:08:00Z', 'eu-west-1')]],
+    [
+      logKey('us-east-1', '20230710T1205Z', 'AAAAAAAAAAAAAAA1'),
+      [...noise(5, 'us-east-1', 1), STOP_1, STOP_HOSTILE],
+    ],
+    [
+      logKey('eu-west-1', '20230710T1210Z', 'BBBBBBBBBBBBBBB1'),
+      [
+        ...noise(4, 'eu-west-1', 6),
+        STOP_3,
+        record('33333333-0000-0000-0000-000000000001', 'DeleteTrail', '2023-07-10T12:08:00Z', 'eu-west-1'),
+      ],
+    ],
     // CloudTrail delivers some events twice: the same eventID in a later file.
     [logKey('us-east-1', '20230710T1215Z', 'AAAAAAAAAAAAAAA2'), [...noise(3, 'us-east-1', 11), STOP_1]],
   ]);
@@ -110,7 +158,9 @@ function expectMasked(run: ActionRun, secrets: string[]): void {
   const masks = run.commands.filter((c) => c.command === 'add-mask').map((c) => c.message);
   for (const secret of secrets) {
     expect(masks, 'an add-mask line for each secret').toContain(secret);
-    const elsewhere = run.stdout.split('\n').filter((line) => line.includes(secret) && !line.startsWith('::add-mask::'));
+    const elsewhere = run.stdout
+      .split('\n')
+      .filter((line) => line.includes(secret) && !line.startsWith('::add-mask::'));
     expect(elsewhere, 'secret printed outside add-mask').toEqual([]);
     expect(run.stderr).not.toContain(secret);
     expect(run.summary).not.toContain(secret);
@@ -120,7 +170,12 @@ function expectMasked(run: ActionRun, secrets: string[]): void {
 
 /** Extracts `zipPath` into `dir` with Python's zipfile: a reader independent of the writer. */
 function unzip(zipPath: string, dir: string): void {
-  execFileSync('python3', ['-c', 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', zipPath, dir]);
+  execFileSync('python3', [
+    '-c',
+    'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])',
+    zipPath,
+    dir,
+  ]);
 }
 
 // ---- servers ----
@@ -137,11 +192,16 @@ beforeAll(async () => {
   logsDir = await mkdtemp(path.join(os.tmpdir(), 'action-logs-'));
   await writeFolder(logsDir, logs);
   s3 = await startS3Server({ buckets: ['trail-bucket'] });
-  await s3.seed('trail-bucket', [...logs].map(([key, body]) => ({ key: `org-trail/${key}`, body })));
+  await s3.seed(
+    'trail-bucket',
+    [...logs].map(([key, body]) => ({ key: `org-trail/${key}`, body })),
+  );
   oidc = await startOidcServer();
   // s3rver accepts only access keys it knows: register each set STS issues, so S3 reads succeed
   // only with the assumed role's credentials.
-  const accounts = require('s3rver/lib/models/account.js') as { DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void } };
+  const accounts = require('s3rver/lib/models/account.js') as {
+    DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void };
+  };
   sts = await startStsServer({
     acceptToken: (token) => oidc.issued.some((t) => t.token === token && t.audience === 'sts.amazonaws.com'),
     onIssue: (c) => accounts.DUMMY_ACCOUNT.createKeyPair(c.accessKeyId, c.secretAccessKey),
@@ -167,14 +227,22 @@ describe('the Action on a local folder', () => {
     const run = await runAction({
       workspace,
       runId: '7000000101',
-      inputs: { source: 'logs', filters: 'eventName: StopLogging', ...WINDOW, 'fail-on-match': 'true', 'retention-days': '5' },
+      inputs: {
+        source: 'logs',
+        filters: 'eventName: StopLogging',
+        ...WINDOW,
+        'fail-on-match': 'true',
+        'retention-days': '5',
+      },
       env: artifacts.env,
     });
 
     // Gate: matches + fail-on-match -> the CLI's exit code 1 and one error naming the count.
     expect(run.exitCode, run.stdout + run.stderr).toBe(1);
     const errors = visibleCommands(run).filter((c) => c.command === 'error');
-    expect(errors.map((e) => e.message)).toEqual(['3 matching CloudTrail events found (fail-on-match is true).']);
+    expect(errors.map((e) => e.message)).toEqual([
+      '3 matching CloudTrail events found (fail-on-match is true).',
+    ]);
 
     // Outputs.
     const outDir = path.join(run.runnerTemp, 'cloudtrail-investigate-7000000101-investigate');
@@ -194,7 +262,11 @@ describe('the Action on a local folder', () => {
     // Annotations: one warning per match; nothing from the data became a command.
     const warnings = visibleCommands(run).filter((c) => c.command === 'warning');
     expect(warnings.filter((w) => w.properties.title === 'CloudTrail match: StopLogging')).toHaveLength(3);
-    expect(visibleCommands(run).map((c) => c.command).sort()).toEqual(['error', 'group', 'endgroup', 'warning', 'warning', 'warning'].sort());
+    expect(
+      visibleCommands(run)
+        .map((c) => c.command)
+        .sort(),
+    ).toEqual(['error', 'group', 'endgroup', 'warning', 'warning', 'warning'].sort());
     // The only masks are the artifact client's (its signed URL); none came from the data.
     const masks = run.commands.filter((c) => c.command === 'add-mask').map((c) => c.message);
     expect(masks).not.toContain('EVILMASK');
@@ -209,7 +281,9 @@ describe('the Action on a local folder', () => {
     expect(run.summary).not.toContain('::error::');
     expect(run.summary).not.toContain('@octocat');
     expect(run.summary).toContain('```mermaid\nxychart-beta');
-    const matchRows = run.summary.split('\n').filter((l) => l.includes('11111111-0000-0000-0000-00000000000'));
+    const matchRows = run.summary
+      .split('\n')
+      .filter((l) => l.includes('11111111-0000-0000-0000-00000000000'));
     expect(matchRows).toHaveLength(3);
     for (const row of matchRows) expect(row.split('|')).toHaveLength(10);
 
@@ -225,14 +299,21 @@ describe('the Action on a local folder', () => {
     await writeFile(path.join(unzipped, 'artifact.zip'), art.content);
     unzip(path.join(unzipped, 'artifact.zip'), unzipped);
     expect((await readdir(unzipped)).sort()).toEqual(['artifact.zip', 'results.jsonl', 'summary.json']);
-    expect(await readFile(path.join(unzipped, 'results.jsonl'))).toEqual(await readFile(run.outputs['results-file']!));
-    expect(await readFile(path.join(unzipped, 'summary.json'))).toEqual(await readFile(run.outputs['summary-file']!));
+    expect(await readFile(path.join(unzipped, 'results.jsonl'))).toEqual(
+      await readFile(run.outputs['results-file']!),
+    );
+    expect(await readFile(path.join(unzipped, 'summary.json'))).toEqual(
+      await readFile(run.outputs['summary-file']!),
+    );
   });
 
   it('matches the real Invictus logs as jq counts them, and passes without fail-on-match', async () => {
     const expected = execFileSync(
       'bash',
-      ['-c', `jq -r '.Records[] | select(.eventName=="StopLogging" or .eventName=="DeleteTrail") | .eventID' "${invictus}"/*.json | sort -u`],
+      [
+        '-c',
+        `jq -r '.Records[] | select(.eventName=="StopLogging" or .eventName=="DeleteTrail") | .eventID' "${invictus}"/*.json | sort -u`,
+      ],
       { encoding: 'utf8' },
     )
       .split('\n')
@@ -262,52 +343,92 @@ describe('the Action on a local folder', () => {
     const workspace = await mkdtemp(path.join(os.tmpdir(), 'ws-'));
     await writeFolder(path.join(workspace, 'logs'), logs);
     const broken = logKey('us-east-1', '20230710T1220Z', 'CCCCCCCCCCCCCCC1');
-    await writeFolder(path.join(workspace, 'logs'), new Map([[broken, gzipSync('{"Records":[').subarray(0, 12)]]));
+    await writeFolder(
+      path.join(workspace, 'logs'),
+      new Map([[broken, gzipSync('{"Records":[').subarray(0, 12)]]),
+    );
     const run = await runAction({
       workspace,
-      inputs: { source: 'logs', filters: 'eventName: StopLogging', ...WINDOW, 'fail-on-match': 'true', 'upload-artifact': 'false' },
+      inputs: {
+        source: 'logs',
+        filters: 'eventName: StopLogging',
+        ...WINDOW,
+        'fail-on-match': 'true',
+        'upload-artifact': 'false',
+      },
     });
     expect(run.exitCode, run.stdout + run.stderr).toBe(3);
     expect(run.outputs.complete).toBe('false');
     expect(run.outputs['match-count']).toBe('3');
-    const messages = visibleCommands(run).filter((c) => c.command === 'error').map((c) => c.message);
+    const messages = visibleCommands(run)
+      .filter((c) => c.command === 'error')
+      .map((c) => c.message);
     expect(messages.some((m) => m.includes(broken))).toBe(true);
     const failure = messages.at(-1)!;
-    expect(failure).toMatch(/^The search was incomplete: 1 object\(s\) or listing\(s\) could not be read.*fail-on-incomplete is true/);
+    expect(failure).toMatch(
+      /^The search was incomplete: 1 object\(s\) or listing\(s\) could not be read.*fail-on-incomplete is true/,
+    );
     expect(failure).toContain('3 matching CloudTrail events found (fail-on-match is true).');
     expect(run.summary).toContain('The search was incomplete');
   });
 
   it('only warns about an incomplete search with fail-on-incomplete: false', async () => {
     const workspace = await mkdtemp(path.join(os.tmpdir(), 'ws-'));
-    await writeFolder(path.join(workspace, 'logs'), new Map([[logKey('us-east-1', '20230710T1220Z', 'CCCCCCCCCCCCCCC1'), Buffer.from('not gzip')]]));
+    await writeFolder(
+      path.join(workspace, 'logs'),
+      new Map([[logKey('us-east-1', '20230710T1220Z', 'CCCCCCCCCCCCCCC1'), Buffer.from('not gzip')]]),
+    );
     const run = await runAction({
       workspace,
       inputs: { source: 'logs', ...WINDOW, 'fail-on-incomplete': 'false', 'upload-artifact': 'false' },
     });
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     expect(run.outputs.complete).toBe('false');
-    const warnings = visibleCommands(run).filter((c) => c.command === 'warning').map((c) => c.message);
+    const warnings = visibleCommands(run)
+      .filter((c) => c.command === 'warning')
+      .map((c) => c.message);
     expect(warnings.some((w) => w.startsWith('The search was incomplete'))).toBe(true);
   });
 
   it('keeps the result when the artifact upload fails, with a warning and the file paths', async () => {
     // Another job of the run already took the name (a matrix without artifact-name).
-    const taken = await fetch(new URL('/twirp/github.actions.results.api.v1.ArtifactService/CreateArtifact', artifacts.env.ACTIONS_RESULTS_URL), {
-      method: 'POST',
-      headers: { authorization: `Bearer ${artifacts.env.ACTIONS_RUNTIME_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ workflow_run_backend_id: artifacts.runBackendId, workflow_job_run_backend_id: artifacts.jobBackendId, name: 'taken-name', version: 7 }),
-    });
+    const taken = await fetch(
+      new URL(
+        '/twirp/github.actions.results.api.v1.ArtifactService/CreateArtifact',
+        artifacts.env.ACTIONS_RESULTS_URL,
+      ),
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${artifacts.env.ACTIONS_RUNTIME_TOKEN}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          workflow_run_backend_id: artifacts.runBackendId,
+          workflow_job_run_backend_id: artifacts.jobBackendId,
+          name: 'taken-name',
+          version: 7,
+        }),
+      },
+    );
     expect(taken.status).toBe(200);
     const run = await runAction({
-      inputs: { source: invictus, filters: 'eventName: StopLogging', since: '2023-07-10T11:00:00Z', until: '2023-07-10T13:00:00Z', 'artifact-name': 'taken-name' },
+      inputs: {
+        source: invictus,
+        filters: 'eventName: StopLogging',
+        since: '2023-07-10T11:00:00Z',
+        until: '2023-07-10T13:00:00Z',
+        'artifact-name': 'taken-name',
+      },
       env: artifacts.env,
     });
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     expect(run.outputs['artifact-id']).toBe('');
     expect(run.outputs['artifact-url']).toBe('');
     expect((await stat(run.outputs['results-file']!)).isFile()).toBe(true);
-    const warning = visibleCommands(run).find((c) => c.command === 'warning' && c.properties.title === 'Artifact not uploaded');
+    const warning = visibleCommands(run).find(
+      (c) => c.command === 'warning' && c.properties.title === 'Artifact not uploaded',
+    );
     expect(warning?.message).toContain('409');
     expect(warning?.message).toContain('set artifact-name');
     expect(warning?.message).toContain(run.outputs['results-file']!);
@@ -378,14 +499,23 @@ describe('the Action on S3 with GitHub OIDC', () => {
     expect(run.outputs['match-count']).toBe('3');
     expectMasked(run, ['AKIAE2ETESTKEY000001', secret]);
     // Masks come first: before any other line of output.
-    expect(run.stdout.split('\n').slice(0, 2).every((l) => l.startsWith('::add-mask::'))).toBe(true);
+    expect(
+      run.stdout
+        .split('\n')
+        .slice(0, 2)
+        .every((l) => l.startsWith('::add-mask::')),
+    ).toBe(true);
   });
 
   it('explains a missing `id-token: write` permission, before any AWS call', async () => {
     const stsBefore = sts.requests.length;
     const s3Before = s3.requests.length;
     const run = await runAction({
-      inputs: { source: 's3://trail-bucket/org-trail', ...WINDOW, 'role-to-assume': 'arn:aws:iam::111122223333:role/reader' },
+      inputs: {
+        source: 's3://trail-bucket/org-trail',
+        ...WINDOW,
+        'role-to-assume': 'arn:aws:iam::111122223333:role/reader',
+      },
       env: { ...s3Env(), AWS_ENDPOINT_URL_STS: sts.endpoint },
     });
     expect(run.exitCode).toBe(3);
@@ -400,25 +530,44 @@ describe('the Action on S3 with GitHub OIDC', () => {
 
 describe('invalid inputs', () => {
   const cases: Array<[string, Record<string, string>, string]> = [
-    ['fail-on-match', { 'fail-on-match': 'sometimes' }, 'Invalid input `fail-on-match`: must be true or false; got "sometimes".'],
-    ['output-format', { 'output-format': 'xml' }, 'Invalid input `output-format`: must be one of jsonl, json, csv; got "xml".'],
-    ['days', { days: 'a week' }, 'Invalid input `days`: must be a number of days such as 1, 0.25 or 90; got "a week".'],
-    ['summary-max-rows', { 'summary-max-rows': '-5' }, 'Invalid input `summary-max-rows`: must be a whole number from 0 to 1000; got "-5".'],
+    [
+      'fail-on-match',
+      { 'fail-on-match': 'sometimes' },
+      'Invalid input `fail-on-match`: must be true or false; got "sometimes".',
+    ],
+    [
+      'output-format',
+      { 'output-format': 'xml' },
+      'Invalid input `output-format`: must be one of jsonl, json, csv; got "xml".',
+    ],
+    [
+      'days',
+      { days: 'a week' },
+      'Invalid input `days`: must be a number of days such as 1, 0.25 or 90; got "a week".',
+    ],
+    [
+      'summary-max-rows',
+      { 'summary-max-rows': '-5' },
+      'Invalid input `summary-max-rows`: must be a whole number from 0 to 1000; got "-5".',
+    ],
     ['filters', { filters: 'eventNme: StopLogging' }, 'Invalid input `filters`:'],
   ];
-  it.each(cases)('`%s` fails the step with exit 2, naming the input, before any AWS call', async (_name, given, message) => {
-    const s3Before = s3.requests.length;
-    const run = await runAction({
-      inputs: { source: 's3://trail-bucket/org-trail', ...given },
-      env: { ...s3.env },
-    });
-    expect(run.exitCode).toBe(2);
-    const errors = visibleCommands(run).filter((c) => c.command === 'error');
-    expect(errors).toHaveLength(1);
-    expect(errors[0]!.message.startsWith(message), errors[0]!.message).toBe(true);
-    expect(errors[0]!.message).not.toMatch(/(^|\s)--[a-z]/);
-    expect(s3.requests.length).toBe(s3Before);
-    expect(run.stderr).not.toMatch(/\n\s+at /);
-    expect(run.outputs).toEqual({});
-  });
+  it.each(cases)(
+    '`%s` fails the step with exit 2, naming the input, before any AWS call',
+    async (_name, given, message) => {
+      const s3Before = s3.requests.length;
+      const run = await runAction({
+        inputs: { source: 's3://trail-bucket/org-trail', ...given },
+        env: { ...s3.env },
+      });
+      expect(run.exitCode).toBe(2);
+      const errors = visibleCommands(run).filter((c) => c.command === 'error');
+      expect(errors).toHaveLength(1);
+      expect(errors[0]!.message.startsWith(message), errors[0]!.message).toBe(true);
+      expect(errors[0]!.message).not.toMatch(/(^|\s)--[a-z]/);
+      expect(s3.requests.length).toBe(s3Before);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      expect(run.outputs).toEqual({});
+    },
+  );
 });

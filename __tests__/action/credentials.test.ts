@@ -26,7 +26,10 @@ const auth: AuthSettings = {
 const jwt = (claims: object) =>
   `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
 const TOKEN = jwt({ sub: 'repo:octo/app:ref:refs/heads/main', aud: 'sts.amazonaws.com' });
-const OIDC_ENV = { ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:1/token?api-version=2.0', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'req' };
+const OIDC_ENV = {
+  ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:1/token?api-version=2.0',
+  ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'req',
+};
 
 function stsError(name: string, message = `${name} happened`): Error {
   const err = new Error(message);
@@ -55,7 +58,13 @@ function harness(answers: Array<Error | 'ok'>, env: NodeJS.ProcessEnv = OIDC_ENV
       const answer = answers.shift();
       events.push('sts');
       if (answer === undefined || answer instanceof Error) throw answer ?? new Error('no answer');
-      return { accessKeyId: 'ASIATEMP', secretAccessKey: 'temp-secret', sessionToken: 'temp-token', expiration: undefined, assumedRoleArn: 'arn:aws:sts::123456789012:assumed-role/reader/s' };
+      return {
+        accessKeyId: 'ASIATEMP',
+        secretAccessKey: 'temp-secret',
+        sessionToken: 'temp-token',
+        expiration: undefined,
+        assumedRoleArn: 'arn:aws:sts::123456789012:assumed-role/reader/s',
+      };
     },
   };
   return { deps, events, requests };
@@ -66,19 +75,47 @@ describe('resolveCredentials with role-to-assume', () => {
     const { deps, events, requests } = harness(['ok']);
     const resolved = await resolveCredentials(auth, deps);
     expect(resolved.source).toBe('oidc');
-    expect(resolved.credentials).toEqual({ accessKeyId: 'ASIATEMP', secretAccessKey: 'temp-secret', sessionToken: 'temp-token', region: 'eu-west-1' });
+    expect(resolved.credentials).toEqual({
+      accessKeyId: 'ASIATEMP',
+      secretAccessKey: 'temp-secret',
+      sessionToken: 'temp-token',
+      region: 'eu-west-1',
+    });
     expect(requests).toEqual([
-      { roleArn: auth.roleToAssume, roleSessionName: 'cloudtrail-investigate', durationSeconds: 1800, webIdentityToken: TOKEN, region: 'eu-west-1' },
+      {
+        roleArn: auth.roleToAssume,
+        roleSessionName: 'cloudtrail-investigate',
+        durationSeconds: 1800,
+        webIdentityToken: TOKEN,
+        region: 'eu-west-1',
+      },
     ]);
-    expect(events).toEqual(['token:sts.amazonaws.com', `mask:${TOKEN}`, 'sts', 'mask:ASIATEMP', 'mask:temp-secret', 'mask:temp-token']);
+    expect(events).toEqual([
+      'token:sts.amazonaws.com',
+      `mask:${TOKEN}`,
+      'sts',
+      'mask:ASIATEMP',
+      'mask:temp-secret',
+      'mask:temp-token',
+    ]);
     expect(resolved.description).not.toContain('temp');
   });
 
   it('retries transient failures with full-jitter backoff', async () => {
-    const { deps, events } = harness([stsError('IDPCommunicationError'), stsError('ThrottlingException'), 'ok']);
+    const { deps, events } = harness([
+      stsError('IDPCommunicationError'),
+      stsError('ThrottlingException'),
+      'ok',
+    ]);
     await resolveCredentials(auth, deps);
     // random() = 0.5: half of 1 s, then half of 2 s.
-    expect(events.filter((e) => e.startsWith('sleep') || e === 'sts')).toEqual(['sts', 'sleep:500', 'sts', 'sleep:1000', 'sts']);
+    expect(events.filter((e) => e.startsWith('sleep') || e === 'sts')).toEqual([
+      'sts',
+      'sleep:500',
+      'sts',
+      'sleep:1000',
+      'sts',
+    ]);
   });
 
   it(`gives up after ${STS_MAX_ATTEMPTS} attempts and says so`, async () => {
@@ -88,7 +125,9 @@ describe('resolveCredentials with role-to-assume', () => {
   });
 
   it('does not retry AccessDenied, and explains the trust policy with the token subject', async () => {
-    const { deps, events } = harness([stsError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity')]);
+    const { deps, events } = harness([
+      stsError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity'),
+    ]);
     const err = await resolveCredentials(auth, deps).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SearchError);
     expect((err as Error).message).toContain('trust policy');
@@ -107,15 +146,25 @@ describe('resolveCredentials with role-to-assume', () => {
 describe('resolveCredentials without a role', () => {
   it('uses the given keys', async () => {
     const { deps, events } = harness([]);
-    const resolved = await resolveCredentials({ ...auth, roleToAssume: undefined, accessKeyId: 'AKIA1', secretAccessKey: 's', sessionToken: 't' }, deps);
-    expect(resolved).toMatchObject({ source: 'keys', credentials: { accessKeyId: 'AKIA1', secretAccessKey: 's', sessionToken: 't', region: 'eu-west-1' } });
+    const resolved = await resolveCredentials(
+      { ...auth, roleToAssume: undefined, accessKeyId: 'AKIA1', secretAccessKey: 's', sessionToken: 't' },
+      deps,
+    );
+    expect(resolved).toMatchObject({
+      source: 'keys',
+      credentials: { accessKeyId: 'AKIA1', secretAccessKey: 's', sessionToken: 't', region: 'eu-west-1' },
+    });
     expect(events).toEqual([]);
   });
 
   it('falls back to the default chain', async () => {
     const { deps } = harness([]);
     const resolved = await resolveCredentials({ ...auth, roleToAssume: undefined, region: undefined }, deps);
-    expect(resolved).toEqual({ source: 'default', credentials: {}, description: "the runner's default AWS credentials" });
+    expect(resolved).toEqual({
+      source: 'default',
+      credentials: {},
+      description: "the runner's default AWS credentials",
+    });
   });
 });
 

@@ -23,9 +23,25 @@ function summaryOf(overrides: Partial<Summary> = {}): Summary {
     source: '/logs',
     regions: ['us-east-1'],
     accounts: 'all',
-    scanned: { objectsListed: 10, objects: 8, objectsSkipped: 2, bytes: 12_345, bytesUncompressed: 99_000, records: 300 },
+    scanned: {
+      objectsListed: 10,
+      objects: 8,
+      objectsSkipped: 2,
+      bytes: 12_345,
+      bytesUncompressed: 99_000,
+      records: 300,
+    },
     regionBreakdown: [
-      { region: 'us-east-1', status: 'complete', objects: 8, bytes: 12_345, records: 300, matches: 0, durationMs: 1200, errors: [] },
+      {
+        region: 'us-east-1',
+        status: 'complete',
+        objects: 8,
+        bytes: 12_345,
+        records: 300,
+        matches: 0,
+        durationMs: 1200,
+        errors: [],
+      },
     ],
     failures: [],
     warnings: [],
@@ -40,7 +56,12 @@ function summaryOf(overrides: Partial<Summary> = {}): Summary {
 }
 
 function event(record: Record<string, unknown>): MatchedEvent {
-  return { record, json: JSON.stringify(record), eventID: record.eventID as string, region: record.awsRegion as string };
+  return {
+    record,
+    json: JSON.stringify(record),
+    eventID: record.eventID as string,
+    region: record.awsRegion as string,
+  };
 }
 
 function plainEvent(i: number, extra: Record<string, unknown> = {}): MatchedEvent {
@@ -63,7 +84,10 @@ function input(overrides: Partial<JobSummaryInput> = {}): JobSummaryInput {
     firstMatches: [],
     maxRows: 50,
     failures: [],
-    artifact: { name: 'cloudtrail-investigation-1-audit-1', url: 'https://github.com/o/r/actions/runs/1/artifacts/42' },
+    artifact: {
+      name: 'cloudtrail-investigation-1-audit-1',
+      url: 'https://github.com/o/r/actions/runs/1/artifacts/42',
+    },
     files: { results: '/tmp/out/results.jsonl', summary: '/tmp/out/summary.json' },
     ...overrides,
   };
@@ -86,7 +110,8 @@ function matchRows(md: string): string[] {
   return rows;
 }
 
-const HOSTILE_UA = '::error::pwned | `rm -rf /` [click](https://evil.example) *bold* _it_ @octocat #1 $x^2$ www.evil.example <img src=x onerror=alert(1)>\n| forged | row |';
+const HOSTILE_UA =
+  '::error::pwned | `rm -rf /` [click](https://evil.example) *bold* _it_ @octocat #1 $x^2$ www.evil.example <img src=x onerror=alert(1)>\n| forged | row |';
 
 describe('escapeMarkdown', () => {
   it('writes every Markdown/HTML special character as an entity and keeps the text readable', () => {
@@ -141,7 +166,18 @@ describe('renderJobSummary', () => {
         sourceIPs: [{ value: '<script>alert(1)</script>', count: 1 }],
         eventNames: [{ value: 'Stop|Logging`<b>', count: 1 }],
       },
-      regionBreakdown: [{ region: 'us-east-1', status: 'failed', objects: 1, bytes: 1, records: 1, matches: 1, durationMs: 5, errors: ['AccessDenied on <key>|`x`'] }],
+      regionBreakdown: [
+        {
+          region: 'us-east-1',
+          status: 'failed',
+          objects: 1,
+          bytes: 1,
+          records: 1,
+          matches: 1,
+          durationMs: 5,
+          errors: ['AccessDenied on <key>|`x`'],
+        },
+      ],
       failures: [{ key: 'AWSLogs/`evil`|<key>.json.gz', reason: '::error::bad\nline' }],
       warnings: ['@team look at #12 <now>'],
       complete: false,
@@ -168,9 +204,16 @@ describe('renderJobSummary', () => {
 
   it('caps the matches table at summary-max-rows and says how many more are in the artifact', () => {
     const matches = Array.from({ length: 120 }, (_, i) => plainEvent(i));
-    const md = renderJobSummary(input({ summary: summaryOf({ matches: 120 }), firstMatches: matches, maxRows: 50 }));
+    const md = renderJobSummary(
+      input({ summary: summaryOf({ matches: 120 }), firstMatches: matches, maxRows: 50 }),
+    );
     expect(matchRows(md)).toHaveLength(50);
-    expect(md).toContain('70 more matching events are in the artifact [cloudtrail&#45;investigation&#45;1&#45;audit&#45;1]'.replace(/&#45;/g, '-'));
+    expect(md).toContain(
+      '70 more matching events are in the artifact [cloudtrail&#45;investigation&#45;1&#45;audit&#45;1]'.replace(
+        /&#45;/g,
+        '-',
+      ),
+    );
     expect(md).toContain('(https://github.com/o/r/actions/runs/1/artifacts/42)');
   });
 
@@ -183,14 +226,22 @@ describe('renderJobSummary', () => {
         artifact: { name: 'x', error: 'Failed to CreateArtifact: (409) Conflict' },
       }),
     );
-    expect(md).toContain('2 more matching events are in the results file on the runner (/tmp/out/results.jsonl)');
+    expect(md).toContain(
+      '2 more matching events are in the results file on the runner (/tmp/out/results.jsonl)',
+    );
     expect(md).toContain('The artifact upload failed');
   });
 
   it('stays under 1 MiB whatever the data, measuring bytes not characters', () => {
     const big = '𝔘'.repeat(3000); // 4 bytes each in UTF-8
     const matches = Array.from({ length: 1000 }, (_, i) =>
-      plainEvent(i, { userAgent: big, userIdentity: { arn: big }, eventName: big, sourceIPAddress: big, errorCode: big }),
+      plainEvent(i, {
+        userAgent: big,
+        userIdentity: { arn: big },
+        eventName: big,
+        sourceIPAddress: big,
+        errorCode: big,
+      }),
     );
     const summary = summaryOf({
       matches: 250_000,
@@ -198,10 +249,24 @@ describe('renderJobSummary', () => {
       warnings: Array.from({ length: 500 }, () => big),
       failures: Array.from({ length: 5000 }, (_, i) => ({ key: `${i}${big}`, reason: big })),
       regionBreakdown: Array.from({ length: 500 }, (_, i) => ({
-        region: `r-${i}`, status: 'failed' as const, objects: 1, bytes: 1, records: 1, matches: 1, durationMs: 1, errors: [big, big],
+        region: `r-${i}`,
+        status: 'failed' as const,
+        objects: 1,
+        bytes: 1,
+        records: 1,
+        matches: 1,
+        durationMs: 1,
+        errors: [big, big],
       })),
-      top: { principals: Array.from({ length: 10 }, () => ({ value: big, count: 1 })), sourceIPs: [], eventNames: [] },
-      timeline: Array.from({ length: 300 }, (_, i) => ({ bucket: new Date(Date.UTC(2023, 6, 10, i)).toISOString(), count: 5 })),
+      top: {
+        principals: Array.from({ length: 10 }, () => ({ value: big, count: 1 })),
+        sourceIPs: [],
+        eventNames: [],
+      },
+      timeline: Array.from({ length: 300 }, (_, i) => ({
+        bucket: new Date(Date.UTC(2023, 6, 10, i)).toISOString(),
+        count: 5,
+      })),
     });
     const md = renderJobSummary(input({ summary, firstMatches: matches, maxRows: 1000 }));
     expect(Buffer.byteLength(md, 'utf8')).toBeLessThanOrEqual(SUMMARY_BUDGET_BYTES);
@@ -209,7 +274,9 @@ describe('renderJobSummary', () => {
     const rows = matchRows(md);
     expect(rows.length).toBeGreaterThan(100);
     expect(rows.length).toBeLessThan(1000);
-    expect(md).toMatch(/more matching events are in the artifact .* to keep this summary under GitHub's 1 MiB limit/);
+    expect(md).toMatch(
+      /more matching events are in the artifact .* to keep this summary under GitHub's 1 MiB limit/,
+    );
     expect(md).toContain('…and 4,980 more in summary.json.');
   });
 
@@ -258,9 +325,28 @@ describe('renderJobSummary', () => {
     const summary = summaryOf({
       engine: 'athena',
       engineReason: 'engine: athena (asked for)',
-      scanned: { objectsListed: 0, objects: 0, objectsSkipped: 0, bytes: 0, bytesUncompressed: 0, records: 0, bytesScanned: 2e12, costUsd: 10 },
+      scanned: {
+        objectsListed: 0,
+        objects: 0,
+        objectsSkipped: 0,
+        bytes: 0,
+        bytesUncompressed: 0,
+        records: 0,
+        bytesScanned: 2e12,
+        costUsd: 10,
+      },
       regionBreakdown: [
-        { region: 'eu-west-1', status: 'complete', objects: 0, bytes: 0, records: 0, matches: 0, durationMs: 61_000, errors: [], bytesScanned: 2e12 },
+        {
+          region: 'eu-west-1',
+          status: 'complete',
+          objects: 0,
+          bytes: 0,
+          records: 0,
+          matches: 0,
+          durationMs: 61_000,
+          errors: [],
+          bytesScanned: 2e12,
+        },
       ],
     });
     const md = renderJobSummary(input({ summary }));
@@ -270,13 +356,22 @@ describe('renderJobSummary', () => {
   });
 
   it('fences a filter holding backticks with a longer fence', () => {
-    const md = renderJobSummary(input({ summary: summaryOf({ filter: 'userAgent|contains: "```"\n```\n# not a heading' }) }));
+    const md = renderJobSummary(
+      input({ summary: summaryOf({ filter: 'userAgent|contains: "```"\n```\n# not a heading' }) }),
+    );
     expect(md).toContain('````\nuserAgent|contains: "```"\n```\n# not a heading\n````');
   });
 
   it('names the gate failures at the top', () => {
-    const md = renderJobSummary(input({ summary: summaryOf({ matches: 2 }), failures: ['2 matching CloudTrail events found (fail-on-match is true).'] }));
-    expect(rendered(md)).toContain('❌ **The step fails:** 2 matching CloudTrail events found (fail-on-match is true).');
+    const md = renderJobSummary(
+      input({
+        summary: summaryOf({ matches: 2 }),
+        failures: ['2 matching CloudTrail events found (fail-on-match is true).'],
+      }),
+    );
+    expect(rendered(md)).toContain(
+      '❌ **The step fails:** 2 matching CloudTrail events found (fail-on-match is true).',
+    );
   });
 });
 

@@ -83,8 +83,10 @@ export async function startArtifactServer(): Promise<ArtifactServer> {
   };
 
   async function twirp(method: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    if (req.headers.authorization !== `Bearer ${token}`) return twirpError(res, 401, 'unauthenticated', 'bad runtime token');
-    if (!String(req.headers['content-type']).startsWith('application/json')) return twirpError(res, 415, 'malformed', 'JSON only');
+    if (req.headers.authorization !== `Bearer ${token}`)
+      return twirpError(res, 401, 'unauthenticated', 'bad runtime token');
+    if (!String(req.headers['content-type']).startsWith('application/json'))
+      return twirpError(res, 415, 'malformed', 'JSON only');
     const body = JSON.parse((await readBody(req)).toString('utf8')) as Record<string, unknown>;
     calls.push({ method, body });
     if (body.workflow_run_backend_id !== runBackendId || body.workflow_job_run_backend_id !== jobBackendId) {
@@ -94,19 +96,33 @@ export async function startArtifactServer(): Promise<ArtifactServer> {
     const key = `${runBackendId}/${name}`;
     if (method === 'CreateArtifact') {
       if (body.version !== 7) return twirpError(res, 400, 'invalid_argument', 'unsupported version');
-      if (created.has(key)) return twirpError(res, 409, 'already_exists', 'an artifact with this name already exists on the workflow run');
-      created.set(key, { mimeType: body.mime_type as string | undefined, expiresAt: body.expires_at as string | undefined });
+      if (created.has(key))
+        return twirpError(
+          res,
+          409,
+          'already_exists',
+          'an artifact with this name already exists on the workflow run',
+        );
+      created.set(key, {
+        mimeType: body.mime_type as string | undefined,
+        expiresAt: body.expires_at as string | undefined,
+      });
       const blobPath = `/blob/actions-results/${runBackendId}/${jobBackendId}/${encodeURIComponent(name)}.zip`;
       blobs.set(blobPath, { blocks: new Map(), committed: undefined });
       const se = new Date(Date.now() + 3_600_000).toISOString();
       const url = `${origin}${blobPath}?sv=2021-12-02&se=${encodeURIComponent(se)}&sr=b&sp=cw&sig=${sig}`;
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, signed_upload_url: url }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ ok: true, signed_upload_url: url }));
       return undefined;
     }
     if (method === 'FinalizeArtifact') {
       const meta = created.get(key);
-      const blob = [...blobs.entries()].find(([p]) => p.endsWith(`/${encodeURIComponent(name)}.zip`) && p.includes(runBackendId))?.[1];
-      if (!meta || !blob?.committed) return twirpError(res, 404, 'not_found', 'no uploaded artifact with this name');
+      const blob = [...blobs.entries()].find(
+        ([p]) => p.endsWith(`/${encodeURIComponent(name)}.zip`) && p.includes(runBackendId),
+      )?.[1];
+      if (!meta || !blob?.committed)
+        return twirpError(res, 404, 'not_found', 'no uploaded artifact with this name');
       const id = 1000 + artifacts.length;
       const hash = body.hash as string | undefined;
       artifacts.push({
@@ -120,7 +136,9 @@ export async function startArtifactServer(): Promise<ArtifactServer> {
         hash,
         content: blob.committed,
       });
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, artifact_id: String(id) }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ ok: true, artifact_id: String(id) }));
       return;
     }
     twirpError(res, 404, 'bad_route', `no method ${method}`);
@@ -139,7 +157,11 @@ export async function startArtifactServer(): Promise<ArtifactServer> {
     };
     const entry = blobs.get(url.pathname);
     if (url.searchParams.get('sig') !== sig || !entry) {
-      res.writeHead(403, { 'content-type': 'application/xml' }).end('<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthenticationFailed</Code><Message>bad signature</Message></Error>');
+      res
+        .writeHead(403, { 'content-type': 'application/xml' })
+        .end(
+          '<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthenticationFailed</Code><Message>bad signature</Message></Error>',
+        );
       return;
     }
     if (req.method !== 'PUT') return azureReply(405);
@@ -153,11 +175,18 @@ export async function startArtifactServer(): Promise<ArtifactServer> {
       return azureReply(201, { 'x-ms-request-server-encrypted': 'true' });
     }
     if (comp === 'blocklist') {
-      const ids = Array.from(body.toString('utf8').matchAll(/<(?:Latest|Uncommitted|Committed)>([^<]*)<\//g), (m) => m[1]!);
+      const ids = Array.from(
+        body.toString('utf8').matchAll(/<(?:Latest|Uncommitted|Committed)>([^<]*)<\//g),
+        (m) => m[1]!,
+      );
       const parts = ids.map((id) => entry.blocks.get(id));
       if (parts.some((p) => p === undefined)) return azureReply(400);
       entry.committed = Buffer.concat(parts as Buffer[]);
-      return azureReply(201, { etag, 'last-modified': new Date().toUTCString(), 'x-ms-request-server-encrypted': 'true' });
+      return azureReply(201, {
+        etag,
+        'last-modified': new Date().toUTCString(),
+        'x-ms-request-server-encrypted': 'true',
+      });
     }
     if (comp === null && req.headers['x-ms-blob-type'] === 'BlockBlob') {
       entry.committed = body;

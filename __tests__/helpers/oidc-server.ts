@@ -60,7 +60,9 @@ export async function startOidcServer(options: { repository?: string } = {}): Pr
       exp: now + 300,
     });
     issued.push({ audience, token });
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ count: 1, value: token }));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ count: 1, value: token }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

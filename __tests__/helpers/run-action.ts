@@ -56,7 +56,8 @@ export interface ActionRun {
   commands: WorkflowCommand[];
 }
 
-const unescapeData = (s: string): string => s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+const unescapeData = (s: string): string =>
+  s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
 const unescapeProperty = (s: string): string => unescapeData(s).replace(/%3A/g, ':').replace(/%2C/g, ',');
 
 /** Parses the lines the runner would treat as workflow commands (leading whitespace trimmed). */
@@ -110,7 +111,8 @@ export async function runAction(options: RunActionOptions = {}): Promise<ActionR
   await Promise.all(Object.values(files).map((f) => writeFile(f, '')));
 
   const inputs: Record<string, string> = {};
-  for (const [name, spec] of Object.entries(actionYml.inputs)) inputs[inputEnvName(name)] = spec.default ?? '';
+  for (const [name, spec] of Object.entries(actionYml.inputs))
+    inputs[inputEnvName(name)] = spec.default ?? '';
   for (const [name, value] of Object.entries(options.inputs ?? {})) {
     if (!(name in actionYml.inputs)) throw new Error(`action.yml declares no input "${name}"`);
     inputs[inputEnvName(name)] = value;
@@ -147,7 +149,11 @@ export async function runAction(options: RunActionOptions = {}): Promise<ActionR
     ...(options.env ?? {}),
   };
 
-  const child = spawn(process.execPath, [actionPath], { cwd: workspace, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [actionPath], {
+    cwd: workspace,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -156,7 +162,9 @@ export async function runAction(options: RunActionOptions = {}): Promise<ActionR
   const exitCode = await new Promise<number | null>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`the action did not finish within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+      reject(
+        new Error(`the action did not finish within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`),
+      );
     }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {

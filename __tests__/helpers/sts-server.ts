@@ -56,7 +56,10 @@ function errorXml(type: 'Sender' | 'Receiver', code: string, message: string): s
 
 function claims(token: string): Record<string, unknown> {
   try {
-    return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+    return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
   } catch {
     return {};
   }
@@ -105,8 +108,15 @@ export async function startStsServer(options: StsServerOptions): Promise<StsServ
       });
       const reply = (status: number, body: string) =>
         res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() }).end(body);
-      if (req.method !== 'POST' || params.Action !== 'AssumeRoleWithWebIdentity' || params.Version !== '2011-06-15') {
-        reply(400, errorXml('Sender', 'InvalidAction', `Could not find operation ${params.Action ?? '(none)'}`));
+      if (
+        req.method !== 'POST' ||
+        params.Action !== 'AssumeRoleWithWebIdentity' ||
+        params.Version !== '2011-06-15'
+      ) {
+        reply(
+          400,
+          errorXml('Sender', 'InvalidAction', `Could not find operation ${params.Action ?? '(none)'}`),
+        );
         return;
       }
       if (failuresLeft > 0) {
@@ -117,12 +127,26 @@ export async function startStsServer(options: StsServerOptions): Promise<StsServ
       }
       const token = params.WebIdentityToken ?? '';
       if (!options.acceptToken(token)) {
-        reply(400, errorXml('Sender', 'InvalidIdentityToken', 'Couldn\'t retrieve verification key from your identity provider'));
+        reply(
+          400,
+          errorXml(
+            'Sender',
+            'InvalidIdentityToken',
+            "Couldn't retrieve verification key from your identity provider",
+          ),
+        );
         return;
       }
       const duration = Number(params.DurationSeconds ?? '3600');
       if (!params.RoleArn || !params.RoleSessionName || !(duration >= 900 && duration <= 43_200)) {
-        reply(400, errorXml('Sender', 'ValidationError', 'RoleArn, RoleSessionName and a DurationSeconds of 900..43200 are required'));
+        reply(
+          400,
+          errorXml(
+            'Sender',
+            'ValidationError',
+            'RoleArn, RoleSessionName and a DurationSeconds of 900..43200 are required',
+          ),
+        );
         return;
       }
       const creds: IssuedCredentials = {

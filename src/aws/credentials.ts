@@ -129,7 +129,10 @@ function stsRegion(auth: AuthSettings, env: NodeJS.ProcessEnv): string {
   return auth.region || env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
 }
 
-async function assumeRoleWithOidc(auth: AuthSettings & { roleToAssume: string }, deps: CredentialDeps): Promise<ResolvedCredentials> {
+async function assumeRoleWithOidc(
+  auth: AuthSettings & { roleToAssume: string },
+  deps: CredentialDeps,
+): Promise<ResolvedCredentials> {
   const { env, logger } = deps;
   if (!env.ACTIONS_ID_TOKEN_REQUEST_URL || !env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
     throw new SearchError(
@@ -142,7 +145,10 @@ async function assumeRoleWithOidc(auth: AuthSettings & { roleToAssume: string },
   try {
     token = await deps.getIDToken(auth.audience);
   } catch (err) {
-    throw new SearchError(`Could not get the job's GitHub OIDC token for audience "${auth.audience}": ${errorMessage(err)}`, { cause: err });
+    throw new SearchError(
+      `Could not get the job's GitHub OIDC token for audience "${auth.audience}": ${errorMessage(err)}`,
+      { cause: err },
+    );
   }
   deps.setSecret(token);
   const call = deps.assumeRoleWithWebIdentity ?? sdkAssumeRoleWithWebIdentity;
@@ -206,7 +212,10 @@ function explainStsFailure(err: unknown, auth: AuthSettings, token: string, atte
  * The credentials the investigation will use. Keys given as inputs were masked by the caller when
  * read; temporary credentials are masked here as soon as STS returns them.
  */
-export async function resolveCredentials(auth: AuthSettings, deps: CredentialDeps): Promise<ResolvedCredentials> {
+export async function resolveCredentials(
+  auth: AuthSettings,
+  deps: CredentialDeps,
+): Promise<ResolvedCredentials> {
   const region = auth.region ? { region: auth.region } : {};
   if (auth.roleToAssume) return assumeRoleWithOidc({ ...auth, roleToAssume: auth.roleToAssume }, deps);
   if (auth.accessKeyId && auth.secretAccessKey) {
@@ -221,5 +230,9 @@ export async function resolveCredentials(auth: AuthSettings, deps: CredentialDep
       description: 'the access keys given as inputs',
     };
   }
-  return { credentials: { ...region }, source: 'default', description: "the runner's default AWS credentials" };
+  return {
+    credentials: { ...region },
+    source: 'default',
+    description: "the runner's default AWS credentials",
+  };
 }

@@ -122,7 +122,7 @@ function parseAuth(getInput: GetInput): AuthSettings {
   }
   if (roleToAssume !== undefined && (accessKeyId || secretAccessKey || sessionToken)) {
     throw new ConfigurationError(
-      'role-to-assume is assumed with the job\'s GitHub OIDC token; remove aws-access-key-id, aws-secret-access-key and aws-session-token, or remove role-to-assume to use the keys.',
+      "role-to-assume is assumed with the job's GitHub OIDC token; remove aws-access-key-id, aws-secret-access-key and aws-session-token, or remove role-to-assume to use the keys.",
       'role-to-assume',
     );
   }
@@ -135,7 +135,10 @@ function parseAuth(getInput: GetInput): AuthSettings {
     );
   }
   if (sessionToken && !accessKeyId) {
-    throw new ConfigurationError('aws-session-token needs aws-access-key-id and aws-secret-access-key too.', 'aws-session-token');
+    throw new ConfigurationError(
+      'aws-session-token needs aws-access-key-id and aws-secret-access-key too.',
+      'aws-session-token',
+    );
   }
   const roleSessionName = inputOr(getInput, 'role-session-name');
   if (!SESSION_NAME.test(roleSessionName)) {
@@ -147,7 +150,13 @@ function parseAuth(getInput: GetInput): AuthSettings {
   return {
     roleToAssume,
     roleSessionName,
-    roleDurationSeconds: parseInteger(inputOr(getInput, 'role-duration-seconds'), 3600, 'role-duration-seconds', 900, 43_200),
+    roleDurationSeconds: parseInteger(
+      inputOr(getInput, 'role-duration-seconds'),
+      3600,
+      'role-duration-seconds',
+      900,
+      43_200,
+    ),
     audience: inputOr(getInput, 'audience'),
     accessKeyId,
     secretAccessKey,
@@ -195,7 +204,13 @@ export function readActionInputs(
   const action: ActionSettings = {
     failOnMatch: parseBoolean(inputOr(getInput, 'fail-on-match'), false, 'fail-on-match'),
     failOnIncomplete: parseBoolean(inputOr(getInput, 'fail-on-incomplete'), true, 'fail-on-incomplete'),
-    summaryMaxRows: parseInteger(inputOr(getInput, 'summary-max-rows'), 50, 'summary-max-rows', 0, MAX_SUMMARY_ROWS),
+    summaryMaxRows: parseInteger(
+      inputOr(getInput, 'summary-max-rows'),
+      50,
+      'summary-max-rows',
+      0,
+      MAX_SUMMARY_ROWS,
+    ),
     uploadArtifact: parseBoolean(inputOr(getInput, 'upload-artifact'), true, 'upload-artifact'),
     artifactName,
     // GitHub allows up to 90 days on public and 400 on private repositories; it clamps to the
@@ -243,6 +258,9 @@ export function actionInputFor(field: string | undefined): string | undefined {
  * CLI flags in the message become input names (`--format` -> `output-format`).
  */
 export function toActionInputError(err: ConfigurationError): ConfigurationError {
-  const message = err.message.replace(/(?<![\w-])--[a-z][a-z0-9-]*/g, (flag) => INPUT_FOR_FIELD[flag] ?? flag);
+  const message = err.message.replace(
+    /(?<![\w-])--[a-z][a-z0-9-]*/g,
+    (flag) => INPUT_FOR_FIELD[flag] ?? flag,
+  );
   return new ConfigurationError(message, actionInputFor(err.field));
 }

@@ -21,7 +21,8 @@ function days(inv: Investigation): number {
 }
 
 function formatDays(d: number): string {
-  return d >= 1 ? `${Number(d.toFixed(2))} days` : `${Number((d * 24).toFixed(2))} hours`;
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+  return d >= 1 ? plural(Number(d.toFixed(2)), 'day') : plural(Number((d * 24).toFixed(2)), 'hour');
 }
 
 export function chooseEngine(inv: Investigation): EngineChoice {

@@ -29,6 +29,9 @@ export interface RegionStats {
   errors: string[];
 }
 
+/** ObjectFailure.key for a failure of the search itself (listing, credentials, cancellation). */
+export const SEARCH_FAILURE_KEY = '*';
+
 /** An object that could not be read completely, with why. */
 export interface ObjectFailure {
   key: string;

@@ -24,12 +24,20 @@ export type StringOp = 'equals' | 'contains' | 'startswith' | 'endswith';
 
 export type Condition =
   | { op: StringOp; values: Scalar[] }
-  /** `re`: JavaScript/RE2-compatible regular expression source. */
-  | { op: 're'; values: string[] }
+  /**
+   * `re`: JavaScript/RE2-compatible regular expression source. `flags` (Sigma's `re|m`, `re|s`)
+   * holds any of "m" (^ and $ match at line breaks) and "s" (. matches line breaks).
+   */
+  | { op: 're'; values: string[]; flags?: string }
   /** `cidr`: IPv4 or IPv6 networks, e.g. "10.0.0.0/8", "2001:db8::/32". */
   | { op: 'cidr'; values: string[] }
   /** `exists`: true = present and not null; false = absent or null. */
-  | { op: 'exists'; value: boolean };
+  | { op: 'exists'; value: boolean }
+  /**
+   * `fieldref` (Sigma): the field's value compared, by `compare`, with the value of another field
+   * of the same record (any of `fields`, or every one with `all`). Both must be present scalars.
+   */
+  | { op: 'fieldref'; fields: FieldRef[]; compare: StringOp };
 
 /**
  * One field test. Values in a list are ORed, unless `all` (every value must match).

@@ -40,6 +40,12 @@ function describeMatch(node: MatchNode): string {
   const cased = node.cased ? ' (case-sensitive)' : '';
   const { cond } = node;
   if (cond.op === 'exists') return cond.value ? `${field} exists` : `${field} does not exist`;
+  if (cond.op === 'fieldref') {
+    const verb = cond.compare === 'equals' ? '=' : VERBS[cond.compare];
+    const others = cond.fields.map((f) => `field ${f.segments.join('.')}`);
+    const target = others.length === 1 ? others[0] : `${node.all ? 'all' : 'any'} of (${others.join(', ')})`;
+    return `${field} ${verb} ${target}${cased}`;
+  }
   if (cond.op === 'equals') {
     const [only] = cond.values;
     if (cond.values.length === 1) {
@@ -49,7 +55,11 @@ function describeMatch(node: MatchNode): string {
     return `${field} ${node.all ? '= all of' : 'in'} (${list})${cased}`;
   }
   const render = (v: Scalar): string =>
-    cond.op === 're' ? `/${oneLine(String(v))}/` : cond.op === 'cidr' ? String(v) : quote(v);
+    cond.op === 're'
+      ? `/${oneLine(String(v))}/${cond.flags ?? ''}`
+      : cond.op === 'cidr'
+        ? String(v)
+        : quote(v);
   const verb = VERBS[cond.op];
   if (cond.values.length === 1) return `${field} ${verb} ${render(cond.values[0] as Scalar)}${cased}`;
   const list = cond.values.map(render).join(', ');

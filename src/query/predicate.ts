@@ -10,6 +10,7 @@
  * - Arrays before the end of the path: the test passes if any element passes.
  * - `null` (equality) and `exists: false` match a field that is absent or null everywhere it could
  *   be reached; `exists: true` matches when some reached value is not null.
+ * - `fieldref` compares with another field's present scalar value(s) of the same record.
  * - `cidr` needs the field to be an IP address; anything else ("AWS Internal", a host name) does
  *   not match.
  *
@@ -17,7 +18,7 @@
  * BlockLists, path lookups. The predicate runs on every record of a scan.
  */
 import { BlockList, isIP } from 'node:net';
-import type { MatchNode, QueryNode, Scalar } from './ast.js';
+import type { FieldRef, MatchNode, QueryNode, Scalar, StringOp } from './ast.js';
 import { compilePath, getKey, someValue, type CompiledPath } from './record-walk.js';
 import { parseIpNetwork, scalarText } from './values.js';
 
@@ -74,6 +75,7 @@ function compileMatch(node: MatchNode, path: CompiledPath, everyValue: boolean):
   const present: RootTest = (root) => someValue(root, path, 0, isPresent);
   const { cond } = node;
   if (cond.op === 'exists') return cond.value ? present : (root) => !present(root);
+  if (cond.op === 'fieldref') return fieldRefTest(node, path, cond.fields, cond.compare, everyValue);
 
   const values: Scalar[] = cond.values;
   const groups = everyValue ? values.map((v) => [v]) : [values];
@@ -81,7 +83,7 @@ function compileMatch(node: MatchNode, path: CompiledPath, everyValue: boolean):
     const wanted = group.filter((v): v is string | number | boolean => v !== null);
     const absentMatches = wanted.length < group.length;
     if (wanted.length === 0) return (root) => !present(root);
-    const test = valueTest(cond.op, wanted, node.cased);
+    const test = valueTest(cond.op, wanted, node.cased, cond.op === 're' ? cond.flags : undefined);
     const hit: RootTest = (root) => someValue(root, path, 0, test);
     return absentMatches ? (root) => hit(root) || !present(root) : hit;
   });
@@ -95,7 +97,12 @@ function compileMatch(node: MatchNode, path: CompiledPath, everyValue: boolean):
 const isPresent: Test = () => true;
 
 /** A test of one reached (non-null) value against any of `values`. */
-function valueTest(op: MatchNode['cond']['op'], values: (string | number | boolean)[], cased: boolean): Test {
+function valueTest(
+  op: Exclude<MatchNode['cond']['op'], 'fieldref'>,
+  values: (string | number | boolean)[],
+  cased: boolean,
+  reFlags = '',
+): Test {
   const fold = (text: string): string => (cased ? text : text.toLowerCase());
   const targets = values.map((v) => fold(scalarText(v)));
   switch (op) {
@@ -121,7 +128,8 @@ function valueTest(op: MatchNode['cond']['op'], values: (string | number | boole
       return textTest(fold, targets, (text, t) => text.endsWith(t));
     case 're': {
       // Sources were validated (syntax and backtracking safety) by the parser.
-      const regexes = values.map((v) => new RegExp(scalarText(v), cased ? '' : 'i'));
+      const flags = (cased ? '' : 'i') + reFlags;
+      const regexes = values.map((v) => new RegExp(scalarText(v), flags));
       return (value) => {
         const text = textOf(value);
         for (let i = 0; i < regexes.length; i++) if ((regexes[i] as RegExp).test(text)) return true;
@@ -134,6 +142,53 @@ function valueTest(op: MatchNode['cond']['op'], values: (string | number | boole
       return isPresent;
   }
 }
+
+/**
+ * `fieldref`: some present value reached by `path` compares (`compare`) with some present scalar
+ * of another field of the same record; with `everyField`, that holds for each of `fields`.
+ * The other field is read from the record root, so this only runs with a record as `root`.
+ */
+function fieldRefTest(
+  node: MatchNode,
+  path: CompiledPath,
+  fields: readonly FieldRef[],
+  compare: StringOp,
+  everyField: boolean,
+): RootTest {
+  const fold = (text: string): string => (node.cased ? text : text.toLowerCase());
+  const check = STRING_CHECKS[compare];
+  const perField = fields.map((field): RootTest => {
+    const otherPath = compilePath(field.segments);
+    return (root) => {
+      const others: string[] = [];
+      someValue(root, otherPath, 0, (value) => {
+        const text = scalarOf(value);
+        if (text !== undefined) others.push(fold(text));
+        return false;
+      });
+      if (others.length === 0) return false;
+      return someValue(root, path, 0, (value) => {
+        // As for literal values: equality needs a scalar, the other tests read objects' JSON text.
+        const own = compare === 'equals' ? scalarOf(value) : textOf(value);
+        if (own === undefined) return false;
+        const text = fold(own);
+        for (let i = 0; i < others.length; i++) if (check(text, others[i] as string)) return true;
+        return false;
+      });
+    };
+  });
+  if (perField.length === 1) return perField[0] as RootTest;
+  return everyField
+    ? (root) => perField.every((test) => test(root))
+    : (root) => perField.some((test) => test(root));
+}
+
+const STRING_CHECKS: Record<StringOp, (text: string, target: string) => boolean> = {
+  equals: (text, target) => text === target,
+  contains: (text, target) => text.includes(target),
+  startswith: (text, target) => text.startsWith(target),
+  endswith: (text, target) => text.endsWith(target),
+};
 
 function textTest(
   fold: (text: string) => string,
@@ -227,7 +282,8 @@ function selectResources(
 ): Set<number> | undefined {
   switch (node.kind) {
     case 'match': {
-      if (node.field.segments[0] !== 'resources') return undefined;
+      // A fieldref reads its other field from the record, not from one element: it selects none.
+      if (node.field.segments[0] !== 'resources' || node.cond.op === 'fieldref') return undefined;
       const test = elementTest(node);
       const picked = new Set<number>();
       resources.forEach((element, i) => {

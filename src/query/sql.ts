@@ -19,10 +19,10 @@
  * User values (and keys) only ever travel as parameters; the SQL text depends on the query's shape
  * alone. Field names come from the catalogue. Functions used, all in Trino's documentation:
  * lower, strpos, reverse, regexp_like, contains(network, ipaddress), try_cast, try, coalesce,
- * nullif, json_parse, json_format, any_match, transform, flatten, map_filter, map_values.
+ * nullif, if, substr, json_parse, json_format, any_match, transform, flatten, map_filter, map_values.
  */
 import { ConfigurationError } from '../errors.js';
-import type { FieldRef, MatchNode, QueryNode, Scalar } from './ast.js';
+import type { FieldRef, MatchNode, QueryNode, Scalar, StringOp } from './ast.js';
 import { CLOUDTRAIL_FIELDS, findField, type FieldDef } from './catalogue.js';
 import { scalarText } from './values.js';
 
@@ -268,6 +268,7 @@ function compileMatch(node: MatchNode, params: SqlParams): string {
   const acc = access(resolveTarget(node.field), params);
   const { cond } = node;
   if (cond.op === 'exists') return cond.value ? acc.present : `(NOT ${acc.present})`;
+  if (cond.op === 'fieldref') return compileFieldRef(node, acc, cond.fields, cond.compare, params);
 
   const values: Scalar[] = cond.values;
   const groups = node.all ? values.map((v) => [v]) : [values];
@@ -275,7 +276,8 @@ function compileMatch(node: MatchNode, params: SqlParams): string {
     const wanted = group.filter((v): v is string | number | boolean => v !== null);
     const absentMatches = wanted.length < group.length;
     if (wanted.length === 0) return `(NOT ${acc.present})`;
-    const hit = acc.some((value) => valueTest(cond.op, wanted, node.cased, value, params));
+    const reFlags = cond.op === 're' ? cond.flags : undefined;
+    const hit = acc.some((value) => valueTest(cond.op, wanted, node.cased, value, params, reFlags));
     return absentMatches ? `(${hit} OR (NOT ${acc.present}))` : hit;
   });
   // `all` over an empty list: every one of no values matches (as in the scan engine).
@@ -285,11 +287,12 @@ function compileMatch(node: MatchNode, params: SqlParams): string {
 
 /** SQL testing one reached value against any of `values` (ORed). */
 function valueTest(
-  op: MatchNode['cond']['op'],
+  op: Exclude<MatchNode['cond']['op'], 'fieldref'>,
   values: (string | number | boolean)[],
   cased: boolean,
   value: Reached,
   params: SqlParams,
+  reFlags = '',
 ): string {
   const fold = (sql: string): string => (cased ? sql : `lower(${sql})`);
   const texts = values.map(scalarText);
@@ -306,14 +309,75 @@ function valueTest(
       return any(texts.map((t) => `strpos(${fold(value.text)}, ${fold(params.add(t))}) = 1`));
     case 'endswith':
       return any(texts.map((t) => `strpos(reverse(${fold(value.text)}), reverse(${fold(params.add(t))})) = 1`));
-    case 're':
-      // Trino's regex engines take the (?i) flag; the pattern itself is a parameter.
-      return any(texts.map((t) => `regexp_like(${value.text}, ${params.add(cased ? t : `(?i)${t}`)})`));
+    case 're': {
+      // Trino's regex engines take inline (?ims) flags; the pattern itself is a parameter.
+      const inline = (cased ? '' : 'i') + reFlags;
+      return any(texts.map((t) => `regexp_like(${value.text}, ${params.add(inline ? `(?${inline})${t}` : t)})`));
+    }
     case 'cidr':
       if (value.scalar === undefined) return 'FALSE';
       // try_cast: sourceIPAddress also holds names ("AWS Internal", "s3.amazonaws.com").
       return any(texts.map((t) => `contains(${params.add(t)}, try_cast(${value.scalar} AS IPADDRESS))`));
     case 'exists':
       return 'TRUE';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// fieldref: a field compared with another field of the same record
+
+/**
+ * Some reached value of the node's field compares with some present scalar of one of `fields`
+ * (every one with `all`). The other field's values are gathered into an ARRAY(VARCHAR) first and
+ * walked with their own lambda variable (`fr`), so no lambda of the node's own path shadows it.
+ */
+function compileFieldRef(
+  node: MatchNode,
+  acc: Access,
+  fields: readonly FieldRef[],
+  compare: StringOp,
+  params: SqlParams,
+): string {
+  const fold = (sql: string): string => (node.cased ? sql : `lower(${sql})`);
+  const parts = fields.map((field) => {
+    const others = scalarValues(resolveTarget(field), params);
+    const hit = acc.some((value) => {
+      switch (compare) {
+        case 'equals':
+          return value.scalar === undefined ? 'FALSE' : `${fold(value.scalar)} = ${fold('fr')}`;
+        case 'contains':
+          return `strpos(${fold(value.text)}, ${fold('fr')}) > 0`;
+        case 'startswith':
+          return `strpos(${fold(value.text)}, ${fold('fr')}) = 1`;
+        case 'endswith':
+          return `strpos(reverse(${fold(value.text)}), reverse(${fold('fr')})) = 1`;
+      }
+    });
+    return `coalesce(any_match(${others}, fr -> fr IS NOT NULL AND ${hit}), false)`;
+  });
+  if (parts.length === 1) return parts[0] as string;
+  return `(${parts.join(node.all ? ' AND ' : ' OR ')})`;
+}
+
+/** ARRAY(VARCHAR) of the scalar values a target reaches (objects and arrays give NULL or nothing). */
+function scalarValues(target: Target, params: SqlParams): string {
+  const none = 'CAST(ARRAY[] AS ARRAY(VARCHAR))';
+  switch (target.kind) {
+    case 'scalar':
+      return `ARRAY[${target.expr}]`;
+    case 'object':
+      return none;
+    case 'resources':
+      return `transform(${target.column}, r -> r.${quoteIdentifier(target.field)})`;
+    case 'map': {
+      if (target.keys.length > 1) return none;
+      const key = params.add(target.keys[0] as string);
+      return `map_values(map_filter(${target.expr}, (k, v) -> lower(k) = lower(${key})))`;
+    }
+    case 'json': {
+      const x = target.column;
+      if (target.keys.length === 0) return `ARRAY[if(substr(${x}, 1, 1) IN ('{', '['), NULL, ${x})]`;
+      return `transform(${jsonValues(x, target.keys, params)}, j -> try_cast(j AS VARCHAR))`;
+    }
   }
 }

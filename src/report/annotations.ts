@@ -57,7 +57,10 @@ export function annotationsFor(summary: Summary, firstMatches: MatchedEvent[]): 
     errors.push({
       level: 'error',
       title: `CloudTrail search ${region.status} in ${plainValue(region.region, 30)}`,
-      message: region.errors.length > 0 ? plainValue(region.errors.join('; '), 500) : `The region's logs were not all read.`,
+      message:
+        region.errors.length > 0
+          ? plainValue(region.errors.join('; '), 500)
+          : `The region's logs were not all read.`,
     });
   }
   for (const failure of summary.failures) {

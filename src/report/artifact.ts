@@ -58,7 +58,13 @@ export async function uploadResults(
     if (result.id === undefined) {
       return { ok: false, name: request.name, error: 'the artifact service returned no artifact id' };
     }
-    return { ok: true, name: request.name, id: result.id, url: artifactUrl(env, result.id), size: result.size };
+    return {
+      ok: true,
+      name: request.name,
+      id: result.id,
+      url: artifactUrl(env, result.id),
+      size: result.size,
+    };
   } catch (err) {
     return { ok: false, name: request.name, error: explain(errorMessage(err)) };
   }

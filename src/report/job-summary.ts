@@ -70,7 +70,8 @@ const MD_SPECIAL = /[&<>"'\\`*_[\]()|~@#$:!{}+=^%]/g;
 function valueText(value: unknown): string {
   if (value === undefined || value === null) return '';
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
   return JSON.stringify(value) ?? '';
 }
 
@@ -188,12 +189,19 @@ const usd = formatUsd;
 // ---------------------------------------------------------------------------------------------
 // Sections
 
-const STATUS_ICON: Record<string, string> = { complete: '✅ complete', incomplete: '⚠️ incomplete', failed: '❌ failed' };
+const STATUS_ICON: Record<string, string> = {
+  complete: '✅ complete',
+  incomplete: '⚠️ incomplete',
+  failed: '❌ failed',
+};
 
 function headline(input: JobSummaryInput): string {
   const { summary, failures } = input;
   const matches = `**${count(summary.matches)} matching event${summary.matches === 1 ? '' : 's'}**`;
-  const dupes = summary.duplicatesDropped > 0 ? ` (${count(summary.duplicatesDropped)} duplicate deliveries dropped)` : '';
+  const dupes =
+    summary.duplicatesDropped > 0
+      ? ` (${count(summary.duplicatesDropped)} duplicate deliveries dropped)`
+      : '';
   const completeness = summary.complete
     ? 'Every object asked for was read.'
     : '⚠️ **The search was incomplete**: some logs could not be read, so there may be more matches.';
@@ -215,7 +223,10 @@ function searched(summary: Summary): string {
   const scanned = summary.scanned;
   const rows: string[][] = [
     ['Source', cell(summary.source, 300)],
-    ['Window', `${cell(summary.window.since, 40)} → ${cell(summary.window.until, 40)} (${formatDuration(span)})`],
+    [
+      'Window',
+      `${cell(summary.window.since, 40)} → ${cell(summary.window.until, 40)} (${formatDuration(span)})`,
+    ],
     ['Regions', listValue(summary.regions)],
     ['Accounts', listValue(summary.accounts)],
     ['Engine', `${cell(summary.engine, 20)}: ${cell(summary.engineReason, 300)}`],
@@ -228,7 +239,8 @@ function searched(summary: Summary): string {
   if (scanned.bytesScanned !== undefined) {
     rows.push([
       'Athena',
-      `${formatBytes(scanned.bytesScanned)} scanned` + (scanned.costUsd !== undefined ? `, about ${usd(scanned.costUsd)}` : ''),
+      `${formatBytes(scanned.bytesScanned)} scanned` +
+        (scanned.costUsd !== undefined ? `, about ${usd(scanned.costUsd)}` : ''),
     ]);
   }
   rows.push(['Took', formatDuration(summary.durationMs)]);
@@ -257,22 +269,41 @@ function regionSection(summary: Summary): string | undefined {
   const regions = summary.regionBreakdown;
   if (regions.length === 0) return undefined;
   const athena = summary.engine === 'athena';
-  const header = ['Region', 'Status', athena ? 'Data scanned' : 'Objects', athena ? 'Est. cost' : 'Data read', 'Matches', 'Time', 'Error'];
-  const rows = regions.slice(0, MAX_REGION_ROWS).map((r: RegionStats) => [
-    cell(r.region, 40),
-    STATUS_ICON[r.status] ?? cell(r.status, 20),
-    athena ? formatBytes(r.bytesScanned ?? 0) : count(r.objects),
-    athena ? usd(athenaCostUsd(r.bytesScanned ?? 0)) : formatBytes(r.bytes),
-    count(r.matches),
-    formatDuration(r.durationMs),
-    r.errors.length > 0 ? cell(r.errors.join('; '), 300) : '—',
-  ]);
+  const header = [
+    'Region',
+    'Status',
+    athena ? 'Data scanned' : 'Objects',
+    athena ? 'Est. cost' : 'Data read',
+    'Matches',
+    'Time',
+    'Error',
+  ];
+  const rows = regions
+    .slice(0, MAX_REGION_ROWS)
+    .map((r: RegionStats) => [
+      cell(r.region, 40),
+      STATUS_ICON[r.status] ?? cell(r.status, 20),
+      athena ? formatBytes(r.bytesScanned ?? 0) : count(r.objects),
+      athena ? usd(athenaCostUsd(r.bytesScanned ?? 0)) : formatBytes(r.bytes),
+      count(r.matches),
+      formatDuration(r.durationMs),
+      r.errors.length > 0 ? cell(r.errors.join('; '), 300) : '—',
+    ]);
   const more = regions.length - rows.length;
   const note = more > 0 ? `\n\n…and ${count(more)} more regions in summary.json.` : '';
   return `### Regions\n\n${table(header, rows)}${note}`;
 }
 
-const MATCH_HEADER = ['Time', 'Region', 'Event', 'Principal', 'Source IP', 'Error code', 'Event ID', 'User agent'];
+const MATCH_HEADER = [
+  'Time',
+  'Region',
+  'Event',
+  'Principal',
+  'Source IP',
+  'Error code',
+  'Event ID',
+  'User agent',
+];
 
 function matchRow(event: MatchedEvent): string {
   const f = eventFacts(event.record);
@@ -311,7 +342,9 @@ function matchesSection(input: JobSummaryInput, budget: number): string | undefi
   const noteFor = (shown: number, cut: boolean): string => {
     const rest = summary.matches - shown;
     if (rest <= 0) return '';
-    const why = cut ? ` (the table stops at ${count(shown)} rows to keep this summary under GitHub's 1 MiB limit)` : '';
+    const why = cut
+      ? ` (the table stops at ${count(shown)} rows to keep this summary under GitHub's 1 MiB limit)`
+      : '';
     return `\n\n${count(rest)} more matching event${rest === 1 ? ' is' : 's are'} in ${whereTheRestIs(input)}${why}.`;
   };
   // Reserve room for the longest note before filling rows.
@@ -343,14 +376,21 @@ function topSection(summary: Summary): string | undefined {
   ];
   const parts = tops
     .filter(([, list]) => list.length > 0)
-    .map(([title, list]) => table([title, 'Matches'], list.slice(0, 10).map((t) => [cell(t.value, 120), count(t.count)])));
+    .map(([title, list]) =>
+      table(
+        [title, 'Matches'],
+        list.slice(0, 10).map((t) => [cell(t.value, 120), count(t.count)]),
+      ),
+    );
   if (parts.length === 0) return undefined;
   return `### Top principals, source IPs and events\n\n${parts.join('\n\n')}`;
 }
 
 function failureSection(summary: Summary): string | undefined {
   if (summary.failures.length === 0) return undefined;
-  const rows = summary.failures.slice(0, MAX_FAILURE_ROWS).map((f) => [cell(f.key, 200), cell(f.reason, 300)]);
+  const rows = summary.failures
+    .slice(0, MAX_FAILURE_ROWS)
+    .map((f) => [cell(f.key, 200), cell(f.reason, 300)]);
   const more = summary.failures.length - rows.length;
   return (
     `### Could not be read\n\n${table(['Object', 'Reason'], rows)}` +
@@ -365,7 +405,9 @@ function filesSection(input: JobSummaryInput): string {
   ];
   const { artifact } = input;
   if (artifact?.error) {
-    lines.push(`- ⚠️ The artifact upload failed (${escapeMarkdown(artifact.error, 300)}); the files above stay on the runner until the job ends.`);
+    lines.push(
+      `- ⚠️ The artifact upload failed (${escapeMarkdown(artifact.error, 300)}); the files above stay on the runner until the job ends.`,
+    );
   } else if (artifact) {
     const name = escapeMarkdown(artifact.name, 200);
     lines.push(`- Artifact: ${artifact.url ? `[${name}](${safeUrl(artifact.url)})` : name}`);
@@ -397,7 +439,10 @@ export function chartBars(summary: Summary): { unit: 'hour' | 'day' | 'week'; ba
   const unit = span <= MAX_HOURLY_BARS * HOUR ? 'hour' : span <= MAX_DAILY_BARS * DAY ? 'day' : 'week';
   const size = unit === 'hour' ? HOUR : unit === 'day' ? DAY : 7 * DAY;
   const start = Math.floor((Number.isFinite(since) ? since : 0) / size) * size;
-  const n = Math.max(1, Math.min(MAX_DAILY_BARS + 1, Math.ceil(((Number.isFinite(until) ? until : start + size) - start) / size)));
+  const n = Math.max(
+    1,
+    Math.min(MAX_DAILY_BARS + 1, Math.ceil(((Number.isFinite(until) ? until : start + size) - start) / size)),
+  );
   const counts = new Array<number>(n).fill(0);
   for (const { bucket, count: c } of summary.timeline) {
     const t = Date.parse(bucket);
@@ -438,7 +483,7 @@ export function bytes(text: string): number {
 /** Cuts `text` to at most `max` UTF-8 bytes at a line boundary, saying so. */
 function capBytes(text: string, max: number): string {
   if (bytes(text) <= max) return text;
-  const note = '\n\n…(the summary was cut here to stay under GitHub\'s 1 MiB limit; see summary.json)';
+  const note = "\n\n…(the summary was cut here to stay under GitHub's 1 MiB limit; see summary.json)";
   const buf = Buffer.from(text, 'utf8').subarray(0, max - bytes(note));
   const head = buf.toString('utf8').replace(/\uFFFD$/, '');
   const lastLine = head.lastIndexOf('\n');
@@ -447,9 +492,16 @@ function capBytes(text: string, max: number): string {
 
 /** The job summary for a finished search, under `maxBytes` UTF-8 bytes. */
 export function renderJobSummary(input: JobSummaryInput, maxBytes = SUMMARY_BUDGET_BYTES): string {
-  const before = [headline(input), searched(input.summary), warningsSection(input.summary), regionSection(input.summary), chartSection(input.summary)];
+  const before = [
+    headline(input),
+    searched(input.summary),
+    warningsSection(input.summary),
+    regionSection(input.summary),
+    chartSection(input.summary),
+  ];
   const after = [topSection(input.summary), failureSection(input.summary), filesSection(input)];
-  const join = (parts: Array<string | undefined>): string => parts.filter((p): p is string => p !== undefined).join('\n\n');
+  const join = (parts: Array<string | undefined>): string =>
+    parts.filter((p): p is string => p !== undefined).join('\n\n');
   const fixed = bytes(join(before)) + bytes(join(after)) + 4;
   const matches = matchesSection(input, Math.max(0, maxBytes - fixed));
   return capBytes(`${join([...before, matches, ...after])}\n`, maxBytes);
@@ -461,7 +513,10 @@ export function renderFailureSummary(message: string): string {
 }
 
 /** Appends to the step summary; false when there is none (e.g. a local run). */
-export async function writeJobSummary(markdown: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+export async function writeJobSummary(
+  markdown: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<boolean> {
   if (!env.GITHUB_STEP_SUMMARY) return false;
   await core.summary.addRaw(markdown).write();
   return true;

@@ -9,6 +9,7 @@ import { formatBytes, formatCount, formatUsd, plural } from './format.js';
 import { principalOf } from './summary.js';
 
 export { sanitizeForTerminal } from './sanitize.js';
+import { SEARCH_FAILURE_KEY } from '../engines/types.js';
 
 const ELLIPSIS = '…';
 const GAP = '  ';
@@ -113,10 +114,10 @@ export function formatMatchesTable(
 
 function incompleteReason(summary: Summary): string {
   const reasons: string[] = [];
-  if (summary.failures.length > 0) {
-    const n = summary.failures.length;
-    reasons.push(`${plural(n, 'object')} could not be read`);
-  }
+  const search = summary.failures.filter((f) => f.key === SEARCH_FAILURE_KEY);
+  for (const f of search) reasons.push(`search failed: ${sanitizeForTerminal(f.reason)}`);
+  const objects = summary.failures.length - search.length;
+  if (objects > 0) reasons.push(`${plural(objects, 'object')} could not be read`);
   const regions = summary.regionBreakdown.filter((r) => r.status !== 'complete');
   if (regions.length > 0) {
     reasons.push(`${regions.map((r) => `${sanitizeForTerminal(r.region)} ${r.status}`).join(', ')}`);

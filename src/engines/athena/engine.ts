@@ -169,8 +169,9 @@ export class AthenaEngine implements Engine {
     const budget = new ScanBudget(inv.athena.maxScanBytes);
     const limit = pLimit(Math.max(1, inv.athena.concurrency));
     const warn = (message: string): void => {
-      stats.warnings.push(message);
-      logger.warning(message);
+      const line = oneLine(message);
+      stats.warnings.push(line);
+      logger.warning(line);
     };
 
     /** Every query this run started, for cleanup: where its results are. */
@@ -211,7 +212,7 @@ export class AthenaEngine implements Engine {
           );
           if (outcome.state === 'ABORTED') throw cancelled(signal);
           if (outcome.state !== 'SUCCEEDED') {
-            throw new SearchError(`Athena could not prepare the table for ${location.description}: ${outcome.reason ?? outcome.state}`);
+            throw new SearchError(`Athena could not prepare the table for ${location.description}: ${oneLine(outcome.reason ?? outcome.state)}`);
           }
         };
         const ensured = await ensureTable({ athena, workgroup: inv.athena.workgroup, runDdl }, spec, (m) => logger.info(m));
@@ -257,9 +258,10 @@ export class AthenaEngine implements Engine {
         stats.bytesScanned = (stats.bytesScanned ?? 0) + outcome.bytesScanned;
         if (outcome.state === 'ABORTED') throw cancelled(signal);
         if (outcome.state !== 'SUCCEEDED' || !outcome.id) {
+          const reason = oneLine(outcome.reason ?? outcome.state);
           regionStats.status = 'failed';
-          regionStats.errors.push(`${job.location.description}: ${outcome.reason ?? outcome.state}`);
-          logger.warning(`athena: ${job.region} of ${job.location.description} failed: ${outcome.reason ?? outcome.state}`);
+          regionStats.errors.push(`${job.location.description}: ${reason}`);
+          logger.warning(`athena: ${job.region} of ${job.location.description} failed: ${reason}`);
         } else {
           try {
             for await (const row of readResultRows(job.athena, outcome.id, clock, signal)) {
@@ -269,7 +271,7 @@ export class AthenaEngine implements Engine {
           } catch (err) {
             if (signal.aborted) throw cancelled(signal);
             regionStats.status = regionStats.matches > 0 ? 'incomplete' : 'failed';
-            regionStats.errors.push(`${job.location.description}: ${errorMessage(err)}`);
+            regionStats.errors.push(`${job.location.description}: ${oneLine(errorMessage(err))}`);
           }
         }
         regionStats.durationMs += clock.now() - job.startedAt;
@@ -355,6 +357,14 @@ export class AthenaEngine implements Engine {
       }
     }
   }
+}
+
+/**
+ * Athena's reasons can quote log data (e.g. HIVE_BAD_DATA with a field value): keep each message
+ * on one line so nothing in it can start a line of its own (a workflow command) in a log.
+ */
+function oneLine(text: string): string {
+  return text.replace(/[\r\n\u2028\u2029]+/g, ' ');
 }
 
 function cancelled(signal: AbortSignal): SearchError {

@@ -12,6 +12,8 @@ import { tableNameFor } from './table-name.js';
 
 export interface PlannedQuery {
   region: string;
+  /** `database.table` queried. */
+  table: string;
   sql: string;
   /** ExecutionParameters exactly as sent (each a quoted SQL string literal). */
   parameters: string[];
@@ -83,7 +85,7 @@ export function planAthena(inv: Investigation, locations: LogLocation[]): Athena
     if (missing.length > 0) plan.warnings.push(`no logs for region(s) ${missing.join(', ')} in ${location.description}.`);
     for (const region of regions) {
       const q = plannedQuery(inv, spec, location, region);
-      plan.queries.push({ region, sql: q.sql, parameters: executionParameters(q.parameters) });
+      plan.queries.push({ region, table: `${spec.database}.${spec.table}`, sql: q.sql, parameters: executionParameters(q.parameters) });
     }
   }
   return plan;

@@ -8,14 +8,15 @@ import type { Logger } from '../../logger.js';
 import { errorMessage } from '../../errors.js';
 import { isoSecond } from '../../config/window.js';
 import type { PlannedObject, PlanStats } from '../../source/types.js';
-import type {
-  Engine,
-  EngineRun,
-  EngineRunOptions,
-  MatchedEvent,
-  ObjectFailure,
-  RegionStats,
-  SearchStats,
+import {
+  SEARCH_FAILURE_KEY,
+  type Engine,
+  type EngineRun,
+  type EngineRunOptions,
+  type MatchedEvent,
+  type ObjectFailure,
+  type RegionStats,
+  type SearchStats,
 } from '../types.js';
 import { createScanPool, type ScanPool } from './pool.js';
 import type { ObjectScanResult } from './scan-object.js';
@@ -90,6 +91,8 @@ export class ScanEngine implements Engine {
       usesResources: inv.usesResources,
       since: isoSecond(inv.window.since),
       until: isoSecond(inv.window.until),
+      regions: inv.regions,
+      accounts: inv.accounts,
     };
     const { signal, onProgress } = options;
     const logger = this.logger;
@@ -100,7 +103,7 @@ export class ScanEngine implements Engine {
       try {
         const data = await store.get(object.key, signal);
         bytes = data.byteLength;
-        const result = await pool.scan(data, object.key);
+        const result = await pool.scan(data, object.key, object.region === undefined);
         return { object, result, bytes, startedAt, endedAt: Date.now() };
       } catch (err) {
         return { object, error: errorMessage(err), bytes, startedAt, endedAt: Date.now() };
@@ -181,7 +184,7 @@ export class ScanEngine implements Engine {
         totals.skipped = ps.skipped;
         warnings.push(...plan.warnings());
         if (signal?.aborted) {
-          failures.push({ key: '*', reason: 'search cancelled before every object was read' });
+          failures.push({ key: SEARCH_FAILURE_KEY, reason: 'search cancelled before every object was read' });
         }
         finished = true;
       } finally {
@@ -200,8 +203,8 @@ export class ScanEngine implements Engine {
         if (totals.invalid > 0) {
           warnings.push(`${totals.invalid} array entries were not event objects and were ignored.`);
         }
-        if (!finished && !failures.some((f) => f.key === '*')) {
-          failures.push({ key: '*', reason: 'search stopped before every object was read' });
+        if (!finished && !failures.some((f) => f.key === SEARCH_FAILURE_KEY)) {
+          failures.push({ key: SEARCH_FAILURE_KEY, reason: 'search stopped before every object was read' });
         }
         return {
           engine: 'scan',

@@ -9,7 +9,7 @@ import { createObjectScanner, type MatcherSpec, type ObjectScanResult } from './
 import type { WorkerTask } from './worker.js';
 
 export interface ScanPool {
-  scan(bytes: Uint8Array, key: string): Promise<ObjectScanResult>;
+  scan(bytes: Uint8Array, key: string, scopeByRecord: boolean): Promise<ObjectScanResult>;
   close(): Promise<void>;
 }
 
@@ -40,7 +40,7 @@ interface WorkerScript {
 function inProcessPool(spec: MatcherSpec): ScanPool {
   const scan = createObjectScanner(spec);
   return {
-    scan: async (bytes, key) => scan(bytes, key),
+    scan: async (bytes, key, scopeByRecord) => scan(bytes, key, scopeByRecord),
     close: async () => {},
   };
 }
@@ -85,7 +85,7 @@ class WorkerPool implements ScanPool {
     this.pending.clear();
   }
 
-  scan(bytes: Uint8Array, key: string): Promise<ObjectScanResult> {
+  scan(bytes: Uint8Array, key: string, scopeByRecord: boolean): Promise<ObjectScanResult> {
     if (this.broken) return Promise.reject(this.broken);
     // Least-loaded worker: objects vary from KBs to tens of MBs.
     let w = 0;
@@ -95,7 +95,7 @@ class WorkerPool implements ScanPool {
     this.owner.set(id, w);
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      const task: WorkerTask = { id, key, bytes };
+      const task: WorkerTask = { id, key, bytes, scopeByRecord };
       // Transfer, don't copy, when the bytes own their buffer.
       const transferable =
         bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;

@@ -13,6 +13,12 @@ export interface MatcherSpec {
   /** ISO seconds, `[since, until)`. */
   since: string;
   until: string;
+  /**
+   * The investigation's regions and accounts. Named log files are selected by their folder; files
+   * whose name says nothing (exports, bare arrays) are filtered per record instead.
+   */
+  regions: string[] | 'all';
+  accounts: string[] | 'all';
 }
 
 export interface ScanMatch {
@@ -30,12 +36,15 @@ export interface ObjectScanResult {
   recordsWithoutTime: number;
   /** Array entries that are not objects. */
   recordsInvalid: number;
+  /** Records of unnamed files outside the asked regions/accounts. */
+  recordsOutOfScope: number;
   uncompressedBytes: number;
   /** Set when the object could not be read as CloudTrail records. */
   error?: string;
 }
 
-export type ObjectScanner = (bytes: Uint8Array, key: string) => ObjectScanResult;
+/** `scopeByRecord`: apply regions/accounts to each record (the object's name did not say). */
+export type ObjectScanner = (bytes: Uint8Array, key: string, scopeByRecord: boolean) => ObjectScanResult;
 
 // CloudTrail writes eventTime as `YYYY-MM-DDTHH:MM:SSZ`: such strings compare correctly as text.
 const CANONICAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
@@ -52,11 +61,27 @@ function placeInWindow(eventTime: unknown, since: string, until: string, sinceMs
   return sec < sinceMs ? -1 : sec >= untilMs ? 1 : 0;
 }
 
+/** Account of a record: the account whose trail recorded it. */
+function recordAccount(record: Record<string, unknown>): unknown {
+  const id = record.userIdentity as Record<string, unknown> | undefined;
+  return record.recipientAccountId ?? id?.accountId;
+}
+
+function inScope(record: Record<string, unknown>, regions: Set<string> | undefined, accounts: Set<string> | undefined): boolean {
+  if (regions && !regions.has(String(record.awsRegion))) return false;
+  if (accounts && !accounts.has(String(recordAccount(record)))) return false;
+  return true;
+}
+
 export function createObjectScanner(spec: MatcherSpec): ObjectScanner {
   const predicate = compilePredicate(spec.query);
+  const regions = spec.regions === 'all' ? undefined : new Set(spec.regions);
+  const accounts = spec.accounts === 'all' ? undefined : new Set(spec.accounts);
+  const scoped = regions !== undefined || accounts !== undefined;
   const sinceMs = Date.parse(spec.since);
   const untilMs = Date.parse(spec.until);
-  return (bytes, key) => {
+  return (bytes, key, scopeByRecord) => {
+    const checkScope = scoped && scopeByRecord;
     const result: ObjectScanResult = {
       key,
       matches: [],
@@ -64,6 +89,7 @@ export function createObjectScanner(spec: MatcherSpec): ObjectScanner {
       recordsOutsideWindow: 0,
       recordsWithoutTime: 0,
       recordsInvalid: 0,
+      recordsOutOfScope: 0,
       uncompressedBytes: 0,
     };
     let records: unknown[];
@@ -89,6 +115,10 @@ export function createObjectScanner(spec: MatcherSpec): ObjectScanner {
       }
       if (place !== 0) {
         result.recordsOutsideWindow++;
+        continue;
+      }
+      if (checkScope && !inScope(record, regions, accounts)) {
+        result.recordsOutOfScope++;
         continue;
       }
       if (!predicate(record)) continue;

@@ -9,6 +9,7 @@ export interface WorkerTask {
   id: number;
   key: string;
   bytes: Uint8Array;
+  scopeByRecord: boolean;
 }
 
 if (parentPort) {
@@ -16,7 +17,7 @@ if (parentPort) {
   const scan = createObjectScanner((workerData as { spec: MatcherSpec }).spec);
   port.on('message', (task: WorkerTask) => {
     try {
-      port.postMessage({ id: task.id, result: scan(task.bytes, task.key) });
+      port.postMessage({ id: task.id, result: scan(task.bytes, task.key, task.scopeByRecord) });
     } catch (err) {
       port.postMessage({ id: task.id, failure: err instanceof Error ? err.message : String(err) });
     }
