@@ -1,0 +1,326 @@
+/**
+ * Engine parity (DESIGN.md §2): the same investigation over the same generated logs gives the same
+ * events from the scan engine (over a local folder) and from the Athena engine (over the same
+ * objects in an S3-protocol server, so discovery and folder listing are real), fed with result
+ * rows shaped as Athena returns them.
+ *
+ * Which rows Athena returns is computed independently of both engines: jq over the local copy,
+ * selecting by the filter's meaning written by hand in jq, reading only the files of each
+ * region's partitions (region folder, account folders, the window's day folders as docs/athena.md
+ * states them) and the window on eventTime; each selected record is rendered as Athena's SELECT
+ * gives it back (render-row.ts) and served through the mocked Athena API (fake-athena.ts).
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildInvestigation } from '../../src/config/build.js';
+import { silentLogger } from '../../src/logger.js';
+import { runSearch } from '../../src/search.js';
+import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
+import { harness, type Harness, type RegionScript } from '../athena/fake-athena.js';
+import { hive, trino } from '../athena/grammar.js';
+import { projectOntoTable, renderRow } from '../athena/render-row.js';
+import {
+  ACCOUNT_TRAIL,
+  ACCOUNTS,
+  REGIONS,
+  jqEach,
+  jqRecords,
+  objectsOf,
+  partitionDays,
+  partitionFiles,
+  readJson,
+  readJsonl,
+  tempDir,
+  writeObjects,
+} from './fixture.js';
+
+const BUCKET = 'parity-trail';
+const SOURCE = `s3://${BUCKET}/audit/ct`;
+const FULL = { since: '2024-03-01T00:00:00Z', until: '2024-03-04T00:00:00Z' };
+/** Starts mid-day and ends just before midnight: its last events sit in the next day's folder. */
+const CUT = { since: '2024-03-01T13:17:00Z', until: '2024-03-02T23:53:00Z' };
+
+interface Case {
+  name: string;
+  filter: Record<string, unknown>;
+  window: { since: string; until: string };
+  regions?: string[];
+  accounts?: string[];
+  /** The filter's meaning, in jq, over one delivered record. */
+  jq: string;
+  /** Values the user typed (values and JSON keys): never in the SQL text, each an ExecutionParameter. */
+  values: string[];
+  /** String literals the compiler writes itself for this filter's shape. */
+  sqlConstants?: string[];
+  /** jq giving the expected `filtered_resource` of a selected record: its ARNs, once each, in delivery order. */
+  resources?: string;
+}
+
+const CASES: Case[] = [
+  {
+    name: 'a list of values, in other cases than the logs',
+    filter: { EventName: ['consolelogin', 'ASSUMEROLE', 'GetSecretValue', 'createaccesskey'] },
+    window: FULL,
+    jq: '(.eventName | lc) as $n | any(("consolelogin", "assumerole", "getsecretvalue", "createaccesskey"); . == $n)',
+    values: ['consolelogin', 'ASSUMEROLE', 'GetSecretValue', 'createaccesskey'],
+  },
+  {
+    name: 'nested JSON fields through arrays (RunInstances items)',
+    filter: {
+      'requestParameters.instancesSet.items.imageId|startswith': 'AMI-0',
+      'responseElements.instancesSet.items.instanceState.name': 'Pending',
+    },
+    window: FULL,
+    jq:
+      'any(.requestParameters | ci("instancesset") | ci("items") | ci("imageid"); type == "string" and (lc | startswith("ami-0"))) and ' +
+      'any(.responseElements | ci("instancesset") | ci("items") | ci("instancestate") | ci("name"); lc == "pending")',
+    values: ['AMI-0', 'Pending', 'instancesSet', 'imageId', 'instanceState'],
+    // json_format(j) of a JSON null is the text null: compared as absent.
+    sqlConstants: ["'null'"],
+  },
+  {
+    name: 'a JSON key that needs bracket quoting, and contains on a nested value',
+    filter: { 'additionalEventData.x-amz-id-2|exists': true, 'requestParameters.bucketName|contains': 'PUBLIC-ASSETS' },
+    window: CUT,
+    jq: 'any(.additionalEventData | ci("x-amz-id-2"); . != null) and any(.requestParameters | ci("bucketname"); type == "string" and (lc | contains("public-assets")))',
+    values: ['x-amz-id-2', 'bucketName', 'PUBLIC-ASSETS'],
+    sqlConstants: ["'null'"],
+  },
+  {
+    name: 'resources.* with filtered_resource (global events duplicated across regions)',
+    filter: { 'resources.type|endswith': '::ROLE' },
+    window: FULL,
+    jq: 'any(.resources[]?; (.type // "") | lc | endswith("::role"))',
+    values: ['::ROLE'],
+    resources: 'reduce (.resources[]? | select((.type // "") | lc | endswith("::role")) | .ARN) as $a ([]; if index([$a]) then . else . + [$a] end)',
+  },
+  {
+    name: 'resources.ARN|contains together with a list, in a window through a day',
+    filter: { 'resources.ARN|contains': 'acme-public-assets', eventName: ['GetObject', 'PutObject'] },
+    window: CUT,
+    jq: 'any(.resources[]?; (.ARN // "") | lc | contains("acme-public-assets")) and ((.eventName | lc) == "getobject" or (.eventName | lc) == "putobject")',
+    values: ['acme-public-assets', 'GetObject', 'PutObject'],
+    resources: 'reduce (.resources[]? | select((.ARN // "") | lc | contains("acme-public-assets")) | .ARN) as $a ([]; if index([$a]) then . else . + [$a] end)',
+  },
+  {
+    name: 'not: none of the listed maps, including an absent field',
+    filter: { eventSource: 'S3.AMAZONAWS.COM', not: [{ 'eventName|startswith': 'GetB' }, { 'errorCode|exists': true }] },
+    window: FULL,
+    jq: '(.eventSource | lc) == "s3.amazonaws.com" and (((.eventName | lc | startswith("getb")) or (.errorCode != null)) | not)',
+    values: ['S3.AMAZONAWS.COM', 'GetB'],
+  },
+  {
+    name: 'a boolean as text, an exact-case struct field and null, in a window through a day',
+    filter: { readOnly: 'FALSE', 'userIdentity.type|cased': 'IAMUser', errorCode: null },
+    window: CUT,
+    jq: '.readOnly == false and .userIdentity.type == "IAMUser" and .errorCode == null',
+    // (the boolean's text is a parameter too; the SQL holds no literal at all, see below)
+    values: ['IAMUser'],
+  },
+  {
+    name: 'a struct field deep in userIdentity, limited to some regions and one account',
+    filter: { 'userIdentity.sessionContext.sessionIssuer.userName': ['GITHUB-ACTIONS-DEPLOY', 'orders-processor'] },
+    window: CUT,
+    regions: ['us-east-1', 'ap-south-1'],
+    accounts: ['222222222222'],
+    jq: '((.userIdentity.sessionContext.sessionIssuer.userName // "") | lc) as $u | ($u == "github-actions-deploy" or $u == "orders-processor")',
+    values: ['GITHUB-ACTIONS-DEPLOY', 'orders-processor'],
+  },
+];
+
+/** Duplicates each case dropped, for the check that the fixture exercises them. */
+const duplicatesByCase = new Map<string, number>();
+
+let server: S3TestServer;
+let logs: string;
+const savedEnv: Record<string, string | undefined> = {};
+
+beforeAll(async () => {
+  const objects = objectsOf(ACCOUNT_TRAIL);
+  logs = await tempDir('parity-logs');
+  await writeObjects(logs, objects);
+  server = await startS3Server({ buckets: [BUCKET] });
+  await server.seed(BUCKET, objects);
+  // The product's S3 clients reach the server through the SDK's standard variable.
+  for (const name of ['AWS_ENDPOINT_URL_S3', 'AWS_REQUEST_CHECKSUM_CALCULATION', 'AWS_RESPONSE_CHECKSUM_VALIDATION']) {
+    savedEnv[name] = process.env[name];
+    process.env[name] = server.env[name];
+  }
+});
+
+afterAll(async () => {
+  for (const [name, value] of Object.entries(savedEnv)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  await server?.close();
+});
+
+function rawOptions(c: Case, source: string, outDir: string, engine: 'scan' | 'athena') {
+  return {
+    source,
+    filter: JSON.stringify(c.filter),
+    since: c.window.since,
+    until: c.window.until,
+    engine,
+    outDir,
+    workers: 0,
+    ...(c.regions ? { regions: c.regions.join(',') } : {}),
+    ...(c.accounts ? { accounts: c.accounts.join(',') } : {}),
+  };
+}
+
+/** What Athena returns per region for the case: jq over the region's partitions, in the window. */
+async function athenaRows(c: Case): Promise<Map<string, Record<string, unknown>[]>> {
+  const days = partitionDays(c.window.since, c.window.until);
+  const inWindow = `(.eventTime >= "${c.window.since}" and .eventTime < "${c.window.until}")`;
+  const regions = c.regions ?? REGIONS;
+  const records = await Promise.all(
+    regions.map(async (region) => jqRecords(await partitionFiles(logs, region, days, c.accounts ?? 'all'), `${inWindow} and (${c.jq})`)),
+  );
+  return new Map(regions.map((region, i) => [region, records[i] as Record<string, unknown>[]]));
+}
+
+function withoutResource(record: Record<string, unknown>): Record<string, unknown> {
+  const { filtered_resource: _ignored, ...rest } = record;
+  return rest;
+}
+
+function byId(records: Record<string, unknown>[]): Map<string, Record<string, unknown>> {
+  return new Map(records.map((r) => [r.eventID as string, r]));
+}
+
+/** A string as one SQL string literal, as Athena's ExecutionParameters take it. */
+const literal = (v: string): string => `'${v.replace(/'/g, "''")}'`;
+
+describe('engine parity: scan over a folder and Athena over S3 return the same events', () => {
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const perRegion = await athenaRows(c);
+      const all = [...perRegion.values()].flat();
+      const expectedIds = [...new Set(all.map((r) => r.eventID as string))].sort();
+      const expectedDuplicates = all.length - expectedIds.length;
+      expect(expectedIds.length, 'the case selects something').toBeGreaterThan(0);
+      duplicatesByCase.set(c.name, expectedDuplicates);
+
+      // A: the scan engine over the local folder.
+      const dirA = await tempDir('parity-scan');
+      const a = await runSearch(buildInvestigation(rawOptions(c, logs, dirA, 'scan')), { logger: silentLogger });
+      expect(a.summary.engine).toBe('scan');
+      expect(a.summary.complete).toBe(true);
+
+      // B: the Athena engine over the same objects in S3, rows served by the mocked Athena API.
+      const scripts: Record<string, RegionScript> = {};
+      for (const [region, records] of perRegion) {
+        scripts[region] = { states: ['RUNNING', 'SUCCEEDED'], rows: records.map(renderRow), bytesScanned: 10_000 };
+      }
+      const h: Harness = harness({ scripts });
+      h.s3.restore(); // discovery and listing go to the real S3-protocol server
+      const dirB = await tempDir('parity-athena');
+      let b: Awaited<ReturnType<typeof runSearch>>;
+      try {
+        const inv = buildInvestigation({
+          ...rawOptions(c, SOURCE, dirB, 'athena'),
+          accessKeyId: 'S3RVER',
+          secretAccessKey: 'S3RVER',
+          awsRegion: 'us-east-1',
+          athenaOutput: 's3://athena-results/parity/',
+        });
+        b = await runSearch(inv, { logger: silentLogger });
+      } finally {
+        h.athena.restore();
+      }
+      expect(b.summary.engine).toBe('athena');
+      expect(b.summary.complete, JSON.stringify(b.summary.failures)).toBe(true);
+
+      // Same events, same counts, same duplicates dropped — and what jq says.
+      const recordsA = await readJsonl(a.resultsPath);
+      const recordsB = await readJsonl(b.resultsPath);
+      const idsA = recordsA.map((r) => r.eventID as string).sort();
+      const idsB = recordsB.map((r) => r.eventID as string).sort();
+      expect(idsA).toEqual(expectedIds);
+      expect(idsB).toEqual(expectedIds);
+      expect(a.summary.matches).toBe(expectedIds.length);
+      expect(b.summary.matches).toBe(expectedIds.length);
+      expect(a.summary.duplicatesDropped).toBe(expectedDuplicates);
+      expect(b.summary.duplicatesDropped).toBe(expectedDuplicates);
+
+      // Each record equal on the table's fields; filtered_resource equal (and as jq selects it).
+      const mapB = byId(recordsB);
+      for (const recordA of recordsA) {
+        const recordB = mapB.get(recordA.eventID as string) as Record<string, unknown>;
+        expect(withoutResource(recordB)).toEqual(projectOntoTable(withoutResource(recordA)));
+        if (c.resources) {
+          expect(recordB.filtered_resource).toEqual(recordA.filtered_resource);
+        } else {
+          expect('filtered_resource' in recordA || 'filtered_resource' in recordB).toBe(false);
+        }
+      }
+      if (c.resources) {
+        const expected = await expectedResources(c);
+        for (const recordA of recordsA) expect(recordA.filtered_resource).toEqual(expected.get(recordA.eventID as string));
+      }
+
+      // What Athena was sent: one SELECT per region, values only as parameters.
+      const selects = h.started.filter((s) => s.sql.startsWith('SELECT'));
+      expect(selects.map((s) => s.parameters?.[0]).sort()).toEqual((c.regions ?? REGIONS).map(literal).sort());
+      const days = partitionDays(c.window.since, c.window.until);
+      // The region is a parameter too: every region runs the same text, valid Trino.
+      expect(new Set(selects.map((s) => s.sql)).size).toBe(1);
+      expect(trino.validate(selects[0]?.sql as string)).toEqual([]);
+      for (const s of selects) {
+        // No string literal but the compiler's own constants: every value and JSON key is a parameter.
+        expect(new Set(s.sql.match(/'(?:[^']|'')*'/g) ?? [])).toEqual(new Set(c.sqlConstants ?? []));
+        const sqlLower = s.sql.toLowerCase();
+        for (const v of c.values) expect(sqlLower).not.toContain(v.toLowerCase());
+        for (const region of REGIONS) expect(s.sql).not.toContain(region);
+        expect(s.sql).not.toMatch(/2024/);
+        const params = s.parameters ?? [];
+        for (const v of c.values) expect(params.some((p) => p.includes(v)), `${v} in ${params.join(' ')}`).toBe(true);
+        expect(params).toContain(literal(new Date(c.window.since).toISOString()));
+        expect(params).toContain(literal(new Date(c.window.until).toISOString()));
+        expect(params).toContain(literal(days[0] as string));
+        expect(params).toContain(literal(days[days.length - 1] as string));
+        for (const account of c.accounts ?? []) expect(params).toContain(literal(account));
+      }
+
+      // The table: AWS's documented DDL over the prefix, projecting what the bucket holds.
+      const ddl = h.started.map((s) => s.sql).filter((sql) => sql.startsWith('CREATE EXTERNAL TABLE'));
+      expect(ddl).toHaveLength(1);
+      expect(hive.validate(ddl[0] as string)).toEqual([]);
+      expect(ddl[0]).toContain(`'storage.location.template'='s3://${BUCKET}/audit/ct/AWSLogs/\${account}/CloudTrail/\${region}/\${timestamp}'`);
+      expect(ddl[0]).toContain(`'projection.account.values'='${(c.accounts ?? ACCOUNTS).slice().sort().join(',')}'`);
+      expect(ddl[0]).toContain(`'projection.region.values'='${REGIONS.slice().sort().join(',')}'`);
+      expect(b.summary.regionBreakdown.map((r) => [r.region, r.status]).sort()).toEqual(
+        (c.regions ?? REGIONS).map((r) => [r, 'complete']).sort(),
+      );
+      expect(path.basename(b.summaryPath)).toBe('summary.json');
+    });
+  }
+});
+
+describe('the fixture exercises what parity depends on', () => {
+  it('global events duplicated across region folders, and window ends whose events sit in the next day folder', async () => {
+    expect(duplicatesByCase.size).toBe(CASES.length);
+    expect([...duplicatesByCase.values()].filter((n) => n > 0).length).toBeGreaterThanOrEqual(2);
+    const nextDay = partitionDays(CUT.since, CUT.until).at(-1) as string;
+    expect(nextDay).toBe('2024/03/03');
+    const late = await Promise.all(
+      REGIONS.map(async (r) => jqRecords(await partitionFiles(logs, r, [nextDay], 'all'), `.eventTime >= "${CUT.since}" and .eventTime < "${CUT.until}"`)),
+    );
+    expect(late.flat().length).toBeGreaterThan(0);
+  });
+});
+
+/** The filtered_resource jq expects for each selected record, by eventID. */
+async function expectedResources(c: Case): Promise<Map<string, unknown>> {
+  const days = partitionDays(c.window.since, c.window.until);
+  const inWindow = `(.eventTime >= "${c.window.since}" and .eventTime < "${c.window.until}")`;
+  const out = new Map<string, unknown>();
+  for (const region of c.regions ?? REGIONS) {
+    const files = await partitionFiles(logs, region, days, c.accounts ?? 'all');
+    const pairs = (await jqEach(files, `select(${inWindow} and (${c.jq})) | [.eventID, (${c.resources})]`)) as [string, unknown][];
+    for (const [id, resources] of pairs) out.set(id, resources);
+  }
+  return out;
+}

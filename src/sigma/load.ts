@@ -1,0 +1,166 @@
+/**
+ * Reads the rules named by `--rules` / the `rules` input: files, folders (every .yml/.yaml below,
+ * recursively), simple globs (`rules/**\/*.yml`, `aws_*.yml`: `**` any folders, `*` and `?`
+ * within a name, `[abc]` a set), and built-in packs (`builtin:<name>`, `builtin:all`). Node 20 has
+ * no fs.glob, hence the small matcher here. The only I/O of Sigma support lives in this file.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigurationError } from '../errors.js';
+import { BUILTIN_PACKS } from './builtin/index.js';
+import { compileRulePack, type PackOptions } from './pack.js';
+import { parseRuleSource } from './parse.js';
+import type { RulePack, RuleSource } from './types.js';
+
+const RULES_FIELD = '--rules';
+const RULE_EXTENSIONS = ['.yml', '.yaml'];
+/** Folders never searched for rules. */
+const SKIPPED_FOLDERS = new Set(['.git', 'node_modules']);
+
+export interface LoadOptions extends PackOptions {
+  /** Relative paths and globs start here. */
+  cwd: string;
+  /** The input or flag named in errors (default `--rules`). */
+  field?: string;
+}
+
+/** Loads, parses and compiles the rules `specs` name into one pack. */
+export async function loadRulePack(specs: readonly string[], options: LoadOptions): Promise<RulePack> {
+  const sources = await loadRuleSources(specs, options);
+  return compileRulePack(sources.flatMap(parseRuleSource), options);
+}
+
+/** The text of every rule file `specs` name, each file once, in the order given. */
+export async function loadRuleSources(
+  specs: readonly string[],
+  options: { cwd: string; field?: string },
+): Promise<RuleSource[]> {
+  const field = options.field ?? RULES_FIELD;
+  const sources: RuleSource[] = [];
+  const seen = new Set<string>();
+  const cleaned = specs.map((s) => s.trim()).filter((s) => s !== '');
+  if (cleaned.length === 0) {
+    throw new ConfigurationError(`${field}: no rules given; name rule files, folders, globs or builtin:<pack>.`, field);
+  }
+  for (const spec of cleaned) {
+    if (spec.startsWith('builtin:')) {
+      for (const source of builtinSources(spec.slice('builtin:'.length), field)) {
+        if (!seen.has(source.file)) {
+          seen.add(source.file);
+          sources.push(source);
+        }
+      }
+      continue;
+    }
+    for (const file of await filesOf(spec, options.cwd, field)) {
+      if (seen.has(file)) continue;
+      seen.add(file);
+      sources.push({ file: displayPath(file, options.cwd), text: await readFile(file, 'utf8') });
+    }
+  }
+  return sources;
+}
+
+function builtinSources(name: string, field: string): RuleSource[] {
+  const names = Object.keys(BUILTIN_PACKS);
+  if (name === 'all') return names.map((n) => ({ file: `builtin:${n}`, text: BUILTIN_PACKS[n] as string }));
+  const text = BUILTIN_PACKS[name];
+  if (text === undefined) {
+    throw new ConfigurationError(
+      `${field}: there is no built-in pack "${name}"; built-in packs: ${names.map((n) => `builtin:${n}`).join(', ')}, builtin:all.`,
+      field,
+    );
+  }
+  return [{ file: `builtin:${name}`, text }];
+}
+
+/** Relative to cwd when inside it (shorter messages, stable in summaries). */
+function displayPath(file: string, cwd: string): string {
+  const relative = path.relative(cwd, file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
+
+async function filesOf(spec: string, cwd: string, field: string): Promise<string[]> {
+  const absolute = path.resolve(cwd, spec);
+  if (isGlob(spec)) {
+    const files = await globFiles(absolute);
+    if (files.length === 0) {
+      throw new ConfigurationError(`${field}: the pattern ${JSON.stringify(spec)} matches no file (looked from ${cwd}).`, field);
+    }
+    return files;
+  }
+  const info = await stat(absolute).catch(() => undefined);
+  if (!info) {
+    throw new ConfigurationError(`${field}: ${JSON.stringify(spec)} does not exist (looked from ${cwd}); give a rule file, a folder, a glob or builtin:<pack>.`, field);
+  }
+  if (info.isFile()) return [absolute];
+  const files = (await walk(absolute)).filter(isRuleFile);
+  if (files.length === 0) {
+    throw new ConfigurationError(`${field}: the folder ${JSON.stringify(spec)} holds no .yml or .yaml file.`, field);
+  }
+  return files;
+}
+
+function isRuleFile(file: string): boolean {
+  return RULE_EXTENSIONS.includes(path.extname(file).toLowerCase());
+}
+
+/** Every file below `dir`, sorted; symbolic links to folders are not followed (no loops). */
+async function walk(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const files: string[] = [];
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (!SKIPPED_FOLDERS.has(entry.name)) files.push(...(await walk(full)));
+    } else if (entry.isFile() || entry.isSymbolicLink()) files.push(full);
+  }
+  return files;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Globs
+
+export function isGlob(spec: string): boolean {
+  return /[*?[]/.test(spec);
+}
+
+/** Files matching an absolute glob: walk from the last folder before the first wildcard. */
+async function globFiles(pattern: string): Promise<string[]> {
+  const parts = pattern.split(path.sep);
+  const firstWild = parts.findIndex(isGlob);
+  const base = parts.slice(0, firstWild).join(path.sep) || path.sep;
+  const info = await stat(base).catch(() => undefined);
+  if (!info?.isDirectory()) return [];
+  const matcher = globRegExp(parts.slice(firstWild).join('/'));
+  const files = await walk(base);
+  return files.filter((f) => matcher.test(path.relative(base, f).split(path.sep).join('/')));
+}
+
+/**
+ * A glob (with `/` separators) as a regular expression: `**` any number of folders, `*` any
+ * characters within one name, `?` one character, `[...]` a set. Names starting with a dot are
+ * matched only by patterns that spell the dot, as shells do.
+ */
+export function globRegExp(glob: string): RegExp {
+  const name = '(?!\\.)[^/]+';
+  const segments = glob.split('/');
+  const body = segments.map((segment, i) => {
+    const last = i === segments.length - 1;
+    if (segment === '**') return last ? `(?:${name}/)*${name}` : `(?:${name}/)*`;
+    let part = segment.startsWith('.') ? '' : '(?!\\.)';
+    for (let j = 0; j < segment.length; j++) {
+      const c = segment[j] as string;
+      if (c === '*') part += '[^/]*';
+      else if (c === '?') part += '[^/]';
+      else if (c === '[' && segment.indexOf(']', j + 2) !== -1) {
+        const close = segment.indexOf(']', j + 2);
+        const set = segment.slice(j + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\');
+        part += `[${set}]`;
+        j = close;
+      } else part += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    }
+    return part + (last ? '' : '/');
+  });
+  return new RegExp(`^${body.join('')}$`);
+}

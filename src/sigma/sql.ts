@@ -1,0 +1,62 @@
+/**
+ * A rule pack on Athena: one query per region that returns the candidate records together with
+ * which rules each one matched, so the whole pack costs one scan of the data, not one per rule.
+ *
+ *   SELECT * FROM (
+ *     SELECT <the engine's columns>,
+ *            json_format(CAST(filter(ARRAY[if(<rule 1>, 1), if(<rule 2>, 2), ...], i -> i IS NOT NULL) AS JSON)) AS "sigma_rules"
+ *     FROM <table> WHERE <partitions, window, filter>)
+ *   WHERE "sigma_rules" <> '[]'
+ *
+ * `sigma_rules` holds the 1-based positions of the matched rules in the pack as JSON text
+ * (`[1,3]`); `ruleIdsOfColumn` turns it back into rule ids. Each rule's condition is written once.
+ * Rule ids never enter the SQL text (only positions, which are our own integers); every value of
+ * every rule is a parameter, as for filters.
+ */
+import { regionQuery, type RegionQueryInput } from '../engines/athena/query-text.js';
+import { selectList } from '../engines/athena/schema.js';
+import { compileCondition, SqlParams, type CompiledSql } from '../query/sql.js';
+import type { CompiledRule } from './types.js';
+
+/** The extra result column: JSON array of the 1-based positions of the rules a row matched. */
+export const RULES_COLUMN = 'sigma_rules';
+
+/** The `sigma_rules` expression for `rules`, its placeholders registered on `params`. */
+export function ruleMatchColumn(rules: readonly Pick<CompiledRule, 'query'>[], params: SqlParams): string {
+  if (rules.length === 0) return `'[]'`;
+  const hits = rules.map((rule, i) => `if(${compileCondition(rule.query, params)}, ${i + 1})`);
+  return `json_format(CAST(filter(ARRAY[${hits.join(', ')}], i -> i IS NOT NULL) AS JSON))`;
+}
+
+/**
+ * The region's query for a pack: `input.query` is the user's filter (it narrows; `all` when
+ * none), the rules decide which rows come back. Built on the engine's own region query, so the
+ * partition pruning and the window are the ones every search uses.
+ */
+export function rulePackRegionQuery(input: RegionQueryInput, rules: readonly Pick<CompiledRule, 'query'>[]): CompiledSql {
+  const base = regionQuery(input);
+  const head = `SELECT ${selectList()} FROM `;
+  if (!base.sql.startsWith(head)) {
+    throw new Error('regionQuery no longer starts with the engine select list; update rulePackRegionQuery');
+  }
+  const params = new SqlParams();
+  const column = params.finish(ruleMatchColumn(rules, params));
+  const inner = `SELECT ${selectList()}, ${column.sql} AS "${RULES_COLUMN}" FROM ${base.sql.slice(head.length)}`;
+  return {
+    sql: `SELECT * FROM (${inner}) WHERE "${RULES_COLUMN}" <> '[]'`,
+    // The column's placeholders come first in the text, then the region query's.
+    parameters: [...column.parameters, ...base.parameters],
+  };
+}
+
+/** Rule ids from a `sigma_rules` cell (`[1,3]`), in pack order; unknown positions are a bug. */
+export function ruleIdsOfColumn(cell: string | null | undefined, rules: readonly Pick<CompiledRule, 'id'>[]): string[] {
+  if (cell === null || cell === undefined || cell === '') return [];
+  const positions: unknown = JSON.parse(cell);
+  if (!Array.isArray(positions)) throw new Error(`unexpected ${RULES_COLUMN} value: ${cell}`);
+  return positions.map((p) => {
+    const rule = typeof p === 'number' ? rules[p - 1] : undefined;
+    if (!rule) throw new Error(`unexpected rule position ${String(p)} in ${RULES_COLUMN}`);
+    return rule.id;
+  });
+}
