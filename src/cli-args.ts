@@ -21,7 +21,10 @@ export interface CliSettings {
 
 const list = (value: string, previous: string[] | undefined): string[] => [
   ...(previous ?? []),
-  ...value.split(',').map((s) => s.trim()).filter(Boolean),
+  ...value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
 ];
 
 export function buildProgram(version: string): Command {
@@ -35,7 +38,10 @@ export function buildProgram(version: string): Command {
     .allowExcessArguments(false)
     .option('-s, --source <location>', 'where the logs are: a local folder or s3://bucket[/prefix]')
     .option('-t, --trail <name...>', 'trail name(s) or ARN(s), resolved with cloudtrail:DescribeTrails', list)
-    .option('-f, --filter <map>', 'filter map (JSON or YAML), e.g. \'{"eventname":"ConsoleLogin"}\'; keys ANDed, list values ORed')
+    .option(
+      '-f, --filter <map>',
+      'filter map (JSON or YAML), e.g. \'{"eventname":"ConsoleLogin"}\'; keys ANDed, list values ORed',
+    )
     .option('--days <n>', 'window: the N days before --until (fractional, min 0.01; default 90)')
     .option('--since <time>', 'window start: ISO-8601 (2023-07-10T00:00:00Z) or a duration ago (15m, 6h, 3d)')
     .option('--until <time>', 'window end, exclusive (default now)')
@@ -43,7 +49,13 @@ export function buildProgram(version: string): Command {
     .option('-a, --accounts <list>', 'comma-separated account ids, or "all" (default all present)')
     .addOption(new Option('-e, --engine <engine>', 'search engine').choices(['scan', 'athena', 'auto']))
     .option('-o, --out-dir <dir>', 'output folder (default ./cloudtrail-investigation)')
-    .addOption(new Option('--format <format>', 'results file format (default jsonl)').choices(['jsonl', 'json', 'csv']))
+    .addOption(
+      new Option('--format <format>', 'results file format (default jsonl)').choices([
+        'jsonl',
+        'json',
+        'csv',
+      ]),
+    )
     .option('--test-id <id>', 'prefix for the output file names')
     .option('--fail-on-match', 'exit 1 when anything matched (exit 3 if the search was incomplete)')
     .option('--dry-run', 'print and write the plan (plan.json) without reading any log data')
@@ -57,11 +69,11 @@ export function buildProgram(version: string): Command {
     .option('--aws-region <region>', 'region for API calls when the location does not say')
     .option('--athena-database <name>', 'Athena database (default cloudtrail_investigate)')
     .option('--athena-workgroup <name>', 'Athena workgroup (default primary)')
-    .option('--athena-output <s3url>', 'Athena result location (default: the workgroup\'s)')
+    .option('--athena-output <s3url>', "Athena result location (default: the workgroup's)")
     .option('--athena-concurrency <n>', 'regions queried at once (default 5)')
     .option('--athena-timeout <duration>', 'overall Athena timeout, e.g. 30m (default 30m)')
     .option('--max-scan-bytes <size>', 'refuse Athena scans above this size, e.g. 50GB')
-    .option('--cleanup', 'delete this run\'s Athena results and any table it created')
+    .option('--cleanup', "delete this run's Athena results and any table it created")
     .option('--max-rows <n>', 'matches shown in the terminal table (default 20)')
     .option('--no-progress', 'no progress bar')
     .option('--no-color', 'no colours')
@@ -107,8 +119,12 @@ export function parseCliArgs(argv: string[], version: string, isTty: boolean): C
     program.parse(argv, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || printed) return 'exit';
-      throw new ConfigurationError(`${err.message.replace(/^error: /, '')}. Run with --help for the flags.`, 'arguments');
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || printed)
+        return 'exit';
+      throw new ConfigurationError(
+        `${err.message.replace(/^error: /, '')}. Run with --help for the flags.`,
+        'arguments',
+      );
     }
     throw err;
   }
@@ -150,17 +166,27 @@ export function parseCliArgs(argv: string[], version: string, isTty: boolean): C
     }),
   };
   // The original flags --days in the filter and --since/--until on the command line: flags win.
-  if ((raw.since !== undefined || raw.until !== undefined) && str(f.days) === undefined && base.days !== undefined) {
+  if (
+    (raw.since !== undefined || raw.until !== undefined) &&
+    str(f.days) === undefined &&
+    base.days !== undefined
+  ) {
     delete raw.days;
   }
   const level = pick(str(f.logLevel), file.logLevel) ?? 'info';
   const logLevel = level.toLowerCase() === 'warning' ? 'warn' : level.toLowerCase();
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
-    throw new ConfigurationError(`log level must be one of ${LOG_LEVELS.join(', ')}; got "${level}".`, '--log-level');
+    throw new ConfigurationError(
+      `log level must be one of ${LOG_LEVELS.join(', ')}; got "${level}".`,
+      '--log-level',
+    );
   }
   const maxRows = str(f.maxRows) === undefined ? 20 : Number(f.maxRows);
   if (!Number.isInteger(maxRows) || maxRows < 0) {
-    throw new ConfigurationError(`--max-rows must be a whole number (0 hides the table); got "${String(f.maxRows)}".`, '--max-rows');
+    throw new ConfigurationError(
+      `--max-rows must be a whole number (0 hides the table); got "${String(f.maxRows)}".`,
+      '--max-rows',
+    );
   }
   return {
     raw,

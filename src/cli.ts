@@ -8,9 +8,16 @@ import { ConfigurationError, ExitCode, errorMessage } from './errors.js';
 import type { Logger } from './logger.js';
 import { parseCliArgs, type LogLevel } from './cli-args.js';
 import { buildInvestigation } from './config/build.js';
-import { runSearch } from './search.js';
+import { outputFileNames, runSearch } from './search.js';
+import { abortOnSignals } from './interrupt.js';
+import { prepareOutDir, removeOwnTempFiles } from './out-dir.js';
 import { runDryRun } from './plan.js';
-import { createProgress, formatMatchesTable, formatSummaryLine, sanitizeForTerminal } from './report/terminal.js';
+import {
+  createProgress,
+  formatMatchesTable,
+  formatSummaryLine,
+  sanitizeForTerminal,
+} from './report/terminal.js';
 import { VERSION } from './version.js';
 
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
@@ -27,19 +34,6 @@ function stderrLogger(level: LogLevel): Logger {
   };
 }
 
-/** SIGINT/SIGTERM abort the search (partial results are marked incomplete); a second one exits. */
-function abortOnSignals(): AbortController {
-  const controller = new AbortController();
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(130);
-    process.stderr.write(`\n${sig}: stopping the search (press again to quit at once)\n`);
-    controller.abort(new Error(`interrupted by ${sig}`));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return controller;
-}
-
 export async function main(argv: string[]): Promise<number> {
   // The CLI supports Node 20 with a pinned SDK: the SDK's notice about its future releases is
   // noise in every run's output (the user can still turn it back on).
@@ -50,16 +44,28 @@ export async function main(argv: string[]): Promise<number> {
     if (settings === 'exit') return ExitCode.Ok;
     logger = stderrLogger(settings.logLevel);
     const inv = buildInvestigation(settings.raw, new Date());
+    const names = outputFileNames(inv);
+    // Below the current folder, no link may lead the results elsewhere; an absolute path outside
+    // it is the user's explicit choice (see docs/reliability.md).
+    await prepareOutDir(inv.output.dir, {
+      roots: [process.cwd()],
+      confined: false,
+      files: inv.dryRun ? [names.plan] : [names.results, names.summary],
+      field: '--out-dir',
+    });
     if (inv.dryRun) {
       const { planPath, text } = await runDryRun(inv, logger);
       process.stdout.write(`${text}\nPlan written to ${planPath}\n`);
       return ExitCode.Ok;
     }
-    const controller = abortOnSignals();
+    const interrupt = abortOnSignals({
+      say: (line) => process.stderr.write(`\n${line}\n`),
+      beforeForcedExit: () => removeOwnTempFiles(inv.output.dir),
+    });
     const progress = settings.progress ? createProgress(process.stderr) : undefined;
     const result = await runSearch(inv, {
       logger,
-      signal: controller.signal,
+      signal: interrupt.signal,
       ...(progress ? { onProgress: (p) => progress.update(p) } : {}),
       keepFirst: settings.maxRows,
     });

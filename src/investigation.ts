@@ -3,6 +3,7 @@
  * a config file or the Action's inputs) and read by everything below it.
  */
 import type { QueryNode } from './query/ast.js';
+import type { RulePack } from './sigma/types.js';
 
 /** Half-open window `[since, until)` on `eventTime`, exact to the second. */
 export interface TimeWindow {
@@ -70,4 +71,9 @@ export interface Investigation {
   workers: number;
   credentials: Credentials;
   athena: AthenaOptions;
+  /**
+   * Sigma rules to detect with (`--rules`), compiled: when set, a record is a match when it
+   * passes `query` (the filter narrows) and at least one rule (the rules detect).
+   */
+  rules?: RulePack;
 }

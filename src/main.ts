@@ -17,7 +17,9 @@ import { actionUserAgent, resolveCredentials, sdkAppId } from './aws/credentials
 import { ConfigurationError, ExitCode, SearchError, errorMessage } from './errors.js';
 import type { Logger } from './logger.js';
 import type { EngineProgress } from './engines/types.js';
-import { runSearch, type SearchResult } from './search.js';
+import { outputFileNames, runSearch, type SearchResult } from './search.js';
+import { abortOnSignals } from './interrupt.js';
+import { prepareOutDir, removeOwnTempFiles } from './out-dir.js';
 import type { Summary } from './report/types.js';
 import {
   annotationsFor,
@@ -82,6 +84,17 @@ export function gate(
     if (exitCode === ExitCode.Ok) exitCode = ExitCode.Matched;
   }
   return { failures, warnings, exitCode };
+}
+
+/** A cancelled run fails whatever fail-on-incomplete says: it did not finish. */
+export function cancelledVerdict(summary: Pick<Summary, 'matches'>): GateVerdict {
+  return {
+    failures: [
+      `The search was cancelled before it finished (${summary.matches} matching event(s) found so far); the results are incomplete.`,
+    ],
+    warnings: [],
+    exitCode: ExitCode.Incomplete,
+  };
 }
 
 /** An error -> the failure message and exit code; never a stack trace (that goes to debug). */
@@ -150,6 +163,13 @@ async function investigate(env: NodeJS.ProcessEnv, now: Date): Promise<GateVerdi
   const { raw, action } = readActionInputs((name) => core.getInput(name), ctx);
   const investigation = buildInvestigation(raw, now);
   const logger = actionsLogger();
+  const names = outputFileNames(investigation);
+  // Results go under the workspace or the runner's temp folder, never through a link.
+  await prepareOutDir(investigation.output.dir, {
+    roots: [env.GITHUB_WORKSPACE || process.cwd(), ctx.runnerTemp],
+    confined: true,
+    files: [names.results, names.summary],
+  });
 
   // Every SDK client built from here on names the run in its user agent (see CloudTrail's userAgent).
   env.AWS_SDK_UA_APP_ID = sdkAppId(ctx.runId);
@@ -165,14 +185,26 @@ async function investigate(env: NodeJS.ProcessEnv, now: Date): Promise<GateVerdi
     );
   }
 
-  const result = await runSearch(
-    { ...investigation, credentials: { ...investigation.credentials, ...resolved.credentials } },
-    {
-      logger,
-      onProgress: progressLogger(logger),
-      keepFirst: Math.max(action.summaryMaxRows, MAX_MATCH_ANNOTATIONS),
-    },
-  );
+  // A cancelled workflow (SIGINT, then SIGTERM) stops the search; the step then fails.
+  const interrupt = abortOnSignals({
+    say: (line) => core.info(neutraliseLogText(line)),
+    beforeForcedExit: () => removeOwnTempFiles(investigation.output.dir),
+  });
+  let result: SearchResult;
+  try {
+    result = await runSearch(
+      { ...investigation, credentials: { ...investigation.credentials, ...resolved.credentials } },
+      {
+        logger,
+        signal: interrupt.signal,
+        onProgress: progressLogger(logger),
+        keepFirst: Math.max(action.summaryMaxRows, MAX_MATCH_ANNOTATIONS),
+      },
+    );
+  } finally {
+    interrupt.dispose();
+  }
+  const cancelled = interrupt.signal.aborted;
   logResult(result, logger);
 
   for (const a of annotationsFor(result.summary, result.firstMatches)) {
@@ -181,7 +213,8 @@ async function investigate(env: NodeJS.ProcessEnv, now: Date): Promise<GateVerdi
   }
 
   let upload: UploadOutcome | undefined;
-  if (action.uploadArtifact) {
+  // Cancelled: the runner kills the step seconds after its signal, too soon for an upload.
+  if (action.uploadArtifact && !cancelled) {
     upload = await uploadResults(
       {
         name: action.artifactName,
@@ -201,7 +234,7 @@ async function investigate(env: NodeJS.ProcessEnv, now: Date): Promise<GateVerdi
   }
   setOutputs(result, upload);
 
-  const verdict = gate(result.summary, action);
+  const verdict = cancelled ? cancelledVerdict(result.summary) : gate(result.summary, action);
   for (const w of verdict.warnings) core.warning(w, { title: 'CloudTrail search incomplete' });
   const markdown = renderJobSummary({
     summary: result.summary,

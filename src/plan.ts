@@ -57,9 +57,15 @@ function describeSource(inv: Investigation): string {
 }
 
 /** Builds the plan, writes plan.json, and returns a short text for the terminal. */
-export async function runDryRun(inv: Investigation, logger: Logger): Promise<{ planPath: string; text: string }> {
+export async function runDryRun(
+  inv: Investigation,
+  logger: Logger,
+): Promise<{ planPath: string; text: string }> {
   const choice = chooseEngine(inv);
-  const plan = choice.engine === 'scan' ? await planScan(inv, choice.reason) : await planAthenaRun(inv, logger, choice.reason);
+  const plan =
+    choice.engine === 'scan'
+      ? await planScan(inv, choice.reason)
+      : await planAthenaRun(inv, logger, choice.reason);
   await mkdir(inv.output.dir, { recursive: true });
   const planPath = path.join(inv.output.dir, outputFileNames(inv).plan);
   await atomicWriteFile(planPath, `${JSON.stringify(plan, null, 2)}\n`);

@@ -4,10 +4,15 @@
  * Action call this and only decide how to show the result.
  */
 import path from 'node:path';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import type { Investigation } from './investigation.js';
 import type { Logger } from './logger.js';
-import { SEARCH_FAILURE_KEY, type EngineProgress, type MatchedEvent, type SearchStats } from './engines/types.js';
+import {
+  SEARCH_FAILURE_KEY,
+  type EngineProgress,
+  type MatchedEvent,
+  type SearchStats,
+} from './engines/types.js';
 import type { Summary } from './report/types.js';
 import { ExitCode, SearchError, errorMessage } from './errors.js';
 import { chooseEngine } from './engines/select.js';
@@ -15,6 +20,8 @@ import { createEngine } from './engines/create.js';
 import { openResultWriter } from './report/writers.js';
 import { SummaryBuilder, writeSummary } from './report/summary.js';
 import { EventDeduper } from './engines/dedupe.js';
+import { s3IdleTimeoutMs } from './aws/clients.js';
+import { OutputWriteError, describeFsError } from './out-dir.js';
 
 export interface SearchOptions {
   logger: Logger;
@@ -69,18 +76,33 @@ function failedStats(engine: 'scan' | 'athena', reason: string, message: string)
   };
 }
 
+/** Runs a file operation; a failure becomes an OutputWriteError naming the file and the cause. */
+async function writing<T>(file: string, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    if (err instanceof OutputWriteError) throw err;
+    throw new OutputWriteError(`Could not write ${file}: ${describeFsError(err)}. No results were kept.`, { cause: err });
+  }
+}
+
 export async function runSearch(inv: Investigation, options: SearchOptions): Promise<SearchResult> {
   const { logger, signal, onProgress } = options;
   const keepFirst = options.keepFirst ?? 50;
   const startedAt = new Date();
   const choice = chooseEngine(inv);
   logger.info(`Engine: ${choice.engine} (${choice.reason})`);
+  // Settings read from the environment are checked before anything is read (exit code 2).
+  s3IdleTimeoutMs();
   const names = outputFileNames(inv);
-  await mkdir(inv.output.dir, { recursive: true });
+  await writing(inv.output.dir, () => mkdir(inv.output.dir, { recursive: true }));
   const resultsPath = path.join(inv.output.dir, names.results);
   const summaryPath = path.join(inv.output.dir, names.summary);
+  // A previous run's files must not outlive a failure of this one and be read as its result.
+  await writing(resultsPath, () => rm(resultsPath, { force: true }));
+  await writing(summaryPath, () => rm(summaryPath, { force: true }));
 
-  const writer = await openResultWriter(inv.output.dir, names.results, inv.output.format);
+  const writer = await writing(resultsPath, () => openResultWriter(inv.output.dir, names.results, inv.output.format));
   const dedupe = new EventDeduper();
   const builder = new SummaryBuilder();
   const firstMatches: MatchedEvent[] = [];
@@ -91,12 +113,14 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
     try {
       for await (const event of run.events) {
         if (!dedupe.isFirst(event.eventID)) continue;
-        await writer.write(event);
+        await writing(resultsPath, () => writer.write(event));
         builder.add(event);
         if (firstMatches.length < keepFirst) firstMatches.push(event);
       }
       stats = run.stats();
     } catch (err) {
+      // The results cannot be written: nothing useful can come of this run.
+      if (err instanceof OutputWriteError) throw err;
       // A failure that stops the whole search (credentials, a missing bucket): keep what was
       // found, but the run is incomplete and says why.
       const message = errorMessage(err);
@@ -104,7 +128,7 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
       stats = failedStats(choice.engine, choice.reason, message);
       if (!(err instanceof SearchError)) logger.debug(String((err as Error).stack ?? err));
     }
-    await writer.commit();
+    await writing(resultsPath, () => writer.commit());
   } catch (err) {
     await writer.abort();
     throw err;
@@ -118,6 +142,12 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
     startedAt,
     durationMs: Date.now() - startedAt.getTime(),
   });
-  await writeSummary(summaryPath, summary);
+  try {
+    await writing(summaryPath, () => writeSummary(summaryPath, summary));
+  } catch (err) {
+    // Results without their summary would say nothing about completeness: neither file stays.
+    await rm(resultsPath, { force: true }).catch(() => {});
+    throw err;
+  }
   return { summary, resultsPath, summaryPath, firstMatches, exitCode: exitCodeFor(summary, inv.failOnMatch) };
 }

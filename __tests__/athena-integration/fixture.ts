@@ -5,7 +5,7 @@
  * (region folder, account folder, day folders) written here by hand from docs/athena.md.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -25,8 +25,8 @@ export const ACCOUNT_TRAIL: GenerateOptions = {
   regions: REGIONS,
   start: '2024-03-01T00:00:00Z',
   days: 3,
-  filesPerHour: 1,
-  recordsPerFile: [5, 15],
+  filesPerHour: 0.5,
+  recordsPerFile: [8, 20],
   globalDuplicateShare: 0.3,
   digests: true,
   foreignObjects: true,
@@ -58,8 +58,17 @@ export async function writeObjects(dir: string, objects: GeneratedObject[]): Pro
   }
 }
 
+const tempDirs: string[] = [];
+
+/** A new folder under the system temp folder, removed by `removeTempDirs`. */
 export async function tempDir(name: string): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), `${name}-`));
+  const dir = await mkdtemp(path.join(os.tmpdir(), `${name}-`));
+  tempDirs.push(dir);
+  return dir;
+}
+
+export async function removeTempDirs(): Promise<void> {
+  await Promise.all(tempDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 }
 
 const DAY_MS = 86_400_000;
@@ -86,8 +95,15 @@ export async function partitionFiles(
   accounts: string[] | 'all',
 ): Promise<string[]> {
   return (await cloudTrailFiles(root)).filter((file) => {
-    const m = /\/AWSLogs\/(?:o-[a-z0-9]+\/)?(\d{12})\/CloudTrail\/([a-z0-9-]+)\/(\d{4}\/\d{2}\/\d{2})\//.exec(file);
-    return m !== null && m[2] === region && days.includes(m[3] as string) && (accounts === 'all' || accounts.includes(m[1] as string));
+    const m = /\/AWSLogs\/(?:o-[a-z0-9]+\/)?(\d{12})\/CloudTrail\/([a-z0-9-]+)\/(\d{4}\/\d{2}\/\d{2})\//.exec(
+      file,
+    );
+    return (
+      m !== null &&
+      m[2] === region &&
+      days.includes(m[3] as string) &&
+      (accounts === 'all' || accounts.includes(m[1] as string))
+    );
   });
 }
 
@@ -110,9 +126,13 @@ export async function jqEach(files: string[], program: string): Promise<unknown[
   if (files.length === 0) return [];
   program = `${JQ_DEFS} .Records[] | ${program}`;
   const quoted = files.map((f) => `'${f.replace(/'/g, `'\\''`)}'`).join(' ');
-  const { stdout } = await run('bash', ['-c', `zcat -f ${quoted} | jq -c '${program.replace(/'/g, `'\\''`)}'`], {
-    maxBuffer: 256 * 1024 * 1024,
-  });
+  const { stdout } = await run(
+    'bash',
+    ['-c', `zcat -f ${quoted} | jq -c '${program.replace(/'/g, `'\\''`)}'`],
+    {
+      maxBuffer: 256 * 1024 * 1024,
+    },
+  );
   return stdout
     .split('\n')
     .filter((l) => l !== '')

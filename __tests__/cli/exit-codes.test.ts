@@ -11,7 +11,12 @@ import { repoRoot, runCli } from '../helpers/cli.js';
 
 const examples = path.join(repoRoot, 'examples/cloudtrail');
 const WINDOW = ['--since', '2023-07-10T00:00:00Z', '--until', '2023-07-11T00:00:00Z'];
-const NO_AWS = { AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-east-1' };
+const NO_AWS = {
+  AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+  AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'x',
+  AWS_REGION: 'us-east-1',
+};
 
 async function tmp(): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), 'ct-cli-'));
@@ -19,22 +24,51 @@ async function tmp(): Promise<string> {
 
 describe('exit codes', () => {
   it('0: search done, with or without matches', async () => {
-    const run = await runCli(['--source', examples, '--filter', '{"eventname":"ConsoleLogin"}', ...WINDOW, '--out-dir', await tmp()]);
+    const run = await runCli([
+      '--source',
+      examples,
+      '--filter',
+      '{"eventname":"ConsoleLogin"}',
+      ...WINDOW,
+      '--out-dir',
+      await tmp(),
+    ]);
     expect(run.code, run.stderr).toBe(0);
-    const none = await runCli(['--source', examples, '--filter', '{"eventname":"NoSuchEvent"}', ...WINDOW, '--out-dir', await tmp(), '--fail-on-match']);
+    const none = await runCli([
+      '--source',
+      examples,
+      '--filter',
+      '{"eventname":"NoSuchEvent"}',
+      ...WINDOW,
+      '--out-dir',
+      await tmp(),
+      '--fail-on-match',
+    ]);
     expect(none.code, none.stderr).toBe(0);
     expect(none.stdout).toMatch(/^0 matches/m);
   });
 
   it('1: matches found with --fail-on-match', async () => {
-    const run = await runCli(['--source', examples, '--filter', '{"eventname":"ConsoleLogin"}', ...WINDOW, '--out-dir', await tmp(), '--fail-on-match']);
+    const run = await runCli([
+      '--source',
+      examples,
+      '--filter',
+      '{"eventname":"ConsoleLogin"}',
+      ...WINDOW,
+      '--out-dir',
+      await tmp(),
+      '--fail-on-match',
+    ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/4 matching events found/);
   });
 
   it('3: an unreadable object makes the search incomplete, even with --fail-on-match', async () => {
     const dir = await tmp();
-    await writeFile(path.join(dir, 'good.json'), JSON.stringify([{ eventID: 'a', eventName: 'X', eventTime: '2023-07-10T01:00:00Z' }]));
+    await writeFile(
+      path.join(dir, 'good.json'),
+      JSON.stringify([{ eventID: 'a', eventName: 'X', eventTime: '2023-07-10T01:00:00Z' }]),
+    );
     await writeFile(path.join(dir, 'broken.json'), '{"Records": [ {"eventID": "b"');
     const out = await tmp();
     const run = await runCli(['--source', dir, ...WINDOW, '--out-dir', out, '--fail-on-match']);
@@ -45,7 +79,9 @@ describe('exit codes', () => {
   });
 
   it('3: a source that cannot be searched at all (bucket unreachable)', async () => {
-    const run = await runCli(['--source', 's3://some-bucket/logs', ...WINDOW, '--out-dir', await tmp()], { env: { ...NO_AWS, AWS_MAX_ATTEMPTS: '1' } });
+    const run = await runCli(['--source', 's3://some-bucket/logs', ...WINDOW, '--out-dir', await tmp()], {
+      env: { ...NO_AWS, AWS_MAX_ATTEMPTS: '1' },
+    });
     expect(run.code).toBe(3);
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
@@ -55,7 +91,11 @@ describe('invalid input: exit 2, a message naming the field and the fix, no stac
   const cases: Array<[string, string[], RegExp]> = [
     ['malformed JSON filter', ['--filter', '{"eventname": "ConsoleLogin"'], /filter/i],
     ['malformed YAML filter', ['--filter', 'eventname: [a, b'], /filter/i],
-    ['unknown field with a suggestion', ['--filter', '{"eventnme":"ConsoleLogin"}'], /eventnme.*did you mean.*eventName/i],
+    [
+      'unknown field with a suggestion',
+      ['--filter', '{"eventnme":"ConsoleLogin"}'],
+      /eventnme.*did you mean.*eventName/i,
+    ],
     ['bad regex', ['--filter', '{"eventname|re":"("}'], /eventname\|re/],
     ['catastrophic regex', ['--filter', '{"useragent|re":"(a+)+$"}'], /useragent\|re/],
     ['bad CIDR', ['--filter', '{"sourceipaddress|cidr":"10.0.0.0/33"}'], /cidr/],
@@ -65,8 +105,16 @@ describe('invalid input: exit 2, a message naming the field and the fix, no stac
     ['bad account', ['--accounts', '12345'], /--accounts: "12345"/],
     ['negative days', ['--days', '-1'], /--days must be at least 0.01/],
     ['zero days', ['--days', '0'], /--days must be at least 0.01/],
-    ['since after until', ['--since', '2023-07-11T00:00:00Z', '--until', '2023-07-10T00:00:00Z'], /--since .* must be before --until/],
-    ['window in the future', ['--since', '2999-01-01T00:00:00Z', '--until', '2999-01-02T00:00:00Z'], /future/],
+    [
+      'since after until',
+      ['--since', '2023-07-11T00:00:00Z', '--until', '2023-07-10T00:00:00Z'],
+      /--since .* must be before --until/,
+    ],
+    [
+      'window in the future',
+      ['--since', '2999-01-01T00:00:00Z', '--until', '2999-01-02T00:00:00Z'],
+      /future/,
+    ],
     ['bad time', ['--since', 'last tuesday'], /--since must be an ISO-8601 time/],
     ['bad format', ['--format', 'xml'], /format/],
     ['bad engine', ['--engine', 'spark'], /engine/],
@@ -108,13 +156,23 @@ describe('invalid input: exit 2, a message naming the field and the fix, no stac
     expect(malformed.stderr).toMatch(/bad\.yml is not valid YAML/);
   });
 
-  it('reads the original tool\'s config file keys, flags overriding them', async () => {
+  it("reads the original tool's config file keys, flags overriding them", async () => {
     const dir = await tmp();
     const file = path.join(dir, 'config.json');
-    await writeFile(file, JSON.stringify({ actionParams: { eventname: 'ConsoleLogin' }, outputType: 'json', outDir: path.join(dir, 'from-file'), testId: 'cfg' }));
+    await writeFile(
+      file,
+      JSON.stringify({
+        actionParams: { eventname: 'ConsoleLogin' },
+        outputType: 'json',
+        outDir: path.join(dir, 'from-file'),
+        testId: 'cfg',
+      }),
+    );
     const run = await runCli(['--file', file, '--source', examples, ...WINDOW, '--outputType', 'jsonl']);
     expect(run.code, run.stderr).toBe(0);
-    const lines = (await readFile(path.join(dir, 'from-file', 'cfg-results.jsonl'), 'utf8')).split('\n').filter(Boolean);
+    const lines = (await readFile(path.join(dir, 'from-file', 'cfg-results.jsonl'), 'utf8'))
+      .split('\n')
+      .filter(Boolean);
     expect(lines).toHaveLength(4);
   });
 });
@@ -122,13 +180,25 @@ describe('invalid input: exit 2, a message naming the field and the fix, no stac
 describe('--dry-run', () => {
   it('writes plan.json with the objects it would read, reading no log data', async () => {
     const out = await tmp();
-    const run = await runCli(['--source', examples, ...WINDOW, '--regions', 'us-east-1', '--out-dir', out, '--dry-run']);
+    const run = await runCli([
+      '--source',
+      examples,
+      ...WINDOW,
+      '--regions',
+      'us-east-1',
+      '--out-dir',
+      out,
+      '--dry-run',
+    ]);
     expect(run.code, run.stderr).toBe(0);
     const plan = JSON.parse(await readFile(path.join(out, 'plan.json'), 'utf8'));
     expect(plan.engine).toBe('scan');
     const { execFileSync } = await import('node:child_process');
     // Independently: us-east-1 log files stamped from 00:00 up to 01:00 the next day (lag margin).
-    const expected = execFileSync('bash', ['-c', `cd '${examples}' && find . -path '*/CloudTrail/us-east-1/*' -name '*.json.gz' | sed 's#^./##' | sort`])
+    const expected = execFileSync('bash', [
+      '-c',
+      `cd '${examples}' && find . -path '*/CloudTrail/us-east-1/*' -name '*.json.gz' | sed 's#^./##' | sort`,
+    ])
       .toString()
       .split('\n')
       .filter((k) => k && /_(20230710T\d{4}Z|20230711T00\d{2}Z|20230711T0100Z)_/.test(k));

@@ -37,7 +37,9 @@ describe('config file', () => {
   });
 
   it('refuses unknown keys with a suggestion, bad YAML and non-maps', () => {
-    expect(() => parseConfigText('regoins: [us-east-1]', 'c.yml')).toThrow(/unknown key "regoins" — did you mean "regions"/);
+    expect(() => parseConfigText('regoins: [us-east-1]', 'c.yml')).toThrow(
+      /unknown key "regoins" — did you mean "regions"/,
+    );
     expect(() => parseConfigText('a: [1, 2', 'c.yml')).toThrow(/c.yml is not valid YAML\/JSON/);
     expect(() => parseConfigText('- a\n- b', 'c.yml')).toThrow(/must hold a map/);
     expect(() => parseConfigText('a: 1\na: 2', 'c.yml')).toThrow(ConfigurationError);
@@ -48,12 +50,16 @@ describe('config file', () => {
     for (let i = 0; i < 8; i++) {
       const prev = String.fromCharCode(97 + i);
       const next = String.fromCharCode(98 + i);
-      lines.push(`${next}: &${next} [*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev}]`);
+      lines.push(
+        `${next}: &${next} [*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev}]`,
+      );
     }
     expect(() => parseConfigText(lines.join('\n'), 'bomb.yml')).toThrow(ConfigurationError);
   });
 
   it('says which file cannot be read', () => {
-    expect(() => readConfigFile('/nonexistent/config.yml')).toThrow(/Cannot read config file \/nonexistent\/config.yml \(ENOENT\)/);
+    expect(() => readConfigFile('/nonexistent/config.yml')).toThrow(
+      /Cannot read config file \/nonexistent\/config.yml \(ENOENT\)/,
+    );
   });
 });

@@ -50,15 +50,15 @@ describe('window maths', () => {
   });
 
   it('refuses reversed, empty and future windows and days together with since', () => {
-    expect(() => resolveWindow({ since: '2023-07-11T00:00:00Z', until: '2023-07-10T00:00:00Z' }, now)).toThrow(
-      /must be before --until/,
-    );
-    expect(() => resolveWindow({ since: '2023-07-10T00:00:00Z', until: '2023-07-10T00:00:00Z' }, now)).toThrow(
-      /window is empty/,
-    );
-    expect(() => resolveWindow({ since: '2027-01-01T00:00:00Z', until: '2027-02-01T00:00:00Z' }, now)).toThrow(
-      /starts in the future/,
-    );
+    expect(() =>
+      resolveWindow({ since: '2023-07-11T00:00:00Z', until: '2023-07-10T00:00:00Z' }, now),
+    ).toThrow(/must be before --until/);
+    expect(() =>
+      resolveWindow({ since: '2023-07-10T00:00:00Z', until: '2023-07-10T00:00:00Z' }, now),
+    ).toThrow(/window is empty/);
+    expect(() =>
+      resolveWindow({ since: '2027-01-01T00:00:00Z', until: '2027-02-01T00:00:00Z' }, now),
+    ).toThrow(/starts in the future/);
     expect(() => resolveWindow({ days: 1, since: '1d' }, now)).toThrow(/either --days or --since/);
   });
 });

@@ -16,9 +16,13 @@ export async function jqEventIds(files: string[], select: string): Promise<strin
   const program = `(if type == "array" then .[] else .Records[] end) | select(${select}) | .eventID`;
   // zcat -f passes plain files through unchanged.
   const quoted = files.map((f) => `'${f.replace(/'/g, `'\\''`)}'`).join(' ');
-  const { stdout } = await run('bash', ['-c', `zcat -f ${quoted} | jq -r '${program.replace(/'/g, `'\\''`)}' | sort -u`], {
-    maxBuffer: 256 * 1024 * 1024,
-  });
+  const { stdout } = await run(
+    'bash',
+    ['-c', `zcat -f ${quoted} | jq -r '${program.replace(/'/g, `'\\''`)}' | sort -u`],
+    {
+      maxBuffer: 256 * 1024 * 1024,
+    },
+  );
   return stdout.split('\n').filter((l) => l !== '');
 }
 
@@ -29,6 +33,17 @@ export function inWindow(since: string, until: string): string {
 
 /** Every CloudTrail log file (not digest/insight/foreign) below `dir`. */
 export async function cloudTrailFiles(dir: string): Promise<string[]> {
-  const { stdout } = await run('find', [dir, '-type', 'f', '-path', '*/CloudTrail/*', '-name', '*_CloudTrail_*']);
-  return stdout.split('\n').filter((l) => l !== '').sort();
+  const { stdout } = await run('find', [
+    dir,
+    '-type',
+    'f',
+    '-path',
+    '*/CloudTrail/*',
+    '-name',
+    '*_CloudTrail_*',
+  ]);
+  return stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .sort();
 }

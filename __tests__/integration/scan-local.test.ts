@@ -13,7 +13,10 @@ const invictus = path.join(sharedData, 'invictus-aws-dataset/CloudTrail');
 const stratus = path.join(sharedData, 'stratus-detonation-logs');
 
 async function files(dir: string): Promise<string[]> {
-  return (await readdir(dir)).filter((f) => f.endsWith('.json')).map((f) => path.join(dir, f)).sort();
+  return (await readdir(dir))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => path.join(dir, f))
+    .sort();
 }
 
 async function outDir(): Promise<string> {
@@ -39,9 +42,23 @@ const UNTIL = '2023-07-10T13:00:00Z';
 describe('scan over the Invictus logs (55 real CloudTrail files)', () => {
   it('finds the same ConsoleLogin events as jq', async () => {
     const out = await outDir();
-    const run = await runCli(['--source', invictus, '--filter', '{"eventname":"ConsoleLogin"}', '--since', SINCE, '--until', UNTIL, '--out-dir', out]);
+    const run = await runCli([
+      '--source',
+      invictus,
+      '--filter',
+      '{"eventname":"ConsoleLogin"}',
+      '--since',
+      SINCE,
+      '--until',
+      UNTIL,
+      '--out-dir',
+      out,
+    ]);
     expect(run.code, run.stderr).toBe(0);
-    const expected = await jqEventIds(await files(invictus), `.eventName == "ConsoleLogin" and ${inWindow(SINCE, UNTIL)}`);
+    const expected = await jqEventIds(
+      await files(invictus),
+      `.eventName == "ConsoleLogin" and ${inWindow(SINCE, UNTIL)}`,
+    );
     expect(expected.length).toBeGreaterThan(0);
     expect(await resultIds(out)).toEqual(expected);
     const summary = await summaryOf(out);
@@ -68,15 +85,37 @@ describe('scan over the Invictus logs (55 real CloudTrail files)', () => {
 
   it('matches nested, case-insensitive and modifier filters like jq', async () => {
     const cases: Array<[string, string]> = [
-      ['{"useridentity.type":"assumedrole","errorcode|exists":true}', '.userIdentity.type == "AssumedRole" and .errorCode != null'],
-      ['{"eventSource":"s3.amazonaws.com","readOnly":"FALSE"}', '.eventSource == "s3.amazonaws.com" and .readOnly == false'],
-      ['{"userAgent|contains":"stratus-red-team"}', '(.userAgent // "" | ascii_downcase | contains("stratus-red-team"))'],
-      ['{"not":{"sourceIPAddress|cidr":"0.0.0.0/0"},"eventname|startswith":"Describe"}',
-        '(.eventName | startswith("Describe")) and ((.sourceIPAddress // "") | test("^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$") | not)'],
+      [
+        '{"useridentity.type":"assumedrole","errorcode|exists":true}',
+        '.userIdentity.type == "AssumedRole" and .errorCode != null',
+      ],
+      [
+        '{"eventSource":"s3.amazonaws.com","readOnly":"FALSE"}',
+        '.eventSource == "s3.amazonaws.com" and .readOnly == false',
+      ],
+      [
+        '{"userAgent|contains":"stratus-red-team"}',
+        '(.userAgent // "" | ascii_downcase | contains("stratus-red-team"))',
+      ],
+      [
+        '{"not":{"sourceIPAddress|cidr":"0.0.0.0/0"},"eventname|startswith":"Describe"}',
+        '(.eventName | startswith("Describe")) and ((.sourceIPAddress // "") | test("^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$") | not)',
+      ],
     ];
     for (const [filter, select] of cases) {
       const out = await outDir();
-      const run = await runCli(['--source', invictus, '--filter', filter, '--since', SINCE, '--until', UNTIL, '--out-dir', out]);
+      const run = await runCli([
+        '--source',
+        invictus,
+        '--filter',
+        filter,
+        '--since',
+        SINCE,
+        '--until',
+        UNTIL,
+        '--out-dir',
+        out,
+      ]);
       expect(run.code, `${filter}\n${run.stderr}`).toBe(0);
       const expected = await jqEventIds(await files(invictus), `(${select}) and ${inWindow(SINCE, UNTIL)}`);
       expect(await resultIds(out), filter).toEqual(expected);
@@ -86,33 +125,94 @@ describe('scan over the Invictus logs (55 real CloudTrail files)', () => {
   it('adds filtered_resource for resources.* filters, one record per event', async () => {
     const out = await outDir();
     const run = await runCli([
-      '--source', invictus, '--filter', '{"resources.type":"AWS::IAM::Role"}', '--since', SINCE, '--until', UNTIL, '--out-dir', out,
+      '--source',
+      invictus,
+      '--filter',
+      '{"resources.type":"AWS::IAM::Role"}',
+      '--since',
+      SINCE,
+      '--until',
+      UNTIL,
+      '--out-dir',
+      out,
     ]);
     expect(run.code, run.stderr).toBe(0);
-    const expected = await jqEventIds(await files(invictus), `any(.resources[]?; .type == "AWS::IAM::Role") and ${inWindow(SINCE, UNTIL)}`);
+    const expected = await jqEventIds(
+      await files(invictus),
+      `any(.resources[]?; .type == "AWS::IAM::Role") and ${inWindow(SINCE, UNTIL)}`,
+    );
     const lines = (await readFile(path.join(out, 'results.jsonl'), 'utf8')).split('\n').filter(Boolean);
     expect(lines.length).toBe(expected.length);
     for (const line of lines) {
-      const r = JSON.parse(line) as { resources: Array<{ ARN: string; type: string }>; filtered_resource: string[] };
-      expect(r.filtered_resource).toEqual(r.resources.filter((x) => x.type === 'AWS::IAM::Role').map((x) => x.ARN).filter((v, i, a) => a.indexOf(v) === i));
+      const r = JSON.parse(line) as {
+        resources: Array<{ ARN: string; type: string }>;
+        filtered_resource: string[];
+      };
+      expect(r.filtered_resource).toEqual(
+        r.resources
+          .filter((x) => x.type === 'AWS::IAM::Role')
+          .map((x) => x.ARN)
+          .filter((v, i, a) => a.indexOf(v) === i),
+      );
     }
   });
 
   it('writes the same events as CSV and JSON', async () => {
-    const expected = await jqEventIds(await files(invictus), `.eventName == "AssumeRole" and ${inWindow(SINCE, UNTIL)}`);
+    const expected = await jqEventIds(
+      await files(invictus),
+      `.eventName == "AssumeRole" and ${inWindow(SINCE, UNTIL)}`,
+    );
     const json = await outDir();
-    expect((await runCli(['--source', invictus, '--filter', '{"eventname":"AssumeRole"}', '--since', SINCE, '--until', UNTIL, '--out-dir', json, '--format', 'json'])).code).toBe(0);
-    const arr = JSON.parse(await readFile(path.join(json, 'results.json'), 'utf8')) as Array<{ eventID: string }>;
+    expect(
+      (
+        await runCli([
+          '--source',
+          invictus,
+          '--filter',
+          '{"eventname":"AssumeRole"}',
+          '--since',
+          SINCE,
+          '--until',
+          UNTIL,
+          '--out-dir',
+          json,
+          '--format',
+          'json',
+        ])
+      ).code,
+    ).toBe(0);
+    const arr = JSON.parse(await readFile(path.join(json, 'results.json'), 'utf8')) as Array<{
+      eventID: string;
+    }>;
     expect(arr.map((r) => r.eventID).sort()).toEqual(expected);
     const csv = await outDir();
     // The original tool's flag spellings.
-    const run = await runCli(['--source', invictus, '--actionParams', '{"eventname":"AssumeRole"}', '--since', SINCE, '--until', UNTIL, '--outDir', csv, '--outputType', 'csv', '--testId', 't7']);
+    const run = await runCli([
+      '--source',
+      invictus,
+      '--actionParams',
+      '{"eventname":"AssumeRole"}',
+      '--since',
+      SINCE,
+      '--until',
+      UNTIL,
+      '--outDir',
+      csv,
+      '--outputType',
+      'csv',
+      '--testId',
+      't7',
+    ]);
     expect(run.code, run.stderr).toBe(0);
     const text = await readFile(path.join(csv, 't7-results.csv'), 'utf8');
     expect(text.startsWith('eventTime,')).toBe(true);
     const header = text.split('\r\n')[0]!.split(',');
     const idCol = header.indexOf('eventID');
-    const ids = text.split('\r\n').slice(1).filter(Boolean).map((row) => row.split(',')[idCol]);
+    const ids = text
+      .split('\r\n')
+      .slice(1)
+      .filter(Boolean)
+      .map((row) => row.split(',')[idCol]);
     // eventIDs hold no commas or quotes, so a plain split finds them even in rows with quoted JSON
     // cells only when those come after the id; check the count and membership instead of order.
     expect(ids.length).toBe(expected.length);
@@ -125,7 +225,18 @@ describe('scan over the Stratus detonation logs (bare arrays, not named like Clo
     const out = await outDir();
     const since = '2024-01-01T00:00:00Z';
     const until = '2025-01-01T00:00:00Z';
-    const run = await runCli(['--source', stratus, '--filter', '{"eventname":["StopLogging","DeleteTrail","GetSecretValue"]}', '--since', since, '--until', until, '--out-dir', out]);
+    const run = await runCli([
+      '--source',
+      stratus,
+      '--filter',
+      '{"eventname":["StopLogging","DeleteTrail","GetSecretValue"]}',
+      '--since',
+      since,
+      '--until',
+      until,
+      '--out-dir',
+      out,
+    ]);
     expect(run.code, run.stderr).toBe(0);
     const expected = await jqEventIds(
       await files(stratus),
@@ -139,9 +250,23 @@ describe('scan over the Stratus detonation logs (bare arrays, not named like Clo
     const out = await outDir();
     const since = '2024-01-01T00:00:00Z';
     const until = '2025-01-01T00:00:00Z';
-    const run = await runCli(['--source', stratus, '--accounts', '017622104382', '--since', since, '--until', until, '--out-dir', out]);
+    const run = await runCli([
+      '--source',
+      stratus,
+      '--accounts',
+      '017622104382',
+      '--since',
+      since,
+      '--until',
+      until,
+      '--out-dir',
+      out,
+    ]);
     expect(run.code, run.stderr).toBe(0);
-    const expected = await jqEventIds(await files(stratus), `.recipientAccountId == "017622104382" and ${inWindow(since, until)}`);
+    const expected = await jqEventIds(
+      await files(stratus),
+      `.recipientAccountId == "017622104382" and ${inWindow(since, until)}`,
+    );
     expect(expected.length).toBeGreaterThan(0);
     expect(await resultIds(out)).toEqual(expected);
   });

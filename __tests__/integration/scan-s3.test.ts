@@ -47,7 +47,10 @@ let mirror: string;
 beforeAll(async () => {
   server = await startS3Server({ buckets: ['trail-bucket', 'org-bucket'] });
   mirror = await mkdtemp(path.join(os.tmpdir(), 'ct-mirror-'));
-  for (const [bucket, options] of [['trail-bucket', ACCOUNT_TRAIL], ['org-bucket', ORG_TRAIL]] as const) {
+  for (const [bucket, options] of [
+    ['trail-bucket', ACCOUNT_TRAIL],
+    ['org-bucket', ORG_TRAIL],
+  ] as const) {
     const objects = [...generateObjects(options)];
     await server.seed(bucket, objects);
     for (const o of objects) {
@@ -57,7 +60,9 @@ beforeAll(async () => {
     }
   }
   // A gzip header followed by garbage: unreadable, in the middle of the window.
-  await server.seed('trail-bucket', [{ key: CORRUPT_KEY, body: Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7]) }]);
+  await server.seed('trail-bucket', [
+    { key: CORRUPT_KEY, body: Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7]) },
+  ]);
 });
 
 afterAll(async () => {
@@ -70,7 +75,11 @@ async function out(): Promise<string> {
 
 async function results(dir: string): Promise<string[]> {
   const text = await readFile(path.join(dir, 'results.jsonl'), 'utf8');
-  return text.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { eventID: string }).eventID).sort();
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => (JSON.parse(l) as { eventID: string }).eventID)
+    .sort();
 }
 
 async function summary(dir: string): Promise<Record<string, any>> {
@@ -90,25 +99,73 @@ const SELECT = '(.eventName == "ConsoleLogin" or .eventName == "AssumeRole" or .
 describe('scan engine over S3 (account trail with a key prefix)', () => {
   it('finds every matching event, reports the corrupt object and exits 3 (incomplete)', async () => {
     const dir = await out();
-    const run = await runCli(['--source', 's3://trail-bucket/logs/ct', '--filter', FILTER, '--since', SINCE, '--until', UNTIL, '--out-dir', dir], { env: server.env });
+    const run = await runCli(
+      [
+        '--source',
+        's3://trail-bucket/logs/ct',
+        '--filter',
+        FILTER,
+        '--since',
+        SINCE,
+        '--until',
+        UNTIL,
+        '--out-dir',
+        dir,
+      ],
+      { env: server.env },
+    );
     expect(run.code, run.stderr).toBe(3);
-    const expected = await jqEventIds(await mirrorFiles('trail-bucket'), `${SELECT} and ${inWindow(SINCE, UNTIL)}`);
+    const expected = await jqEventIds(
+      await mirrorFiles('trail-bucket'),
+      `${SELECT} and ${inWindow(SINCE, UNTIL)}`,
+    );
     expect(expected.length).toBeGreaterThan(20);
     expect(await results(dir)).toEqual(expected);
     const s = await summary(dir);
     expect(s.complete).toBe(false);
     expect(s.failures).toEqual([{ key: CORRUPT_KEY, reason: expect.stringMatching(/gzip/) }]);
-    expect(s.regionBreakdown.find((r: { region: string }) => r.region === 'eu-west-1').status).toBe('incomplete');
+    expect(s.regionBreakdown.find((r: { region: string }) => r.region === 'eu-west-1').status).toBe(
+      'incomplete',
+    );
     expect(run.stdout).toMatch(/INCOMPLETE/);
     expect(run.stderr).toContain(CORRUPT_KEY);
   });
 
   it('fails closed with --fail-on-match when incomplete, and exits 1 when complete with matches', async () => {
-    const incomplete = await runCli(['--source', 's3://trail-bucket/logs/ct', '--filter', FILTER, '--since', SINCE, '--until', UNTIL, '--out-dir', await out(), '--fail-on-match'], { env: server.env });
+    const incomplete = await runCli(
+      [
+        '--source',
+        's3://trail-bucket/logs/ct',
+        '--filter',
+        FILTER,
+        '--since',
+        SINCE,
+        '--until',
+        UNTIL,
+        '--out-dir',
+        await out(),
+        '--fail-on-match',
+      ],
+      { env: server.env },
+    );
     expect(incomplete.code).toBe(3);
     const dir = await out();
     const complete = await runCli(
-      ['--source', 's3://trail-bucket/logs/ct', '--filter', FILTER, '--since', SINCE, '--until', UNTIL, '--regions', 'us-east-1,ap-south-1', '--out-dir', dir, '--fail-on-match'],
+      [
+        '--source',
+        's3://trail-bucket/logs/ct',
+        '--filter',
+        FILTER,
+        '--since',
+        SINCE,
+        '--until',
+        UNTIL,
+        '--regions',
+        'us-east-1,ap-south-1',
+        '--out-dir',
+        dir,
+        '--fail-on-match',
+      ],
       { env: server.env },
     );
     expect(complete.code, complete.stderr).toBe(1);
@@ -125,7 +182,20 @@ describe('scan engine over S3 (account trail with a key prefix)', () => {
     const dir = await out();
     const select = `.eventSource == "iam.amazonaws.com" or .eventSource == "sts.amazonaws.com" or .eventSource == "signin.amazonaws.com"`;
     const run = await runCli(
-      ['--source', 's3://trail-bucket/logs/ct', '--filter', '{"eventsource":["iam.amazonaws.com","sts.amazonaws.com","signin.amazonaws.com"]}', '--since', SINCE, '--until', UNTIL, '--regions', 'us-east-1,ap-south-1', '--out-dir', dir],
+      [
+        '--source',
+        's3://trail-bucket/logs/ct',
+        '--filter',
+        '{"eventsource":["iam.amazonaws.com","sts.amazonaws.com","signin.amazonaws.com"]}',
+        '--since',
+        SINCE,
+        '--until',
+        UNTIL,
+        '--regions',
+        'us-east-1,ap-south-1',
+        '--out-dir',
+        dir,
+      ],
       { env: server.env },
     );
     expect(run.code, run.stderr).toBe(0);
@@ -134,8 +204,13 @@ describe('scan engine over S3 (account trail with a key prefix)', () => {
     // Every delivered copy, duplicates included (jq without sort -u): count via a second program.
     const { execFile } = await import('node:child_process');
     const total = await new Promise<number>((resolve, reject) =>
-      execFile('bash', ['-c', `zcat ${files.map((f) => `'${f}'`).join(' ')} | jq -r '.Records[] | select((${select}) and ${inWindow(SINCE, UNTIL)}) | .eventID' | wc -l`], (err, stdout) =>
-        err ? reject(err) : resolve(Number(stdout.trim())),
+      execFile(
+        'bash',
+        [
+          '-c',
+          `zcat ${files.map((f) => `'${f}'`).join(' ')} | jq -r '.Records[] | select((${select}) and ${inWindow(SINCE, UNTIL)}) | .eventID' | wc -l`,
+        ],
+        (err, stdout) => (err ? reject(err) : resolve(Number(stdout.trim()))),
       ),
     );
     expect(total).toBeGreaterThan(unique.length);
@@ -150,18 +225,41 @@ describe('scan engine over S3 (account trail with a key prefix)', () => {
     const since = '2024-03-02T10:00:00Z';
     const until = '2024-03-02T12:00:00Z';
     const dir = await out();
-    const run = await runCli(['--source', 's3://trail-bucket/logs/ct', '--since', since, '--until', until, '--regions', 'us-east-1', '--out-dir', dir], { env: server.env });
+    const run = await runCli(
+      [
+        '--source',
+        's3://trail-bucket/logs/ct',
+        '--since',
+        since,
+        '--until',
+        until,
+        '--regions',
+        'us-east-1',
+        '--out-dir',
+        dir,
+      ],
+      { env: server.env },
+    );
     expect(run.code, run.stderr).toBe(0);
     const gets = server.requests.filter((r) => r.method === 'GET' && r.key);
     expect(gets.length).toBeGreaterThan(0);
     for (const g of gets) {
-      expect(g.key).toMatch(/^logs\/ct\/AWSLogs\/\d{12}\/CloudTrail\/us-east-1\/2024\/03\/02\/\d{12}_CloudTrail_us-east-1_20240302T1[0-3]\d{2}Z_/);
+      expect(g.key).toMatch(
+        /^logs\/ct\/AWSLogs\/\d{12}\/CloudTrail\/us-east-1\/2024\/03\/02\/\d{12}_CloudTrail_us-east-1_20240302T1[0-3]\d{2}Z_/,
+      );
     }
-    const listedPrefixes = server.requests.filter((r) => r.method === 'GET' && !r.key && r.query.prefix?.includes('/CloudTrail/us-east-1/'));
-    expect(new Set(listedPrefixes.map((r) => r.query.prefix))).toEqual(
-      new Set(['111111111111', '222222222222'].map((a) => `logs/ct/AWSLogs/${a}/CloudTrail/us-east-1/2024/03/02/`)),
+    const listedPrefixes = server.requests.filter(
+      (r) => r.method === 'GET' && !r.key && r.query.prefix?.includes('/CloudTrail/us-east-1/'),
     );
-    const expected = await jqEventIds(await mirrorFiles('trail-bucket', (f) => f.includes('/CloudTrail/us-east-1/')), inWindow(since, until));
+    expect(new Set(listedPrefixes.map((r) => r.query.prefix))).toEqual(
+      new Set(
+        ['111111111111', '222222222222'].map((a) => `logs/ct/AWSLogs/${a}/CloudTrail/us-east-1/2024/03/02/`),
+      ),
+    );
+    const expected = await jqEventIds(
+      await mirrorFiles('trail-bucket', (f) => f.includes('/CloudTrail/us-east-1/')),
+      inWindow(since, until),
+    );
     expect(await results(dir)).toEqual(expected);
   });
 });
@@ -171,9 +269,25 @@ describe('scan engine over S3 (organization trail, empty prefix)', () => {
     const dir = await out();
     const since = '2024-03-01T00:00:00Z';
     const until = '2024-03-03T00:00:00Z';
-    const run = await runCli(['--source', 's3://org-bucket', '--accounts', '444444444444', '--filter', '{"readonly":false}', '--since', since, '--until', until, '--out-dir', dir], {
-      env: server.env,
-    });
+    const run = await runCli(
+      [
+        '--source',
+        's3://org-bucket',
+        '--accounts',
+        '444444444444',
+        '--filter',
+        '{"readonly":false}',
+        '--since',
+        since,
+        '--until',
+        until,
+        '--out-dir',
+        dir,
+      ],
+      {
+        env: server.env,
+      },
+    );
     expect(run.code, run.stderr).toBe(0);
     const expected = await jqEventIds(
       await mirrorFiles('org-bucket', (f) => f.includes('/o-abc123defg/444444444444/CloudTrail/')),
@@ -185,7 +299,20 @@ describe('scan engine over S3 (organization trail, empty prefix)', () => {
 
   it('warns when an asked account or region is not in the location', async () => {
     const run = await runCli(
-      ['--source', 's3://org-bucket', '--accounts', '999999999999', '--regions', 'eu-west-1', '--since', '2024-03-01T00:00:00Z', '--until', '2024-03-02T00:00:00Z', '--out-dir', await out()],
+      [
+        '--source',
+        's3://org-bucket',
+        '--accounts',
+        '999999999999',
+        '--regions',
+        'eu-west-1',
+        '--since',
+        '2024-03-01T00:00:00Z',
+        '--until',
+        '2024-03-02T00:00:00Z',
+        '--out-dir',
+        await out(),
+      ],
       { env: server.env },
     );
     expect(run.code, run.stderr).toBe(0);

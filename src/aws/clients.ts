@@ -55,13 +55,48 @@ export function defaultRegion(credentials: Credentials, region?: string): string
   );
 }
 
+/** Time to open a connection. */
+const CONNECTION_TIMEOUT_MS = 10_000;
+/** Silence on a connection (no response byte) after which an API call fails and is retried. */
+const API_IDLE_TIMEOUT_MS = 120_000;
+/** The same for S3 reads: S3 answers in milliseconds, so a silent minute means a stalled connection. */
+export const S3_IDLE_TIMEOUT_MS = 60_000;
+/** Overrides S3_IDLE_TIMEOUT_MS (milliseconds): for slow links, and for tests of stalled servers. */
+export const S3_TIMEOUT_ENV = 'CLOUDTRAIL_INVESTIGATE_S3_TIMEOUT_MS';
+
+/**
+ * The S3 idle timeout: `CLOUDTRAIL_INVESTIGATE_S3_TIMEOUT_MS` when set, else 60 s.
+ * A value that is not a whole number of milliseconds (at least 1) is refused, not ignored.
+ */
+export function s3IdleTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[S3_TIMEOUT_ENV]?.trim();
+  if (!raw) return S3_IDLE_TIMEOUT_MS;
+  const ms = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(ms) || ms < 1) {
+    throw new ConfigurationError(
+      `${S3_TIMEOUT_ENV} must be a whole number of milliseconds (e.g. 30000); got "${raw}".`,
+      S3_TIMEOUT_ENV,
+    );
+  }
+  return ms;
+}
+
+/**
+ * Connection settings. The SDK's `requestTimeout` only logs a warning unless told to throw, and
+ * would also cut a large object still arriving at a good pace: the idle timeout (`socketTimeout`:
+ * no byte for that long) is what turns a stalled connection into a retryable TimeoutError.
+ */
+function requestHandler(idleTimeoutMs: number) {
+  return { httpAgent, httpsAgent, connectionTimeout: CONNECTION_TIMEOUT_MS, socketTimeout: idleTimeoutMs };
+}
+
 /** Settings every SDK client of this tool shares (spread into a client's config). */
 export function baseClientConfig(credentials: Credentials, region?: string) {
   return {
     region: defaultRegion(credentials, region),
     credentials: credentialProvider(credentials),
     customUserAgent: USER_AGENT,
-    requestHandler: { httpAgent, httpsAgent, connectionTimeout: 10_000, requestTimeout: 120_000 },
+    requestHandler: requestHandler(API_IDLE_TIMEOUT_MS),
   };
 }
 
@@ -73,6 +108,7 @@ export function customS3Endpoint(env: NodeJS.ProcessEnv = process.env): boolean 
 export function createS3Client(credentials: Credentials, region?: string): S3Client {
   const config: S3ClientConfig = {
     ...baseClientConfig(credentials, region),
+    requestHandler: requestHandler(s3IdleTimeoutMs()),
     // Trail buckets live in any region; follow S3's redirect instead of failing on a wrong guess.
     followRegionRedirects: true,
     // Local S3-protocol servers have no virtual-hosted bucket names (bucket.localhost).

@@ -5,24 +5,24 @@
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigurationError } from '../errors.js';
-import type {
-  Credentials,
-  EngineName,
-  Investigation,
-  OutputFormat,
-  SourceSpec,
-} from '../investigation.js';
+import type { Credentials, EngineName, Investigation, OutputFormat, SourceSpec } from '../investigation.js';
 import { parseFilter, parseFilterText } from '../query/parse-filter.js';
 import type { ParsedFilter } from '../query/ast.js';
 import { parseSource } from '../source/location.js';
 import type { RawOptions } from './options.js';
 import { resolveWindow } from './window.js';
+import { isInside } from '../out-dir.js';
 import { parseAccounts, parseRegions } from './scope.js';
 
 export const DEFAULT_OUT_DIR = 'cloudtrail-investigation';
 
 /** Valid values of an enum option, named in its error. */
-function oneOf<T extends string>(value: string | undefined, valid: readonly T[], fallback: T, field: string): T {
+function oneOf<T extends string>(
+  value: string | undefined,
+  valid: readonly T[],
+  fallback: T,
+  field: string,
+): T {
   if (value === undefined || value.trim() === '') return fallback;
   const v = value.trim().toLowerCase();
   if ((valid as readonly string[]).includes(v)) return v as T;
@@ -49,7 +49,10 @@ export function parseInteger(
   if (value === undefined || String(value).trim() === '') return fallback;
   const n = Number(String(value).trim());
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigurationError(`${field} must be a whole number from ${min} to ${max}; got "${value}".`, field);
+    throw new ConfigurationError(
+      `${field} must be a whole number from ${min} to ${max}; got "${value}".`,
+      field,
+    );
   }
   return n;
 }
@@ -59,11 +62,30 @@ function parseDurationMs(value: string | number | undefined, fallbackMs: number,
   if (value === undefined || String(value).trim() === '') return fallbackMs;
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i.exec(String(value).trim());
   if (!m) {
-    throw new ConfigurationError(`${field} must be a duration such as 90s, 30m or 2h; got "${value}".`, field);
+    throw new ConfigurationError(
+      `${field} must be a duration such as 90s, 30m or 2h; got "${value}".`,
+      field,
+    );
   }
   const unit = (m[2] ?? 's').toLowerCase();
   const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000;
   return Number(m[1]) * factor;
+}
+
+/**
+ * The output folder, absolute. A relative one (the default, or one from a config file) stays
+ * inside the current folder: `../` cannot send results elsewhere unless an absolute path says so.
+ */
+function parseOutDir(value: string | undefined): string {
+  const given = value?.trim() || DEFAULT_OUT_DIR;
+  const resolved = path.resolve(given);
+  if (!path.isAbsolute(given) && !isInside(resolved, process.cwd())) {
+    throw new ConfigurationError(
+      `--out-dir "${given}" leads out of the current folder; give an absolute path to write the results elsewhere.`,
+      '--out-dir',
+    );
+  }
+  return resolved;
 }
 
 function parseSourceSpec(raw: RawOptions): SourceSpec {
@@ -118,7 +140,10 @@ function parseS3Url(value: string | undefined, field: string): string | undefine
   const v = value?.trim();
   if (!v) return undefined;
   if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(v)) {
-    throw new ConfigurationError(`${field} must be an S3 location such as s3://my-athena-results/prefix/; got "${v}".`, field);
+    throw new ConfigurationError(
+      `${field} must be an S3 location such as s3://my-athena-results/prefix/; got "${v}".`,
+      field,
+    );
   }
   return v.endsWith('/') ? v : `${v}/`;
 }
@@ -156,7 +181,7 @@ export function buildInvestigation(raw: RawOptions, now: Date = new Date()): Inv
     accounts: parseAccounts(raw.accounts),
     engine,
     output: {
-      dir: path.resolve(raw.outDir?.trim() || DEFAULT_OUT_DIR),
+      dir: parseOutDir(raw.outDir),
       format,
       testId,
     },
@@ -168,7 +193,9 @@ export function buildInvestigation(raw: RawOptions, now: Date = new Date()): Inv
     athena: {
       database: raw.athenaDatabase?.trim() || 'cloudtrail_investigate',
       workgroup: raw.athenaWorkgroup?.trim() || 'primary',
-      ...(parseS3Url(raw.athenaOutput, '--athena-output') ? { outputLocation: parseS3Url(raw.athenaOutput, '--athena-output')! } : {}),
+      ...(parseS3Url(raw.athenaOutput, '--athena-output')
+        ? { outputLocation: parseS3Url(raw.athenaOutput, '--athena-output')! }
+        : {}),
       cleanup: parseBoolean(raw.cleanup, parsed.cleanup ?? false, '--cleanup'),
       concurrency: parseInteger(raw.athenaConcurrency, 5, '--athena-concurrency', 1, 50),
       timeoutMs: parseDurationMs(raw.athenaTimeout, 30 * 60_000, '--athena-timeout'),
@@ -182,9 +209,18 @@ export function buildInvestigation(raw: RawOptions, now: Date = new Date()): Inv
 /** `10GB`, `500 MB`, `1e9` -> bytes. */
 export function parseByteSize(value: string | number, field: string): number {
   const m = /^(\d+(?:\.\d+)?(?:e\d+)?)\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)?$/i.exec(String(value).trim());
-  if (!m) throw new ConfigurationError(`${field} must be a size such as 500MB or 2GB; got "${value}".`, field);
+  if (!m)
+    throw new ConfigurationError(`${field} must be a size such as 500MB or 2GB; got "${value}".`, field);
   const units: Record<string, number> = {
-    b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4,
+    b: 1,
+    kb: 1e3,
+    mb: 1e6,
+    gb: 1e9,
+    tb: 1e12,
+    kib: 1024,
+    mib: 1024 ** 2,
+    gib: 1024 ** 3,
+    tib: 1024 ** 4,
   };
   return Math.round(Number(m[1]) * units[(m[2] ?? 'b').toLowerCase()]!);
 }

@@ -4,7 +4,7 @@
  * ours, into RawOptions. Unknown keys are errors with a suggestion: a typo must not silently widen
  * a search.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { ConfigurationError } from '../errors.js';
 import { closestMatch } from '../query/suggest.js';
@@ -57,17 +57,31 @@ function kebabToCamel(key: string): string {
 }
 
 function asStringList(value: unknown, key: string): string[] {
-  if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (typeof value === 'string')
+    return value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) {
     return value.map(String);
   }
-  throw new ConfigurationError(`config key "${key}" must be a list of strings or a comma-separated string.`, key);
+  throw new ConfigurationError(
+    `config key "${key}" must be a list of strings or a comma-separated string.`,
+    key,
+  );
 }
 
 function asScalar(value: unknown, key: string): string | number | boolean {
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
-  throw new ConfigurationError(`config key "${key}" must be a single value, not ${Array.isArray(value) ? 'a list' : 'a map'}.`, key);
+  throw new ConfigurationError(
+    `config key "${key}" must be a single value, not ${Array.isArray(value) ? 'a list' : 'a map'}.`,
+    key,
+  );
 }
+
+/** A config file is a few lines; this bounds what a wrong path (a log, a disk image) costs. */
+export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
+const MAX_YAML_ALIASES = 100;
 
 /** Parses the text of a config file (YAML, which includes JSON). */
 export function parseConfigText(text: string, fileName: string): FileOptions {
@@ -78,13 +92,20 @@ export function parseConfigText(text: string, fileName: string): FileOptions {
   }
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: 100 });
+    data = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
   } catch (err) {
-    throw new ConfigurationError(`${fileName} could not be read: ${(err as Error).message}`, '--file');
+    // yaml's ReferenceError "Excessive alias count indicates a resource exhaustion attack".
+    const reason = /alias/i.test((err as Error).message)
+      ? `it expands YAML aliases (*name) more than ${MAX_YAML_ALIASES} times, like an entity-expansion bomb; write the values out`
+      : (err as Error).message;
+    throw new ConfigurationError(`${fileName} could not be read: ${reason}.`, '--file');
   }
   if (data === null || data === undefined) return { raw: {} };
   if (typeof data !== 'object' || Array.isArray(data)) {
-    throw new ConfigurationError(`${fileName} must hold a map of settings (e.g. "regions: [us-east-1]").`, '--file');
+    throw new ConfigurationError(
+      `${fileName} must hold a map of settings (e.g. "regions: [us-east-1]").`,
+      '--file',
+    );
   }
   const raw: RawOptions = {};
   const out: FileOptions = { raw };
@@ -117,12 +138,36 @@ export function parseConfigText(text: string, fileName: string): FileOptions {
 }
 
 export function readConfigFile(file: string): FileOptions {
+  let bytes: Buffer;
+  try {
+    // Not a regular file (a FIFO, /dev/zero, a folder) could block or never end: refuse it unread.
+    const stats = statSync(file);
+    if (!stats.isFile()) {
+      throw new ConfigurationError(
+        `Config file ${file} is not a regular file. Check the --file path.`,
+        '--file',
+      );
+    }
+    if (stats.size > MAX_CONFIG_FILE_BYTES) {
+      throw new ConfigurationError(
+        `Config file ${file} is ${stats.size} bytes; the limit is ${MAX_CONFIG_FILE_BYTES}. Check the --file path.`,
+        '--file',
+      );
+    }
+    bytes = readFileSync(file);
+  } catch (err) {
+    if (err instanceof ConfigurationError) throw err;
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new ConfigurationError(
+      `Cannot read config file ${file} (${code}). Check the --file path.`,
+      '--file',
+    );
+  }
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new ConfigurationError(`Cannot read config file ${file} (${code}). Check the --file path.`, '--file');
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ConfigurationError(`Config file ${file} is not UTF-8 text. Save it as UTF-8.`, '--file');
   }
   return parseConfigText(text, file);
 }

@@ -16,8 +16,7 @@ const UNIT_MS: Record<string, number> = {
 };
 const RELATIVE = /^(\d+(?:\.\d+)?)\s*([smhdw])$/i;
 // Date, or date-time with optional seconds/fraction and a zone (Z or ±hh:mm).
-const ISO =
-  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+const ISO = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
 
 /** Parses `--days` (a positive number of days, fractional allowed). */
 export function parseDays(value: string | number, field = '--days'): number {
@@ -51,9 +50,7 @@ export function parseInstant(value: string, now: Date, field: string): Date {
   if (ISO.test(text)) {
     const hasZone = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(text) && text.length > 10;
     const normalised = text.replace(' ', 'T');
-    const date = new Date(
-      text.length === 10 ? `${text}T00:00:00Z` : hasZone ? normalised : `${normalised}Z`,
-    );
+    const date = new Date(text.length === 10 ? `${text}T00:00:00Z` : hasZone ? normalised : `${normalised}Z`);
     if (!Number.isNaN(date.getTime())) return date;
   }
   throw new ConfigurationError(

@@ -5,9 +5,13 @@
  * - S3 or a trail, window up to AUTO_SCAN_MAX_DAYS: scan — a few days of one account's logs are
  *   minutes of reading at most, need only s3:GetObject, and cost nothing but GETs.
  * - S3 or a trail, longer window: Athena — it reads only the partitions of the window, in
- *   parallel per region, and scales to months and organization trails.
+ *   parallel per region, and scales to months and organization trails — unless the filter is one
+ *   Athena cannot run (a field the table has no column for): then scan, which reads every field.
  */
+import { ConfigurationError } from '../errors.js';
 import type { Investigation } from '../investigation.js';
+import type { QueryNode } from '../query/ast.js';
+import { compileWhere } from '../query/sql.js';
 
 export const AUTO_SCAN_MAX_DAYS = 7;
 
@@ -25,6 +29,18 @@ function formatDays(d: number): string {
   return d >= 1 ? plural(Number(d.toFixed(2)), 'day') : plural(Number((d * 24).toFixed(2)), 'hour');
 }
 
+/** Why Athena cannot run this filter (the SQL compiler's own message), or undefined when it can. */
+function athenaCannotRun(query: QueryNode): string | undefined {
+  try {
+    compileWhere(query);
+    return undefined;
+  } catch (err) {
+    if (err instanceof ConfigurationError)
+      return err.message.replace(/\s*Use --engine scan\b.*$/s, '').replace(/\.$/, '');
+    throw err;
+  }
+}
+
 export function chooseEngine(inv: Investigation): EngineChoice {
   if (inv.engine !== 'auto') return { engine: inv.engine, reason: `${inv.engine} engine requested` };
   if (inv.source.kind === 'local') {
@@ -35,6 +51,13 @@ export function chooseEngine(inv: Investigation): EngineChoice {
     return {
       engine: 'scan',
       reason: `auto: window of ${formatDays(d)} is at most ${AUTO_SCAN_MAX_DAYS} days, so reading the objects directly is fastest`,
+    };
+  }
+  const blocker = athenaCannotRun(inv.query);
+  if (blocker !== undefined) {
+    return {
+      engine: 'scan',
+      reason: `auto: window of ${formatDays(d)}, but only the scan engine can run this filter: ${blocker}`,
     };
   }
   return {

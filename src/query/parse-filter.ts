@@ -58,7 +58,7 @@ export function parseFilter(input: unknown): ParsedFilter {
       if (result.cleanup !== undefined) throw duplicateKey(key);
       result.cleanup = parseBoolean(key, value, 'cleanup');
     } else {
-      nodes.push(parseEntry(key, value, ''));
+      nodes.push(parseEntry(key, value, '', 0));
     }
   }
   result.query = and(nodes);
@@ -66,12 +66,25 @@ export function parseFilter(input: unknown): ParsedFilter {
   return result;
 }
 
+/** Longest filter text accepted: far above any real filter (a list of thousands of IOCs). */
+export const MAX_FILTER_TEXT_CHARS = 1024 * 1024;
+/** Deepest nesting of `not` / `any` groups: real filters use two or three levels. */
+export const MAX_GROUP_DEPTH = 32;
+/** YAML aliases (`*name`) a filter may expand; more is an entity-expansion ("billion laughs") bomb. */
+const MAX_YAML_ALIASES = 100;
+
 /** Parses JSON or YAML text (YAML is a superset of JSON). Blank text = every record. */
 export function parseFilterText(text: string): ParsedFilter {
   if (text.trim() === '') return parseFilter(undefined);
+  if (text.length > MAX_FILTER_TEXT_CHARS) {
+    throw new ConfigurationError(
+      `filter is ${text.length} characters long; the limit is ${MAX_FILTER_TEXT_CHARS}. Split the search, or use |re, |startswith or |cidr to cover many values at once.`,
+      'filter',
+    );
+  }
   let value: unknown;
   try {
-    value = parseYaml(text, { logLevel: 'error' });
+    value = parseYaml(text, { logLevel: 'error', maxAliasCount: MAX_YAML_ALIASES });
   } catch (err) {
     if (err instanceof YAMLParseError) {
       const pos = err.linePos?.[0];
@@ -82,7 +95,18 @@ export function parseFilterText(text: string): ParsedFilter {
         'filter',
       );
     }
-    throw err;
+    // The parser's other refusals are about the text too: alias bombs (ReferenceError "Excessive
+    // alias count"), nesting too deep for the stack (RangeError).
+    const reason =
+      err instanceof RangeError
+        ? 'it is nested too deeply'
+        : /alias/i.test((err as Error)?.message ?? '')
+          ? `it expands YAML aliases (*name) more than ${MAX_YAML_ALIASES} times, like an entity-expansion bomb`
+          : String((err as Error)?.message ?? err);
+    throw new ConfigurationError(
+      `filter cannot be read: ${reason}. Write the map out plainly, e.g. {"eventName": ["A", "B"]}.`,
+      'filter',
+    );
   }
   return parseFilter(value);
 }
@@ -92,12 +116,19 @@ function qualified(context: string, key: string): string {
   return context === '' ? key : `${context}.${key}`;
 }
 
-function parseEntry(key: string, value: unknown, context: string): QueryNode {
+function parseEntry(key: string, value: unknown, context: string, depth: number): QueryNode {
   const name = key.trim().toLowerCase();
   const fullKey = qualified(context, key);
+  if ((name === 'not' || name === 'any') && depth >= MAX_GROUP_DEPTH) {
+    const label = filterKeyLabel(fullKey.length > 200 ? `…${fullKey.slice(-200)}` : fullKey);
+    throw new ConfigurationError(
+      `${label}: "not" and "any" nest more than ${MAX_GROUP_DEPTH} levels deep; simplify the filter.`,
+      label,
+    );
+  }
   if (name === 'not') {
     const maps = Array.isArray(value) ? value : [value];
-    const children = parseMaps(fullKey, maps, Array.isArray(value), 'not');
+    const children = parseMaps(fullKey, maps, Array.isArray(value), 'not', depth + 1);
     return { kind: 'not', child: or(children) };
   }
   if (name === 'any') {
@@ -107,7 +138,7 @@ function parseEntry(key: string, value: unknown, context: string): QueryNode {
         filterKeyLabel(fullKey),
       );
     }
-    return or(parseMaps(fullKey, value, true, 'any'));
+    return or(parseMaps(fullKey, value, true, 'any', depth + 1));
   }
   if (name === 'days' || name === 'cleanup') {
     throw new ConfigurationError(
@@ -118,7 +149,13 @@ function parseEntry(key: string, value: unknown, context: string): QueryNode {
   return parseMatch(key, value, fullKey);
 }
 
-function parseMaps(fullKey: string, maps: unknown[], isList: boolean, what: string): QueryNode[] {
+function parseMaps(
+  fullKey: string,
+  maps: unknown[],
+  isList: boolean,
+  what: string,
+  depth: number,
+): QueryNode[] {
   const label = filterKeyLabel(fullKey);
   if (maps.length === 0) {
     throw new ConfigurationError(`${label}: the list is empty; give at least one map of conditions.`, label);
@@ -138,7 +175,7 @@ function parseMaps(fullKey: string, maps: unknown[], isList: boolean, what: stri
         filterKeyLabel(context),
       );
     }
-    return and(entries.map(([k, v]) => parseEntry(k, v, context)));
+    return and(entries.map(([k, v]) => parseEntry(k, v, context, depth)));
   });
 }
 

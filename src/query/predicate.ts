@@ -96,6 +96,21 @@ function compileMatch(node: MatchNode, path: CompiledPath, everyValue: boolean):
 
 const isPresent: Test = () => true;
 
+/**
+ * Longest value a `|re` test reads. The parser refuses patterns that backtrack exponentially or
+ * polynomially beyond the search itself, but a search is still quadratic at worst (`\w+@` over a
+ * long run of letters tries every start), so a value of megabytes could stall the run. Real
+ * CloudTrail events are at most a few hundred KB. Past the limit the object fails (the run is
+ * incomplete, exit 3) rather than hang or silently skip the value.
+ */
+export const MAX_REGEX_SUBJECT_CHARS = 64 * 1024;
+
+function regexSubjectTooLong(length: number): Error {
+  return new Error(
+    `a value of ${length} characters is too long for a |re test (limit ${MAX_REGEX_SUBJECT_CHARS}); use |contains, |startswith or |endswith on that field`,
+  );
+}
+
 /** A test of one reached (non-null) value against any of `values`. */
 function valueTest(
   op: Exclude<MatchNode['cond']['op'], 'fieldref'>,
@@ -132,6 +147,7 @@ function valueTest(
       const regexes = values.map((v) => new RegExp(scalarText(v), flags));
       return (value) => {
         const text = textOf(value);
+        if (text.length > MAX_REGEX_SUBJECT_CHARS) throw regexSubjectTooLong(text.length);
         for (let i = 0; i < regexes.length; i++) if ((regexes[i] as RegExp).test(text)) return true;
         return false;
       };

@@ -10,6 +10,17 @@
  *    another (`(GET|PUT)+`); other alternatives are fine when they cannot start with the same
  *    character (`(\d|-)+`).
  *
+ * 3. A repeated group may not contain an optional or variable-count part at all: `(?:a?){25}`
+ *    tries 2^25 ways to place 25 characters.
+ * 4. Two long repetitions in one sequence must not be able to share characters, counting what lies
+ *    between them: `\d*\d*x`, `.*a.*b`, `x{0,999}x{0,999}y` split a long value in n^2 ways per
+ *    start position. A repetition ending the pattern is exempt: nothing after it can fail, so it
+ *    never backtracks (`.+:assumed-role/.+` is fine).
+ *
+ * What remains accepted runs in at most quadratic time in the value's length (the search tries
+ * every start position, and one repetition may scan to the end from each): measured in
+ * __tests__/hostile/regex-bounds.test.ts.
+ *
  * Safe rewrites usually exist: a character class (`[\d.]+`, `[\w-]+`), or a single repetition.
  */
 
@@ -31,7 +42,8 @@ interface Quantifier {
 
 type Atom =
   | { t: 'char'; c: string }
-  | { t: 'class'; cls: CharClass | 'any' }
+  /** `src`: the class as written (`\\d`, `[a-z]`), to learn which characters it takes. */
+  | { t: 'class'; cls: CharClass | 'any'; src?: string }
   /** Zero-width: anchors, word boundaries, lookarounds. */
   | { t: 'assert' }
   /** A back-reference: unknown text. */
@@ -55,11 +67,16 @@ export function regexSafetyProblem(source: string): string | undefined {
     // Syntax errors are reported by the RegExp constructor with a better message.
     return undefined;
   }
-  return findProblem(alts);
+  return findProblem(alts, true);
 }
 
-function findProblem(alts: Term[][]): string | undefined {
+const OVERLAPPING_REPETITIONS =
+  'two long repetitions in a row can match the same characters (like ".*a.*b" or "\\d*\\d*x"), which takes polynomial time on long values; make them unable to overlap (e.g. "[^:]*:" instead of ".*:"), or drop a ".*" (the pattern is searched anywhere in the value)';
+
+/** `top`: the pattern's own alternatives, where a repetition at the very end cannot backtrack. */
+function findProblem(alts: Term[][], top = false): string | undefined {
   for (const seq of alts) {
+    if (overlappingRepetitions(flatten(seq), top)) return OVERLAPPING_REPETITIONS;
     for (const term of seq) {
       if (term.atom.t !== 'group') continue;
       if (term.q && term.q.max > 1) {
@@ -77,8 +94,120 @@ function findProblem(alts: Term[][]): string | undefined {
   return undefined;
 }
 
+/** Any count that can vary, `?` included: under a repetition each choice multiplies the ways. */
 function isVariableRepetition(q: Quantifier | undefined): boolean {
-  return q !== undefined && q.max > 1 && q.max !== q.min;
+  return q !== undefined && q.max !== q.min;
+}
+
+/** A repetition long enough that splitting text between two of them costs real time. */
+const LONG_REPETITION_SPAN = 16;
+
+function isLong(term: Term): boolean {
+  if (term.q && term.q.max - term.q.min >= LONG_REPETITION_SPAN) return true;
+  return !term.q && term.atom.t === 'group' && term.atom.alts.some((seq) => seq.some(isLong));
+}
+
+/** A term that can match the empty string. */
+function isNullable(term: Term): boolean {
+  if (term.atom.t === 'assert') return true;
+  if (term.q && term.q.min === 0) return true;
+  return term.atom.t === 'group' && term.atom.alts.some((seq) => seq.every(isNullable));
+}
+
+/** Plain groups (one alternative, no count) spliced into the sequence around them. */
+function flatten(seq: Term[]): Term[] {
+  return seq.flatMap((term) =>
+    !term.q && term.atom.t === 'group' && term.atom.alts.length === 1
+      ? flatten(term.atom.alts[0] as Term[])
+      : [term],
+  );
+}
+
+/**
+ * Rule 4: a long repetition, then (past terms it could also have consumed) another long one
+ * sharing characters with it. With `top`, a repetition that ends the pattern is exempt.
+ */
+function overlappingRepetitions(seq: Term[], top: boolean): boolean {
+  let lastConsuming = seq.length - 1;
+  while (lastConsuming >= 0 && seq[lastConsuming]?.atom.t === 'assert') lastConsuming--;
+  for (let i = 0; i < seq.length; i++) {
+    const first = seq[i] as Term;
+    if (!isLong(first)) continue;
+    const shared = charsOf(first);
+    for (let j = i + 1; j < seq.length; j++) {
+      const term = seq[j] as Term;
+      if (term.atom.t === 'assert') continue;
+      const chars = charsOf(term);
+      if (isLong(term) && overlaps(shared, chars)) {
+        const atEnd = top && j === lastConsuming && seq.length - 1 === lastConsuming;
+        if (!atEnd) return true;
+      }
+      // The first repetition could have taken this term's text too: the ambiguity carries on.
+      if (!isNullable(term) && !overlaps(shared, chars)) break;
+    }
+  }
+  return false;
+}
+
+// Which characters a term can consume, as a bit set over a sample alphabet: ASCII, Latin-1 and
+// a few characters with case-folding or class surprises. Approximate, erring towards overlap.
+const SAMPLE: string[] = [
+  ...Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)),
+  '\u0100',
+  '\u017f',
+  '\u212a',
+  '\u0416',
+  '\u0436',
+  '\u4e2d',
+  '\u2028',
+  '\ufeff',
+];
+const ALL_CHARS = new Uint8Array(SAMPLE.length).fill(1);
+
+const charsCache = new Map<string, Uint8Array>();
+
+function charsOfSource(src: string): Uint8Array {
+  let chars = charsCache.get(src);
+  if (!chars) {
+    chars = sampleMatches(src);
+    if (charsCache.size > 1000) charsCache.clear();
+    charsCache.set(src, chars);
+  }
+  return chars;
+}
+
+function sampleMatches(src: string): Uint8Array {
+  let re: RegExp;
+  try {
+    re = new RegExp(`^(?:${src})$`, 'i');
+  } catch {
+    return ALL_CHARS;
+  }
+  return Uint8Array.from(SAMPLE, (ch) => (re.test(ch) ? 1 : 0));
+}
+
+function charsOf(term: Term): Uint8Array {
+  const atom = term.atom;
+  switch (atom.t) {
+    case 'char':
+      return charsOfSource(atom.c.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&'));
+    case 'class':
+      return atom.src === undefined ? ALL_CHARS : charsOfSource(atom.src);
+    case 'assert':
+      return new Uint8Array(SAMPLE.length);
+    case 'backref':
+      return ALL_CHARS;
+    case 'group': {
+      const union = new Uint8Array(SAMPLE.length);
+      for (const seq of atom.alts) for (const t of seq) charsOf(t).forEach((v, k) => (union[k]! |= v));
+      return union;
+    }
+  }
+}
+
+function overlaps(a: Uint8Array, b: Uint8Array): boolean {
+  for (let k = 0; k < a.length; k++) if (a[k] && b[k]) return true;
+  return false;
 }
 
 function containsVariableRepetition(alts: Term[][]): boolean {
@@ -205,9 +334,11 @@ class RegexReader {
     switch (ch) {
       case '(':
         return this.readGroup();
-      case '[':
+      case '[': {
+        const start = this.pos - 1;
         this.skipClass();
-        return { t: 'class', cls: 'any' };
+        return { t: 'class', cls: 'any', src: this.src.slice(start, this.pos) };
+      }
       case '.':
         return { t: 'class', cls: 'any' };
       case '^':
@@ -257,15 +388,15 @@ class RegexReader {
     if (ch === undefined) throw new Error('trailing backslash');
     switch (ch) {
       case 'd':
-        return { t: 'class', cls: 'digit' };
+        return { t: 'class', cls: 'digit', src: '\\d' };
       case 'w':
-        return { t: 'class', cls: 'word' };
+        return { t: 'class', cls: 'word', src: '\\w' };
       case 's':
-        return { t: 'class', cls: 'space' };
+        return { t: 'class', cls: 'space', src: '\\s' };
       case 'D':
       case 'W':
       case 'S':
-        return { t: 'class', cls: 'any' };
+        return { t: 'class', cls: 'any', src: `\\${ch}` };
       case 'b':
       case 'B':
         return { t: 'assert' };

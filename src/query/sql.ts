@@ -48,6 +48,8 @@ export class SqlParams {
 
   finish(text: string): CompiledSql {
     const parameters: string[] = [];
+    // NUL-delimited slot numbers never occur in the fixed SQL fragments (values are never in the text).
+    // eslint-disable-next-line no-control-regex
     const sql = text.replace(/\u0000(\d+)\u0000/g, (_m, index: string) => {
       parameters.push(this.values[Number(index)] as string);
       return '?';

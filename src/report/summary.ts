@@ -8,7 +8,8 @@ import { describeQuery } from '../query/describe.js';
 import { VERSION } from '../version.js';
 import { atomicWriteFile } from './atomic-file.js';
 import { TopCounter } from './top-counter.js';
-import type { Summary } from './types.js';
+import { SIGMA_LEVELS } from '../sigma/types.js';
+import type { RuleMatchSummary, Summary } from './types.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -51,6 +52,15 @@ export interface SummaryAggregates {
   sourceIPs: TopCounter;
   /** Hour start (ms) -> matches. */
   hours: Map<number, number>;
+  /** Sigma rule id -> its matches (absent: no rule ids were counted). */
+  ruleHits?: ReadonlyMap<string, RuleHits>;
+}
+
+/** Matches of one rule: count and the eventTime range (ms; NaN until a match has a time). */
+export interface RuleHits {
+  count: number;
+  first: number;
+  last: number;
 }
 
 export interface SummaryInputs {
@@ -155,6 +165,37 @@ export function buildSummary(input: SummaryInputs, aggregates: SummaryAggregates
       sourceIPs: aggregates.sourceIPs.top(10),
     },
     timeline: timelineOf(aggregates.hours),
+    ...(inv.rules ? ruleSections(inv.rules, aggregates.ruleHits ?? new Map()) : {}),
+  };
+}
+
+/** summary.json's Sigma part: every matched rule with its counts, and the rules that could not run. */
+export function ruleSections(
+  pack: NonNullable<Investigation['rules']>,
+  hits: ReadonlyMap<string, RuleHits>,
+): Pick<Summary, 'rulesEvaluated' | 'rules' | 'rulesUnsupported'> {
+  const time = (ms: number): string | null => (Number.isFinite(ms) ? isoTime(new Date(ms)) : null);
+  const rank = (level: string | null): number =>
+    level === null ? -1 : (SIGMA_LEVELS as readonly string[]).indexOf(level);
+  const rules: RuleMatchSummary[] = pack.rules
+    .filter((rule) => (hits.get(rule.id)?.count ?? 0) > 0)
+    .map((rule) => {
+      const hit = hits.get(rule.id) as RuleHits;
+      return {
+        id: rule.id,
+        title: rule.title,
+        level: rule.level ?? null,
+        count: hit.count,
+        firstSeen: time(hit.first),
+        lastSeen: time(hit.last),
+        references: rule.references,
+      };
+    })
+    .sort((a, b) => rank(b.level) - rank(a.level) || b.count - a.count);
+  return {
+    rulesEvaluated: pack.rules.length,
+    rules,
+    rulesUnsupported: pack.unsupported.map(({ file, id, title, reason }) => ({ file, id, title, reason })),
   };
 }
 
@@ -164,6 +205,7 @@ export class SummaryBuilder implements SummaryAggregates {
   readonly principals: TopCounter;
   readonly sourceIPs: TopCounter;
   readonly hours = new Map<number, number>();
+  readonly ruleHits = new Map<string, RuleHits>();
 
   constructor(options: { maxKeys?: number } = {}) {
     this.eventNames = new TopCounter(options.maxKeys);
@@ -171,7 +213,8 @@ export class SummaryBuilder implements SummaryAggregates {
     this.sourceIPs = new TopCounter(options.maxKeys);
   }
 
-  add(event: MatchedEvent): void {
+  /** Counts one unique match; `ruleIds` = the Sigma rules it matched (when rules ran). */
+  add(event: MatchedEvent, ruleIds?: readonly string[]): void {
     const r = event.record;
     this.eventNames.add(str(r.eventName) ?? '(none)');
     this.principals.add(principalOf(r));
@@ -182,6 +225,17 @@ export class SummaryBuilder implements SummaryAggregates {
       const current = this.hours.get(hour);
       if (current !== undefined) this.hours.set(hour, current + 1);
       else if (this.hours.size < MAX_TRACKED_HOURS) this.hours.set(hour, 1);
+    }
+    if (ruleIds) {
+      for (const id of ruleIds) {
+        const hit = this.ruleHits.get(id) ?? { count: 0, first: Number.NaN, last: Number.NaN };
+        hit.count++;
+        if (Number.isFinite(t)) {
+          if (!(hit.first <= t)) hit.first = t;
+          if (!(hit.last >= t)) hit.last = t;
+        }
+        this.ruleHits.set(id, hit);
+      }
     }
   }
 

@@ -46,4 +46,29 @@ export interface Summary {
   };
   /** Matches per hour (ISO hour -> count), for charts; at most a few hundred buckets. */
   timeline: Array<{ bucket: string; count: number }>;
+  /** Sigma runs only: how many rules ran (absent when no rules were given). */
+  rulesEvaluated?: number;
+  /** Sigma runs only: the rules that matched, highest level first, then most matches. */
+  rules?: RuleMatchSummary[];
+  /** Sigma runs only: rules that could not run on CloudTrail, and why. */
+  rulesUnsupported?: Array<{
+    file: string;
+    id: string | undefined;
+    title: string | undefined;
+    reason: string;
+  }>;
+}
+
+/** One Sigma rule's matches in summary.json. */
+export interface RuleMatchSummary {
+  id: string;
+  title: string;
+  /** Sigma level; null when the rule has none. */
+  level: string | null;
+  /** Unique matched events. */
+  count: number;
+  /** eventTime of the earliest and latest match (ISO), null when no match had a time. */
+  firstSeen: string | null;
+  lastSeen: string | null;
+  references: string[];
 }

@@ -52,27 +52,40 @@ export function compileRule(rule: SigmaRule): RuleCompilation {
     };
   } catch (err) {
     if (!(err instanceof RuleProblem)) throw err;
-    return { ok: false, unsupported: { file: rule.file, id: rule.id, title: rule.title, reason: err.message } };
+    return {
+      ok: false,
+      unsupported: { file: rule.file, id: rule.id, title: rule.title, reason: err.message },
+    };
   }
 }
 
 function compileDetection(rule: SigmaRule): QueryNode {
   if (rule.kind === 'correlation') {
-    throw new RuleProblem('a correlation rule relates several events (counts, sequences over time); only single-event detections are supported');
+    throw new RuleProblem(
+      'a correlation rule relates several events (counts, sequences over time); only single-event detections are supported',
+    );
   }
   if (rule.kind === 'filter') {
-    throw new RuleProblem('a Sigma filter document (exclusions for other rules) is not supported; put the exclusion into the rule\'s condition');
+    throw new RuleProblem(
+      "a Sigma filter document (exclusions for other rules) is not supported; put the exclusion into the rule's condition",
+    );
   }
   checkLogsource(rule);
   const { condition, timeframe, ...selections } = rule.detection;
   const conditions = typeof condition === 'string' ? [condition] : condition;
-  if (!Array.isArray(conditions) || conditions.length === 0 || !conditions.every((c) => typeof c === 'string')) {
+  if (
+    !Array.isArray(conditions) ||
+    conditions.length === 0 ||
+    !conditions.every((c) => typeof c === 'string')
+  ) {
     throw new RuleProblem('the detection has no "condition" (a text such as "selection and not filter")');
   }
   // Parsed first: an aggregation in the condition is the clearer reason than its timeframe.
   const parsed = conditions.map(parseCondition);
   if (timeframe !== undefined) {
-    throw new RuleProblem(`"timeframe: ${String(timeframe)}" correlates events over time, which cannot be decided on one event`);
+    throw new RuleProblem(
+      `"timeframe: ${String(timeframe)}" correlates events over time, which cannot be decided on one event`,
+    );
   }
   const compiler = new SelectionCompiler(selections);
   const nodes = parsed.map((c) => compiler.expression(c));
@@ -122,9 +135,14 @@ class SelectionCompiler {
   private namesMatching(pattern: string): string[] {
     const all = Object.keys(this.selections);
     // `them` leaves out names starting with "_" (Sigma's convention for helper selections).
-    const names = pattern === 'them' ? all.filter((n) => !n.startsWith('_')) : all.filter((n) => patternRegExp(pattern).test(n));
+    const names =
+      pattern === 'them'
+        ? all.filter((n) => !n.startsWith('_'))
+        : all.filter((n) => patternRegExp(pattern).test(n));
     if (names.length === 0) {
-      throw new RuleProblem(`the condition's "of ${pattern}" matches no selection (selections: ${all.join(', ') || 'none'})`);
+      throw new RuleProblem(
+        `the condition's "of ${pattern}" matches no selection (selections: ${all.join(', ') || 'none'})`,
+      );
     }
     return names;
   }
@@ -166,8 +184,23 @@ function compileFieldMap(name: string, map: Record<string, unknown>): QueryNode 
 // One `field|modifier|...: value(s)` item
 
 type MatchType = 'contains' | 'startswith' | 'endswith' | 're' | 'cidr' | 'exists' | 'fieldref';
-const MATCH_TYPES: readonly MatchType[] = ['contains', 'startswith', 'endswith', 're', 'cidr', 'exists', 'fieldref'];
-const RE_FLAGS: Record<string, 'i' | 'm' | 's'> = { i: 'i', ignorecase: 'i', m: 'm', multiline: 'm', s: 's', dotall: 's' };
+const MATCH_TYPES: readonly MatchType[] = [
+  'contains',
+  'startswith',
+  'endswith',
+  're',
+  'cidr',
+  'exists',
+  'fieldref',
+];
+const RE_FLAGS: Record<string, 'i' | 'm' | 's'> = {
+  i: 'i',
+  ignorecase: 'i',
+  m: 'm',
+  multiline: 'm',
+  s: 's',
+  dotall: 's',
+};
 const REFUSED_MODIFIERS: Record<string, string> = {
   expand: 'the "expand" modifier fills in placeholders (%name%) from a configuration this tool does not have',
   gt: 'numeric comparisons (gt, gte, lt, lte) are not supported',
@@ -193,7 +226,14 @@ interface Modifiers {
 }
 
 function parseModifiers(key: string, names: string[]): Modifiers {
-  const mods: Modifiers = { match: undefined, compare: 'equals', all: false, cased: false, reFlags: new Set(), transforms: [] };
+  const mods: Modifiers = {
+    match: undefined,
+    compare: 'equals',
+    all: false,
+    cased: false,
+    reFlags: new Set(),
+    transforms: [],
+  };
   const problem = (why: string): RuleProblem => new RuleProblem(`field "${key}": ${why}`);
   for (const raw of names) {
     const name = raw.trim().toLowerCase();
@@ -215,7 +255,8 @@ function parseModifiers(key: string, names: string[]): Modifiers {
       } else mods.match = type;
     } else throw problem(`unknown modifier "${raw}"`);
   }
-  if (mods.reFlags.size > 0 && mods.match !== 're') throw problem('the i, m and s modifiers only go with "re"');
+  if (mods.reFlags.size > 0 && mods.match !== 're')
+    throw problem('the i, m and s modifiers only go with "re"');
   const plain = mods.match === undefined || isStringOp(mods.match);
   if (mods.transforms.length > 0 && !plain) {
     throw problem(`the "${mods.transforms[0]}" modifier cannot be combined with "${mods.match}"`);
@@ -233,30 +274,47 @@ function compileFieldItem(selection: string, key: string, value: unknown): Query
   const mods = parseModifiers(key, modifierNames);
   const field = sigmaField(fieldName, key);
   const values = Array.isArray(value) ? value : [value];
-  if (values.length === 0) throw new RuleProblem(`field "${key}" has an empty list of values, which can never match`);
+  if (values.length === 0)
+    throw new RuleProblem(`field "${key}" has an empty list of values, which can never match`);
   if (!values.every(isScalar)) {
-    throw new RuleProblem(`field "${key}": values must be strings, numbers, booleans or null (or a list of them)`);
+    throw new RuleProblem(
+      `field "${key}": values must be strings, numbers, booleans or null (or a list of them)`,
+    );
   }
-  const node = (cond: Condition, all = mods.all): MatchNode => ({ kind: 'match', field, cond, all, cased: mods.cased });
+  const node = (cond: Condition, all = mods.all): MatchNode => ({
+    kind: 'match',
+    field,
+    cond,
+    all,
+    cased: mods.cased,
+  });
 
   switch (mods.match) {
     case 'exists':
       return node({ op: 'exists', value: existsValue(key, values) }, false);
     case 'fieldref':
-      return node({ op: 'fieldref', fields: values.map((v) => fieldRefTarget(key, v)), compare: mods.compare });
+      return node({
+        op: 'fieldref',
+        fields: values.map((v) => fieldRefTarget(key, v)),
+        compare: mods.compare,
+      });
     case 'cidr':
       return node({ op: 'cidr', values: values.map((v) => cidrValue(key, v)) });
     case 're': {
       const compiled = values.map((v) => regexValue(key, v, mods.reFlags));
       const flags = compiled[0]?.flags ?? '';
       if (compiled.some((c) => c.flags !== flags || c.caseless !== compiled[0]?.caseless)) {
-        throw new RuleProblem(`field "${key}": regexes with different inline flags in one list; split them into separate fields`);
+        throw new RuleProblem(
+          `field "${key}": regexes with different inline flags in one list; split them into separate fields`,
+        );
       }
       const caseless = compiled[0]?.caseless ?? false;
       return {
         kind: 'match',
         field,
-        cond: flags ? { op: 're', values: compiled.map((c) => c.source), flags } : { op: 're', values: compiled.map((c) => c.source) },
+        cond: flags
+          ? { op: 're', values: compiled.map((c) => c.source), flags }
+          : { op: 're', values: compiled.map((c) => c.source) },
         all: mods.all,
         // Sigma regexes are case-sensitive unless `i` (or an inline (?i)).
         cased: !caseless,
@@ -291,7 +349,8 @@ function valueTests(
   transforms: TransformName[],
 ): Array<StringTest | { op: 'equals'; value: Scalar }> {
   if (value === null) return [{ op: 'equals', value: null }];
-  if (typeof value !== 'string' && type === 'equals' && transforms.length === 0) return [{ op: 'equals', value }];
+  if (typeof value !== 'string' && type === 'equals' && transforms.length === 0)
+    return [{ op: 'equals', value }];
   let current: Transformed[] = [
     { kind: 'text', value: typeof value === 'string' ? parseSigmaString(value) : plainString(String(value)) },
   ];
@@ -336,7 +395,8 @@ function testsNode(
 function existsValue(key: string, values: Scalar[]): boolean {
   const [only] = values;
   if (values.length === 1 && (only === true || only === false)) return only;
-  if (values.length === 1 && typeof only === 'string' && /^(true|false)$/i.test(only)) return only.toLowerCase() === 'true';
+  if (values.length === 1 && typeof only === 'string' && /^(true|false)$/i.test(only))
+    return only.toLowerCase() === 'true';
   throw new RuleProblem(`field "${key}": "exists" takes true or false`);
 }
 
@@ -346,8 +406,10 @@ function fieldRefTarget(key: string, value: Scalar): FieldRef {
 }
 
 function cidrValue(key: string, value: Scalar): string {
-  const network = value === null || typeof value === 'boolean' ? 'not an address' : parseIpNetwork(String(value));
-  if (typeof network === 'string') throw new RuleProblem(`field "${key}": ${JSON.stringify(value)} is not an IP network (${network})`);
+  const network =
+    value === null || typeof value === 'boolean' ? 'not an address' : parseIpNetwork(String(value));
+  if (typeof network === 'string')
+    throw new RuleProblem(`field "${key}": ${JSON.stringify(value)} is not an IP network (${network})`);
   return network.cidr;
 }
 
@@ -359,7 +421,8 @@ interface RegexValue {
 
 /** A Sigma regex: leading inline flags like `(?i)` become flags; JavaScript must accept it and it must be safe. */
 function regexValue(key: string, value: Scalar, modifierFlags: ReadonlySet<'i' | 'm' | 's'>): RegexValue {
-  if (typeof value !== 'string' && typeof value !== 'number') throw new RuleProblem(`field "${key}": a regular expression must be text`);
+  if (typeof value !== 'string' && typeof value !== 'number')
+    throw new RuleProblem(`field "${key}": a regular expression must be text`);
   let source = String(value);
   const flags = new Set(modifierFlags);
   const inline = /^\(\?([ims]+)\)/.exec(source);
@@ -371,10 +434,15 @@ function regexValue(key: string, value: Scalar, modifierFlags: ReadonlySet<'i' |
   try {
     new RegExp(source, extra + (flags.has('i') ? 'i' : ''));
   } catch (err) {
-    throw new RuleProblem(`field "${key}": the regular expression ${JSON.stringify(source)} is not valid here: ${(err as Error).message}`);
+    throw new RuleProblem(
+      `field "${key}": the regular expression ${JSON.stringify(source)} is not valid here: ${(err as Error).message}`,
+    );
   }
   const unsafe = regexSafetyProblem(source);
-  if (unsafe) throw new RuleProblem(`field "${key}": the regular expression ${JSON.stringify(source)} is refused: ${unsafe}`);
+  if (unsafe)
+    throw new RuleProblem(
+      `field "${key}": the regular expression ${JSON.stringify(source)} is refused: ${unsafe}`,
+    );
   return { source, flags: extra, caseless: flags.has('i') };
 }
 

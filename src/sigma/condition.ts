@@ -28,7 +28,7 @@ interface Token {
 }
 
 const TOKEN = /\s*(\(|\)|\||[^\s()|]+)/y;
-const IDENTIFIER = /^[\w*.\-]+$/;
+const IDENTIFIER = /^[\w*.-]+$/;
 const KEYWORDS = new Set(['and', 'or', 'not', 'of', 'them', 'all', 'any', 'near']);
 
 export function parseCondition(text: string): ConditionExpr {
@@ -44,7 +44,11 @@ class ConditionParser {
     let match: RegExpExecArray | null;
     while ((match = TOKEN.exec(source)) !== null) {
       const tokenText = match[1] as string;
-      this.tokens.push({ text: tokenText, lower: tokenText.toLowerCase(), pos: TOKEN.lastIndex - tokenText.length });
+      this.tokens.push({
+        text: tokenText,
+        lower: tokenText.toLowerCase(),
+        pos: TOKEN.lastIndex - tokenText.length,
+      });
     }
   }
 
@@ -99,7 +103,9 @@ class ConditionParser {
     if (token.lower === 'all') return 'all';
     if (token.lower === '1' || token.lower === 'any') return 'any';
     if (/^\d+$/.test(token.text)) {
-      throw new RuleProblem(`"${token.text} of" (at least ${token.text} selections) is not supported; use "1 of" or "all of"`);
+      throw new RuleProblem(
+        `"${token.text} of" (at least ${token.text} selections) is not supported; use "1 of" or "all of"`,
+      );
     }
     throw this.unexpected(token);
   }
@@ -130,18 +136,24 @@ class ConditionParser {
 
   private next(expected: string): Token {
     const token = this.peek();
-    if (!token) throw new RuleProblem(`the condition "${this.source.trim()}" ends early: expected ${expected}`);
+    if (!token)
+      throw new RuleProblem(`the condition "${this.source.trim()}" ends early: expected ${expected}`);
     this.index++;
     return token;
   }
 
   private unexpected(token: Token): RuleProblem {
-    return new RuleProblem(`the condition "${this.source.trim()}" has an unexpected "${token.text}" at character ${token.pos + 1}`);
+    return new RuleProblem(
+      `the condition "${this.source.trim()}" has an unexpected "${token.text}" at character ${token.pos + 1}`,
+    );
   }
 }
 
 /** Regular expression for a Sigma selection-name pattern (`selection_*`): `*` = any characters. */
 export function patternRegExp(pattern: string): RegExp {
-  const body = pattern.split('*').map((part) => part.replace(/[.\\+?^${}()|[\]-]/g, '\\$&')).join('.*');
+  const body = pattern
+    .split('*')
+    .map((part) => part.replace(/[.\\+?^${}()|[\]-]/g, '\\$&'))
+    .join('.*');
   return new RegExp(`^${body}$`);
 }

@@ -40,7 +40,10 @@ export async function loadRuleSources(
   const seen = new Set<string>();
   const cleaned = specs.map((s) => s.trim()).filter((s) => s !== '');
   if (cleaned.length === 0) {
-    throw new ConfigurationError(`${field}: no rules given; name rule files, folders, globs or builtin:<pack>.`, field);
+    throw new ConfigurationError(
+      `${field}: no rules given; name rule files, folders, globs or builtin:<pack>.`,
+      field,
+    );
   }
   for (const spec of cleaned) {
     if (spec.startsWith('builtin:')) {
@@ -85,18 +88,27 @@ async function filesOf(spec: string, cwd: string, field: string): Promise<string
   if (isGlob(spec)) {
     const files = await globFiles(absolute);
     if (files.length === 0) {
-      throw new ConfigurationError(`${field}: the pattern ${JSON.stringify(spec)} matches no file (looked from ${cwd}).`, field);
+      throw new ConfigurationError(
+        `${field}: the pattern ${JSON.stringify(spec)} matches no file (looked from ${cwd}).`,
+        field,
+      );
     }
     return files;
   }
   const info = await stat(absolute).catch(() => undefined);
   if (!info) {
-    throw new ConfigurationError(`${field}: ${JSON.stringify(spec)} does not exist (looked from ${cwd}); give a rule file, a folder, a glob or builtin:<pack>.`, field);
+    throw new ConfigurationError(
+      `${field}: ${JSON.stringify(spec)} does not exist (looked from ${cwd}); give a rule file, a folder, a glob or builtin:<pack>.`,
+      field,
+    );
   }
   if (info.isFile()) return [absolute];
   const files = (await walk(absolute)).filter(isRuleFile);
   if (files.length === 0) {
-    throw new ConfigurationError(`${field}: the folder ${JSON.stringify(spec)} holds no .yml or .yaml file.`, field);
+    throw new ConfigurationError(
+      `${field}: the folder ${JSON.stringify(spec)} holds no .yml or .yaml file.`,
+      field,
+    );
   }
   return files;
 }
@@ -155,7 +167,10 @@ export function globRegExp(glob: string): RegExp {
       else if (c === '?') part += '[^/]';
       else if (c === '[' && segment.indexOf(']', j + 2) !== -1) {
         const close = segment.indexOf(']', j + 2);
-        const set = segment.slice(j + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\');
+        const set = segment
+          .slice(j + 1, close)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\');
         part += `[${set}]`;
         j = close;
       } else part += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -9,7 +9,14 @@ import { compilePredicate, type Predicate } from '../query/predicate.js';
 import { getKey } from '../query/record-walk.js';
 import { compileRule } from './compile.js';
 import { ruleFileLabel } from './parse.js';
-import { SIGMA_LEVELS, type CompiledRule, type RulePack, type SigmaLevel, type SigmaRule, type UnsupportedRule } from './types.js';
+import {
+  SIGMA_LEVELS,
+  type CompiledRule,
+  type RulePack,
+  type SigmaLevel,
+  type SigmaRule,
+  type UnsupportedRule,
+} from './types.js';
 
 export interface PackOptions {
   /** Refuse the whole pack (ConfigurationError naming the rule file) when any rule cannot run. */
@@ -43,7 +50,10 @@ export function compileRulePack(rules: readonly SigmaRule[], options: PackOption
   return {
     rules: compiled,
     unsupported,
-    anyQuery: compiled.length === 1 ? (compiled[0] as CompiledRule).query : { kind: 'or', children: compiled.map((r) => r.query) },
+    anyQuery:
+      compiled.length === 1
+        ? (compiled[0] as CompiledRule).query
+        : { kind: 'or', children: compiled.map((r) => r.query) },
   };
 }
 
@@ -59,7 +69,11 @@ export type RuleMatcher = (record: Record<string, unknown>) => string[];
  * rules that do not pin it. Same answers as testing every rule, far fewer tests per record.
  */
 export function createRuleMatcher(pack: Pick<RulePack, 'rules'>): RuleMatcher {
-  const entries = pack.rules.map((rule, index) => ({ id: rule.id, index, predicate: compilePredicate(rule.query) }));
+  const entries = pack.rules.map((rule, index) => ({
+    id: rule.id,
+    index,
+    predicate: compilePredicate(rule.query),
+  }));
   const byEventName = new Map<string, typeof entries>();
   const unpinned: typeof entries = [];
   entries.forEach((entry, i) => {
@@ -69,7 +83,10 @@ export function createRuleMatcher(pack: Pick<RulePack, 'rules'>): RuleMatcher {
   });
   // Candidates per event name, in pack order, built once.
   for (const [name, pinned] of byEventName) {
-    byEventName.set(name, [...pinned, ...unpinned].sort((a, b) => a.index - b.index));
+    byEventName.set(
+      name,
+      [...pinned, ...unpinned].sort((a, b) => a.index - b.index),
+    );
   }
   return (record) => {
     const name = scalarKey(getKey(record, 'eventName', 'eventname', false));
@@ -98,7 +115,9 @@ function scalarKey(value: unknown): string | undefined {
 export function requiredEventNames(query: QueryNode): Set<string> | undefined {
   switch (query.kind) {
     case 'match':
-      return pinsEventName(query) ? new Set(query.cond.values.map((v) => String(v).toLowerCase())) : undefined;
+      return pinsEventName(query)
+        ? new Set(query.cond.values.map((v) => String(v).toLowerCase()))
+        : undefined;
     case 'and': {
       for (const child of query.children) {
         const names = requiredEventNames(child);
@@ -120,7 +139,9 @@ export function requiredEventNames(query: QueryNode): Set<string> | undefined {
   }
 }
 
-function pinsEventName(node: MatchNode): node is MatchNode & { cond: { op: 'equals'; values: Array<string | number | boolean> } } {
+function pinsEventName(
+  node: MatchNode,
+): node is MatchNode & { cond: { op: 'equals'; values: Array<string | number | boolean> } } {
   return (
     node.field.segments.length === 1 &&
     node.field.segments[0] === 'eventName' &&
@@ -139,7 +160,10 @@ function pinsEventName(node: MatchNode): node is MatchNode & { cond: { op: 'equa
 export function parseMinLevel(text: string, field = 'min-level'): SigmaLevel {
   const level = text.trim().toLowerCase();
   if ((SIGMA_LEVELS as readonly string[]).includes(level)) return level as SigmaLevel;
-  throw new ConfigurationError(`${field}: unknown level ${JSON.stringify(text)}; use one of ${SIGMA_LEVELS.join(', ')}.`, field);
+  throw new ConfigurationError(
+    `${field}: unknown level ${JSON.stringify(text)}; use one of ${SIGMA_LEVELS.join(', ')}.`,
+    field,
+  );
 }
 
 /**
@@ -151,6 +175,9 @@ export function levelAtLeast(level: SigmaLevel | undefined, min: SigmaLevel): bo
 }
 
 /** Ids of the pack's rules at `min` or above: the rules a `fail-on-match` gate counts. */
-export function ruleIdsAtLeast(rules: readonly Pick<CompiledRule, 'id' | 'level'>[], min: SigmaLevel): Set<string> {
+export function ruleIdsAtLeast(
+  rules: readonly Pick<CompiledRule, 'id' | 'level'>[],
+  min: SigmaLevel,
+): Set<string> {
   return new Set(rules.filter((r) => levelAtLeast(r.level, min)).map((r) => r.id));
 }

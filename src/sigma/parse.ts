@@ -29,12 +29,18 @@ export function parseRuleSource(source: RuleSource): SigmaRule[] {
     const where = docs.length > 1 ? ` (document ${index + 1})` : '';
     const [error] = doc.errors;
     if (error) {
-      throw new ConfigurationError(`${label}${where} is not valid YAML: ${error.message}. Fix the file or leave it out of --rules.`, label);
+      throw new ConfigurationError(
+        `${label}${where} is not valid YAML: ${error.message}. Fix the file or leave it out of --rules.`,
+        label,
+      );
     }
     const value: unknown = doc.toJS({ maxAliasCount: 100 });
     if (value === null || value === undefined) return;
     if (!isPlainObject(value)) {
-      throw new ConfigurationError(`${label}${where} is not a Sigma rule: a rule is a YAML map with "title" and "detection".`, label);
+      throw new ConfigurationError(
+        `${label}${where} is not a Sigma rule: a rule is a YAML map with "title" and "detection".`,
+        label,
+      );
     }
     // Sigma 1 rule collections: `global` is merged into each following rule, `repeat` reuses
     // the previous rule with changes, `reset` forgets the global part.
@@ -47,7 +53,10 @@ export function parseRuleSource(source: RuleSource): SigmaRule[] {
         return;
       case 'repeat':
         if (!previous) {
-          throw new ConfigurationError(`${label}${where}: "action: repeat" needs a rule before it in the same file.`, label);
+          throw new ConfigurationError(
+            `${label}${where}: "action: repeat" needs a rule before it in the same file.`,
+            label,
+          );
         }
         previous = deepMerge(previous, withoutAction(value));
         break;
@@ -66,7 +75,11 @@ export function parseRuleSource(source: RuleSource): SigmaRule[] {
 }
 
 function toRule(doc: Doc, file: string, document: number, label: string): SigmaRule {
-  const kind = isPlainObject(doc.correlation) ? 'correlation' : isPlainObject(doc.filter) ? 'filter' : 'detection';
+  const kind = isPlainObject(doc.correlation)
+    ? 'correlation'
+    : isPlainObject(doc.filter)
+      ? 'filter'
+      : 'detection';
   if (kind === 'detection' && !isPlainObject(doc.detection)) {
     throw new ConfigurationError(`${label} is not a Sigma rule: it has no "detection" map.`, label);
   }

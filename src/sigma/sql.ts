@@ -15,8 +15,9 @@
  */
 import { regionQuery, type RegionQueryInput } from '../engines/athena/query-text.js';
 import { selectList } from '../engines/athena/schema.js';
-import { compileCondition, SqlParams, type CompiledSql } from '../query/sql.js';
-import type { CompiledRule } from './types.js';
+import { ConfigurationError } from '../errors.js';
+import { compileCondition, compileWhere, SqlParams, type CompiledSql } from '../query/sql.js';
+import type { CompiledRule, RulePack } from './types.js';
 
 /** The extra result column: JSON array of the 1-based positions of the rules a row matched. */
 export const RULES_COLUMN = 'sigma_rules';
@@ -33,7 +34,10 @@ export function ruleMatchColumn(rules: readonly Pick<CompiledRule, 'query'>[], p
  * none), the rules decide which rows come back. Built on the engine's own region query, so the
  * partition pruning and the window are the ones every search uses.
  */
-export function rulePackRegionQuery(input: RegionQueryInput, rules: readonly Pick<CompiledRule, 'query'>[]): CompiledSql {
+export function rulePackRegionQuery(
+  input: RegionQueryInput,
+  rules: readonly Pick<CompiledRule, 'query'>[],
+): CompiledSql {
   const base = regionQuery(input);
   const head = `SELECT ${selectList()} FROM `;
   if (!base.sql.startsWith(head)) {
@@ -50,7 +54,10 @@ export function rulePackRegionQuery(input: RegionQueryInput, rules: readonly Pic
 }
 
 /** Rule ids from a `sigma_rules` cell (`[1,3]`), in pack order; unknown positions are a bug. */
-export function ruleIdsOfColumn(cell: string | null | undefined, rules: readonly Pick<CompiledRule, 'id'>[]): string[] {
+export function ruleIdsOfColumn(
+  cell: string | null | undefined,
+  rules: readonly Pick<CompiledRule, 'id'>[],
+): string[] {
   if (cell === null || cell === undefined || cell === '') return [];
   const positions: unknown = JSON.parse(cell);
   if (!Array.isArray(positions)) throw new Error(`unexpected ${RULES_COLUMN} value: ${cell}`);
@@ -59,4 +66,38 @@ export function ruleIdsOfColumn(cell: string | null | undefined, rules: readonly
     if (!rule) throw new Error(`unexpected rule position ${String(p)} in ${RULES_COLUMN}`);
     return rule.id;
   });
+}
+
+/**
+ * The pack as the Athena engine can run it: rules testing a field the Athena table has no column
+ * for (`managementEvent`, `userIdentity.identityProvider`...) move to `unsupported` with the
+ * compiler's reason, so one such rule does not stop the others. The scan engine reads every field
+ * and needs no such step.
+ */
+export function athenaRulePack(pack: RulePack): RulePack {
+  const rules: CompiledRule[] = [];
+  const unsupported = [...pack.unsupported];
+  for (const rule of pack.rules) {
+    try {
+      compileWhere(rule.query);
+      rules.push(rule);
+    } catch (err) {
+      if (!(err instanceof ConfigurationError)) throw err;
+      unsupported.push({
+        file: rule.file,
+        id: rule.id,
+        title: rule.title,
+        reason: `on Athena: ${err.message}`,
+      });
+    }
+  }
+  if (rules.length === pack.rules.length) return pack;
+  return {
+    rules,
+    unsupported,
+    anyQuery:
+      rules.length === 1
+        ? (rules[0] as CompiledRule).query
+        : { kind: 'or', children: rules.map((r) => r.query) },
+  };
 }

@@ -51,7 +51,9 @@ export function hasWildcards(value: SigmaString): boolean {
 
 function literalOf(value: SigmaString, modifier: string): string {
   if (hasWildcards(value)) {
-    throw new RuleProblem(`the "${modifier}" modifier cannot encode a value with wildcards (* or ?); escape them as \\* or \\?`);
+    throw new RuleProblem(
+      `the "${modifier}" modifier cannot encode a value with wildcards (* or ?); escape them as \\* or \\?`,
+    );
   }
   return value.pieces.join('');
 }
@@ -63,7 +65,15 @@ function literalOf(value: SigmaString, modifier: string): string {
 export type Transformed = { kind: 'text'; value: SigmaString } | { kind: 'bytes'; value: Buffer };
 
 export type TransformName = 'base64' | 'base64offset' | 'wide' | 'utf16le' | 'utf16be' | 'utf16' | 'windash';
-export const TRANSFORMS: readonly TransformName[] = ['base64', 'base64offset', 'wide', 'utf16le', 'utf16be', 'utf16', 'windash'];
+export const TRANSFORMS: readonly TransformName[] = [
+  'base64',
+  'base64offset',
+  'wide',
+  'utf16le',
+  'utf16be',
+  'utf16',
+  'windash',
+];
 
 function bytesOf(value: Transformed, modifier: string): Buffer {
   return value.kind === 'bytes' ? value.value : Buffer.from(literalOf(value.value, modifier), 'utf8');
@@ -80,7 +90,9 @@ export function applyTransform(name: TransformName, value: Transformed): Transfo
     case 'utf16le':
       return [{ kind: 'bytes', value: Buffer.from(literalOf(textOf(value, name), name), 'utf16le') }];
     case 'utf16be':
-      return [{ kind: 'bytes', value: Buffer.from(literalOf(textOf(value, name), name), 'utf16le').swap16() }];
+      return [
+        { kind: 'bytes', value: Buffer.from(literalOf(textOf(value, name), name), 'utf16le').swap16() },
+      ];
     case 'utf16': {
       // With a byte order mark, as Sigma's utf16 modifier writes it (little-endian).
       const body = Buffer.from(literalOf(textOf(value, name), name), 'utf16le');
@@ -97,7 +109,9 @@ function text(value: string): Transformed {
 
 function textOf(value: Transformed, modifier: string): SigmaString {
   if (value.kind === 'text') return value.value;
-  throw new RuleProblem(`the "${modifier}" modifier needs text, but an earlier modifier produced bytes; put it first`);
+  throw new RuleProblem(
+    `the "${modifier}" modifier needs text, but an earlier modifier produced bytes; put it first`,
+  );
 }
 
 /** The value as a Sigma string once all transforms ran (bytes read back as Latin-1, one char per byte). */
@@ -138,7 +152,9 @@ function windashVariants(value: SigmaString): SigmaString[] {
   const positions: number[] = [];
   for (const m of flat.matchAll(/(?<!\w)[-/](?=\w)/g)) positions.push(m.index);
   if (positions.length > WINDASH_LIMIT) {
-    throw new RuleProblem(`the "windash" modifier on a value with ${positions.length} option dashes would make ${5 ** positions.length} variants; the limit is ${WINDASH_LIMIT} dashes per value`);
+    throw new RuleProblem(
+      `the "windash" modifier on a value with ${positions.length} option dashes would make ${5 ** positions.length} variants; the limit is ${WINDASH_LIMIT} dashes per value`,
+    );
   }
   let variants = [flat];
   for (const pos of positions) {
@@ -172,7 +188,10 @@ export type StringTest =
   | { op: 'exists' };
 
 /** Applies a match-type modifier: contains = `*v*`, startswith = `v*`, endswith = `*v`. */
-export function withMatchType(value: SigmaString, type: 'equals' | 'contains' | 'startswith' | 'endswith'): SigmaString {
+export function withMatchType(
+  value: SigmaString,
+  type: 'equals' | 'contains' | 'startswith' | 'endswith',
+): SigmaString {
   const lead: Piece[] = type === 'contains' || type === 'endswith' ? [STAR] : [];
   const trail: Piece[] = type === 'contains' || type === 'startswith' ? [STAR] : [];
   return { pieces: [...lead, ...value.pieces, ...trail] };

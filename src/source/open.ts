@@ -25,7 +25,12 @@ async function targets(inv: Investigation): Promise<Target[]> {
   }
   const s3 = createS3Client(credentials);
   if (source.kind === 's3') {
-    return [{ store: new S3Store({ client: s3, bucket: source.bucket }), root: { kind: 's3', prefix: source.prefix } }];
+    return [
+      {
+        store: new S3Store({ client: s3, bucket: source.bucket }),
+        root: { kind: 's3', prefix: source.prefix },
+      },
+    ];
   }
   const region = defaultRegion(credentials);
   const clients = new Map<string, CloudTrailClient>();
@@ -41,7 +46,10 @@ async function targets(inv: Investigation): Promise<Target[]> {
     const id = `${trail.bucket}/${trail.prefix}`;
     if (seen.has(id)) continue;
     seen.add(id);
-    found.push({ store: new S3Store({ client: s3, bucket: trail.bucket }), root: { kind: 's3', prefix: trail.prefix } });
+    found.push({
+      store: new S3Store({ client: s3, bucket: trail.bucket }),
+      root: { kind: 's3', prefix: trail.prefix },
+    });
   }
   return found;
 }

@@ -25,7 +25,7 @@ import type { Engine, EngineRun, EngineRunOptions, MatchedEvent, RegionStats, Se
 import { dropTableDdl, validateDatabaseName, type TableSpec } from './ddl.js';
 import { rowToRecord } from './normalise.js';
 import { chooseOutputLocation, deleteQueryResults } from './output.js';
-import { planAthena, plannedQuery, regionsToQuery, tableSpecFor, type AthenaPlan } from './plan.js';
+import { athenaScopeWarnings, planAthena, plannedQuery, regionsToQuery, tableSpecFor, type AthenaPlan } from './plan.js';
 import { runQuery, type QueryOutcome } from './query-runner.js';
 import { readResultRows } from './results.js';
 import { systemClock, type Clock } from './retry.js';
@@ -189,6 +189,7 @@ export class AthenaEngine implements Engine {
     };
 
     try {
+      for (const w of athenaScopeWarnings(inv)) warn(w);
       const locations = await this.locations(inv, clients);
       const auditBuckets = locations.map((l) => l.bucket);
       for (const location of locations) {

@@ -5,6 +5,7 @@
  */
 import type { Investigation } from '../../investigation.js';
 import { executionParameters } from '../../query/sql-literal.js';
+import { scopeWarnings } from '../../source/planner.js';
 import type { LogLocation } from '../../source/trail.js';
 import { createDatabaseDdl, createTableDdl, isRegionName, validateDatabaseName, type TableSpec } from './ddl.js';
 import { regionQuery } from './query-text.js';
@@ -71,8 +72,21 @@ export function plannedQuery(
   });
 }
 
+/**
+ * Warnings about the scope itself, the scan engine's own (a region list leaving out us-east-1
+ * misses every global-service event), so both engines warn alike.
+ */
+export function athenaScopeWarnings(inv: Investigation): string[] {
+  return scopeWarnings({ regions: inv.regions, accounts: inv.accounts });
+}
+
 export function planAthena(inv: Investigation, locations: LogLocation[]): AthenaPlan {
-  const plan: AthenaPlan = { engine: 'athena', ddl: [createDatabaseDdl(inv.athena.database)], queries: [], warnings: [] };
+  const plan: AthenaPlan = {
+    engine: 'athena',
+    ddl: [createDatabaseDdl(inv.athena.database)],
+    queries: [],
+    warnings: athenaScopeWarnings(inv),
+  };
   for (const location of locations) {
     plan.warnings.push(...location.warnings);
     const spec = tableSpecFor(inv, location);

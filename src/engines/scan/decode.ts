@@ -22,11 +22,25 @@ function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
+/** zlib's smallest useful output chunk, and the largest single chunk a header may make us allocate. */
+const MIN_CHUNK = 64 * 1024;
+const MAX_CHUNK = 64 * 1024 * 1024;
+
+/**
+ * One output chunk the size the gzip trailer announces (ISIZE, the uncompressed size mod 2^32):
+ * zlib then fills a single buffer instead of many 16 KB chunks joined by a copy. The trailer is
+ * only a hint (it may lie, or describe just the last member), so it is clamped.
+ */
+export function outputChunkSize(gz: Buffer, maxBytes: number): number {
+  const announced = gz.length >= 18 ? gz.readUInt32LE(gz.length - 4) : 0;
+  return Math.max(MIN_CHUNK, Math.min(announced + 1, MAX_CHUNK, maxBytes + 1));
+}
+
 export function gunzipIfNeeded(bytes: Uint8Array, maxBytes = MAX_UNCOMPRESSED_BYTES): Buffer {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (!isGzip(buf)) return buf;
   try {
-    return gunzipSync(buf, { maxOutputLength: maxBytes });
+    return gunzipSync(buf, { maxOutputLength: maxBytes, chunkSize: outputChunkSize(buf, maxBytes) });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ERR_BUFFER_TOO_LARGE') {
@@ -70,7 +84,7 @@ function looksLikeEvent(value: unknown): boolean {
 export function parseRecords(text: string, key: string): unknown[] {
   const first = firstNonSpace(text);
   if (first === '') return [];
-  const isJsonl = /\.jsonl(\.gz)?$/i.test(key);
+  const isJsonl = isJsonLinesKey(key);
   if (!isJsonl && (first === '{' || first === '[')) {
     let value: unknown;
     try {
@@ -91,15 +105,24 @@ export function parseRecords(text: string, key: string): unknown[] {
   throw new DecodeError('not a CloudTrail log: does not start with "{" or "["');
 }
 
-export function decodeLogObject(bytes: Uint8Array, key: string): DecodedObject {
-  const buf = gunzipIfNeeded(bytes);
-  // fatal: reject non-UTF-8 bytes instead of silently replacing them (a record could then match
-  // differently than intended); CloudTrail always writes UTF-8.
-  let text: string;
+/**
+ * The text of decompressed bytes. fatal: reject non-UTF-8 bytes instead of silently replacing them
+ * (a record could then match differently than intended); CloudTrail always writes UTF-8.
+ */
+export function decodeUtf8(buf: Uint8Array): string {
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    return new TextDecoder('utf-8', { fatal: true }).decode(buf);
   } catch {
     throw new DecodeError('not valid UTF-8 text');
   }
-  return { records: parseRecords(text, key), uncompressedBytes: buf.length };
+}
+
+export function decodeLogObject(bytes: Uint8Array, key: string): DecodedObject {
+  const buf = gunzipIfNeeded(bytes);
+  return { records: parseRecords(decodeUtf8(buf), key), uncompressedBytes: buf.length };
+}
+
+/** True for keys read as one event per line whatever their content. */
+export function isJsonLinesKey(key: string): boolean {
+  return /\.jsonl(\.gz)?$/i.test(key);
 }

@@ -51,6 +51,13 @@ interface Outcome {
   endedAt: number;
 }
 
+/**
+ * Stored (compressed) bytes read ahead at most. A match's text is at most its record, and logs
+ * compress about tenfold, so this bounds the results waiting to be emitted in order to ~100 MB
+ * even when every record matches; objects of a few KB still get `concurrency` fetches at once.
+ */
+const MAX_INFLIGHT_BYTES = 8 * 1024 * 1024;
+
 /** Failures logged one by one; past this, one line says how many more (all are in the summary). */
 const LOGGED_FAILURES = 10;
 
@@ -164,21 +171,28 @@ export class ScanEngine implements Engine {
       const pool = createScanPool(spec, inv.workers);
       // In-flight objects in plan order; emitting the head first keeps output deterministic.
       const inflight: Array<Promise<Outcome>> = [];
+      // Stored bytes of the in-flight objects: their results wait here until emitted in order.
+      const inflightSizes: number[] = [];
+      let inflightBytes = 0;
+      const emitHead = async function* (): AsyncGenerator<MatchedEvent> {
+        const outcome = await inflight.shift()!;
+        inflightBytes -= inflightSizes.shift()!;
+        yield* account(outcome);
+        onProgress?.({ objectsDone, objectsTotal: objectsPlanned, bytesDone, bytesTotal: bytesPlanned });
+      };
       try {
         for await (const { store, object } of plan.objects) {
           if (signal?.aborted) break;
           objectsPlanned++;
           bytesPlanned += object.size;
           inflight.push(fetchAndScan(store, pool, object));
-          if (inflight.length >= inv.concurrency) {
-            yield* account(await inflight.shift()!);
-            onProgress?.({ objectsDone, objectsTotal: objectsPlanned, bytesDone, bytesTotal: bytesPlanned });
+          inflightSizes.push(object.size);
+          inflightBytes += object.size;
+          while (inflight.length >= inv.concurrency || (inflight.length > 1 && inflightBytes > MAX_INFLIGHT_BYTES)) {
+            yield* emitHead();
           }
         }
-        while (inflight.length > 0) {
-          yield* account(await inflight.shift()!);
-          onProgress?.({ objectsDone, objectsTotal: objectsPlanned, bytesDone, bytesTotal: bytesPlanned });
-        }
+        while (inflight.length > 0) yield* emitHead();
         const ps = plan.stats();
         totals.listed = ps.listed;
         totals.skipped = ps.skipped;

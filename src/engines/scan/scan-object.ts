@@ -1,10 +1,16 @@
 /**
- * Searches one object's bytes: decode, window, predicate. Pure; the same code runs in worker
- * threads and on the main thread.
+ * Searches one object's bytes: decode, window, scope, predicate. Pure; the same code runs in
+ * worker threads and on the main thread.
+ *
+ * Two ways to read an object, with the same results: the indexed way (indexed-scan.ts: records
+ * found in the raw bytes, most never parsed) for CloudTrail files and bare arrays, and the plain
+ * way (parse the whole document) for everything else and whenever the indexed way declines.
  */
 import type { QueryNode } from '../../query/ast.js';
-import { compilePredicate, matchedResources } from '../../query/predicate.js';
-import { decodeLogObject, DecodeError } from './decode.js';
+import { compilePredicate, matchedResources, type Predicate } from '../../query/predicate.js';
+import { decodeUtf8, DecodeError, gunzipIfNeeded, parseRecords } from './decode.js';
+import { createIndexedScanner, type IndexedScanner } from './indexed-scan.js';
+import { inScope, placeInWindow, scopeOf, windowBounds, type Scope, type WindowBounds } from './record-checks.js';
 
 /** What a worker needs to build its matcher: plain data, posted once. */
 export interface MatcherSpec {
@@ -22,6 +28,7 @@ export interface MatcherSpec {
 }
 
 export interface ScanMatch {
+  /** The record's JSON: its bytes as stored, or re-serialised when they span lines or gained `filtered_resource`. */
   json: string;
   eventID: string | undefined;
   region: string | undefined;
@@ -46,87 +53,120 @@ export interface ObjectScanResult {
 /** `scopeByRecord`: apply regions/accounts to each record (the object's name did not say). */
 export type ObjectScanner = (bytes: Uint8Array, key: string, scopeByRecord: boolean) => ObjectScanResult;
 
-// CloudTrail writes eventTime as `YYYY-MM-DDTHH:MM:SSZ`: such strings compare correctly as text.
-const CANONICAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
-
-/** -1 before the window, 0 inside, 1 after; NaN when the time is missing or unreadable. */
-function placeInWindow(eventTime: unknown, since: string, until: string, sinceMs: number, untilMs: number): number {
-  if (typeof eventTime !== 'string') return Number.NaN;
-  if (eventTime.length === 20 && CANONICAL_TIME.test(eventTime)) {
-    return eventTime < since ? -1 : eventTime >= until ? 1 : 0;
-  }
-  const ms = Date.parse(eventTime);
-  if (Number.isNaN(ms)) return Number.NaN;
-  const sec = Math.floor(ms / 1000) * 1000;
-  return sec < sinceMs ? -1 : sec >= untilMs ? 1 : 0;
+export interface ScannerOptions {
+  /** Use the indexed reader where it applies (default true); false = always the plain way. */
+  indexed?: boolean;
 }
 
-/** Account of a record: the account whose trail recorded it. */
-function recordAccount(record: Record<string, unknown>): unknown {
-  const id = record.userIdentity as Record<string, unknown> | undefined;
-  return record.recipientAccountId ?? id?.accountId;
+/** The per-record decision, shared by both readers. */
+export interface RecordMatcher {
+  spec: MatcherSpec;
+  predicate: Predicate;
+  window: WindowBounds;
+  scope: Scope | undefined;
+  /**
+   * Counts `item` into `result` and adds it to the matches when it matches. `json`: the record's
+   * own text when the caller has it (one line), else it is serialised.
+   */
+  consider(item: unknown, result: ObjectScanResult, checkScope: boolean, json?: string): void;
+  /** Adds a record already known to match. */
+  emit(record: Record<string, unknown>, result: ObjectScanResult, json?: string): void;
 }
 
-function inScope(record: Record<string, unknown>, regions: Set<string> | undefined, accounts: Set<string> | undefined): boolean {
-  if (regions && !regions.has(String(record.awsRegion))) return false;
-  if (accounts && !accounts.has(String(recordAccount(record)))) return false;
-  return true;
-}
-
-export function createObjectScanner(spec: MatcherSpec): ObjectScanner {
+export function createRecordMatcher(spec: MatcherSpec): RecordMatcher {
   const predicate = compilePredicate(spec.query);
-  const regions = spec.regions === 'all' ? undefined : new Set(spec.regions);
-  const accounts = spec.accounts === 'all' ? undefined : new Set(spec.accounts);
-  const scoped = regions !== undefined || accounts !== undefined;
-  const sinceMs = Date.parse(spec.since);
-  const untilMs = Date.parse(spec.until);
-  return (bytes, key, scopeByRecord) => {
-    const checkScope = scoped && scopeByRecord;
-    const result: ObjectScanResult = {
-      key,
-      matches: [],
-      records: 0,
-      recordsOutsideWindow: 0,
-      recordsWithoutTime: 0,
-      recordsInvalid: 0,
-      recordsOutOfScope: 0,
-      uncompressedBytes: 0,
-    };
-    let records: unknown[];
-    try {
-      const decoded = decodeLogObject(bytes, key);
-      records = decoded.records;
-      result.uncompressedBytes = decoded.uncompressedBytes;
-    } catch (err) {
-      result.error = err instanceof DecodeError ? err.message : `cannot decode: ${String(err)}`;
-      return result;
+  const window = windowBounds(spec.since, spec.until);
+  const scope = scopeOf(spec.regions, spec.accounts);
+  const emit = (record: Record<string, unknown>, result: ObjectScanResult, json?: string): void => {
+    let text = json;
+    if (spec.usesResources) {
+      record.filtered_resource = matchedResources(spec.query, record);
+      text = undefined;
     }
-    result.records = records.length;
-    for (const item of records) {
+    const eventID = typeof record.eventID === 'string' ? record.eventID : undefined;
+    const region = typeof record.awsRegion === 'string' ? record.awsRegion : undefined;
+    result.matches.push({ json: text ?? JSON.stringify(record), eventID, region });
+  };
+  return {
+    spec,
+    predicate,
+    window,
+    scope,
+    emit,
+    consider(item, result, checkScope, json) {
       if (typeof item !== 'object' || item === null || Array.isArray(item)) {
         result.recordsInvalid++;
-        continue;
+        return;
       }
       const record = item as Record<string, unknown>;
-      const place = placeInWindow(record.eventTime, spec.since, spec.until, sinceMs, untilMs);
+      const place = placeInWindow(record.eventTime, window);
       if (Number.isNaN(place)) {
         result.recordsWithoutTime++;
-        continue;
+        return;
       }
       if (place !== 0) {
         result.recordsOutsideWindow++;
-        continue;
+        return;
       }
-      if (checkScope && !inScope(record, regions, accounts)) {
+      if (checkScope && scope && !inScope(record, scope)) {
         result.recordsOutOfScope++;
-        continue;
+        return;
       }
-      if (!predicate(record)) continue;
-      if (spec.usesResources) record.filtered_resource = matchedResources(spec.query, record);
-      const eventID = typeof record.eventID === 'string' ? record.eventID : undefined;
-      const region = typeof record.awsRegion === 'string' ? record.awsRegion : undefined;
-      result.matches.push({ json: JSON.stringify(record), eventID, region });
+      if (predicate(record)) emit(record, result, json);
+    },
+  };
+}
+
+function emptyResult(key: string): ObjectScanResult {
+  return {
+    key,
+    matches: [],
+    records: 0,
+    recordsOutsideWindow: 0,
+    recordsWithoutTime: 0,
+    recordsInvalid: 0,
+    recordsOutOfScope: 0,
+    uncompressedBytes: 0,
+  };
+}
+
+function failure(err: unknown): string {
+  return err instanceof DecodeError ? err.message : `cannot decode: ${String(err)}`;
+}
+
+/** The plain way: parse the whole document, then every record. */
+function scanPlain(buf: Buffer, key: string, matcher: RecordMatcher, checkScope: boolean, result: ObjectScanResult): void {
+  let records: unknown[];
+  try {
+    records = parseRecords(decodeUtf8(buf), key);
+  } catch (err) {
+    result.error = failure(err);
+    return;
+  }
+  result.records = records.length;
+  for (const item of records) matcher.consider(item, result, checkScope);
+}
+
+export function createObjectScanner(spec: MatcherSpec, options: ScannerOptions = {}): ObjectScanner {
+  const matcher = createRecordMatcher(spec);
+  let indexed: IndexedScanner | undefined;
+  const useIndex = options.indexed ?? true;
+  return (bytes, key, scopeByRecord) => {
+    const checkScope = matcher.scope !== undefined && scopeByRecord;
+    const result = emptyResult(key);
+    let buf: Buffer;
+    try {
+      buf = gunzipIfNeeded(bytes);
+    } catch (err) {
+      result.error = failure(err);
+      return result;
     }
+    result.uncompressedBytes = buf.length;
+    if (useIndex) {
+      indexed ??= createIndexedScanner(matcher);
+      if (indexed(buf, key, checkScope, result)) return result;
+    }
+    scanPlain(buf, key, matcher, checkScope, result);
     return result;
   };
 }

@@ -1,0 +1,275 @@
+/**
+ * The indexed reader (WebAssembly index + literal prefilter + original bytes) must return exactly
+ * what the plain reader returns (parse everything, test every record), and both what an
+ * independent reference returns: property tests over generated logs written with byte-level
+ * hazards, over the real third-party logs, and over broken documents.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { createObjectScanner, type MatcherSpec } from '../../src/engines/scan/scan-object.js';
+import type { QueryNode } from '../../src/query/ast.js';
+import { generateLogs } from '../../tools/generate/index.js';
+import { Rng } from '../../tools/generate/prng.js';
+import { PLAIN_STYLE, writeJson, type WriterStyle } from './json-writer.js';
+import { randomQuery, samplePaths } from './random-query.js';
+import { referenceMatches, specFor, WIDE_WINDOW } from './scan-reference.js';
+
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+const dataDir = path.resolve(repoRoot, '../shared/data');
+
+interface Doc {
+  key: string;
+  text: string;
+}
+
+interface PreparedDoc extends Doc {
+  bytes: Uint8Array;
+  /** The records, when the document is one JSON value of a shape both readers take. */
+  records: unknown[] | undefined;
+}
+
+function prepare(docs: readonly Doc[]): PreparedDoc[] {
+  return docs.map((doc) => {
+    let records: unknown[] | undefined;
+    try {
+      const v = JSON.parse(doc.text) as unknown;
+      records = Array.isArray(v) ? v : Array.isArray((v as { Records?: unknown }).Records) ? (v as { Records: unknown[] }).Records : undefined;
+    } catch {
+      records = undefined;
+    }
+    const bytes = doc.key.endsWith('.gz') ? gzipSync(doc.text) : Buffer.from(doc.text);
+    return { ...doc, bytes, records };
+  });
+}
+
+function compare(spec: MatcherSpec, docs: readonly PreparedDoc[], window = WIDE_WINDOW): number {
+  const plain = createObjectScanner(spec, { indexed: false });
+  const indexed = createObjectScanner(spec);
+  let matched = 0;
+  for (const doc of docs) {
+    const p = plain(doc.bytes, doc.key, false);
+    const i = indexed(doc.bytes, doc.key, false);
+    const label = `${doc.key} ${JSON.stringify(spec.query)}`;
+    const { matches: pm, ...pStats } = p;
+    const { matches: im, ...iStats } = i;
+    expect(iStats, label).toEqual(pStats);
+    expect(im.map((m) => m.eventID), label).toEqual(pm.map((m) => m.eventID));
+    // The indexed reader writes a record's own bytes, the plain one JSON.stringify's: the same
+    // record, except that JSON.stringify turns an overflowing number (1e400) into null.
+    const normalised = (json: string): unknown => JSON.parse(JSON.stringify(JSON.parse(json)));
+    expect(im.map((m) => normalised(m.json)), label).toEqual(pm.map((m) => JSON.parse(m.json) as unknown));
+    for (const m of im) expect(m.json, label).not.toMatch(/[\r\n]/);
+    if (doc.records) {
+      const expected = referenceMatches(doc.records, spec.query, window);
+      expect(im.map((m) => m.eventID), label).toEqual(expected.map((r) => r.eventID));
+    }
+    matched += im.length;
+  }
+  return matched;
+}
+
+/** Generated records with hazards in their values: case, non-ASCII look-alikes, JSON punctuation. */
+function hazardousRecords(rng: Rng): Record<string, unknown>[] {
+  const logs = [...generateLogs({ accounts: ['111111111111', '222222222222'], regions: ['us-east-1', 'eu-west-1'], start: '2023-07-10T00:00:00Z', hours: 1, filesPerHour: 3, recordsPerFile: [15, 30] })];
+  const records = logs.flatMap((l) => l.records) as Record<string, unknown>[];
+  for (const r of records) {
+    if (rng.chance(0.1)) r.eventName = String(r.eventName).toUpperCase();
+    // U+212A KELVIN SIGN and U+0130 lowercase to ASCII letters: "kms" matches "\u212Ams".
+    if (rng.chance(0.05)) r.eventSource = String(r.eventSource).replace('k', '\u212a').replace('i', '\u0130');
+    if (rng.chance(0.05)) r.userAgent = `${String(r.userAgent)} é "quoted" {x:1,y:[2]} back\\slash \u0001`;
+    if (rng.chance(0.03)) r.eventTime = rng.pick(['2023-07-10T00:30:00.000Z', '2023-07-10T00:30:00+00:00', 'yesterday', 5, null, { at: 1 }]);
+    if (rng.chance(0.02)) delete r.eventTime;
+    if (rng.chance(0.03)) r.additionalEventData = { bytes: rng.pick([100, 0, -0, 1e21, 2.5]), flag: true, none: null };
+  }
+  return records;
+}
+
+describe('indexed reader = plain reader = reference', () => {
+  it('on generated logs written many ways, for random queries from their values', () => {
+    const rng = new Rng('indexed-scan');
+    const records = hazardousRecords(rng);
+    const styles: Array<[string, WriterStyle]> = [
+      ['plain', PLAIN_STYLE],
+      ['escaped', { escape: 0.05, space: 0, number: 0.5, duplicate: 0.02 }],
+      ['pretty', { escape: 0, space: 0.3, number: 0, duplicate: 0 }],
+      ['everything', { escape: 0.2, space: 0.2, number: 0.5, duplicate: 0.05 }],
+    ];
+    const raw: Doc[] = [];
+    for (const [name, style] of styles) {
+      const chunk = (from: number, to: number) => records.slice(from, to);
+      const extras = [null, 5, 'text', [], [1]];
+      raw.push({ key: `${name}/records.json.gz`, text: writeJson({ Records: chunk(0, 60) }, style, rng) });
+      raw.push({ key: `${name}/bare.json`, text: writeJson([...chunk(60, 110), ...extras], style, rng) });
+      raw.push({ key: `${name}/more.json`, text: writeJson({ Records: chunk(110, records.length), Other: 1 }, style, rng) });
+    }
+    const docs = prepare(raw);
+    const samples = samplePaths(records);
+    let matched = 0;
+    let queries = 0;
+    for (; queries < 60; queries++) {
+      const query = randomQuery(samples, rng);
+      matched += compare(specFor(query), docs);
+    }
+    // The queries are not all trivially empty or full.
+    expect(matched).toBeGreaterThan(queries * 5);
+    expect(matched).toBeLessThan(queries * docs.length * 60);
+  });
+
+  it('within a time window, for the same queries', () => {
+    const rng = new Rng('window');
+    const records = hazardousRecords(rng);
+    const docs = prepare([{ key: 'w.json', text: JSON.stringify({ Records: records }) }]);
+    const window = { since: '2023-07-10T00:20:00Z', until: '2023-07-10T00:40:00Z' };
+    const samples = samplePaths(records);
+    for (let i = 0; i < 30; i++) compare(specFor(randomQuery(samples, rng), window), docs, window);
+  });
+
+  it('on the real Invictus and Stratus logs, for queries from their values', () => {
+    const invictus = path.join(dataDir, 'invictus-aws-dataset/CloudTrail');
+    const stratus = path.join(dataDir, 'stratus-detonation-logs');
+    const docs = prepare([
+      ...readdirSync(invictus).map((f) => ({ key: f, text: readFileSync(path.join(invictus, f), 'utf8') })),
+      ...readdirSync(stratus).map((f) => ({ key: f, text: readFileSync(path.join(stratus, f), 'utf8') })),
+    ]);
+    const records = docs.flatMap((d) => d.records ?? []);
+    const rng = new Rng('real-logs');
+    const samples = samplePaths(records, 8);
+    let matched = 0;
+    for (let i = 0; i < 40; i++) matched += compare(specFor(randomQuery(samples, rng)), docs);
+    expect(matched).toBeGreaterThan(0);
+  });
+
+  it('adds filtered_resource to matches of resources queries', () => {
+    const file = path.join(dataDir, 'invictus-aws-dataset/CloudTrail');
+    const docs = prepare(readdirSync(file).slice(0, 20).map((f) => ({ key: f, text: readFileSync(path.join(file, f), 'utf8') })));
+    const query: QueryNode = {
+      kind: 'match',
+      field: { segments: ['resources', 'ARN'], display: 'resources.ARN' },
+      cond: { op: 'contains', values: ['arn:aws'] },
+      all: false,
+      cased: false,
+    };
+    const spec = { ...specFor(query), usesResources: true };
+    expect(compare(spec, docs)).toBeGreaterThan(0);
+    const matches = docs.flatMap((d) => createObjectScanner(spec)(d.bytes, d.key, false).matches);
+    expect(matches.length).toBeGreaterThan(0);
+    for (const m of matches) expect(JSON.parse(m.json)).toHaveProperty('filtered_resource');
+  });
+});
+
+describe('each byte-level hazard on its own', () => {
+  const base = '"eventID":"%ID%","eventTime":"2023-07-10T00:00:00Z","awsRegion":"us-east-1"';
+  const record = (id: string, rest: string) => `{${base.replace('%ID%', id)},${rest}}`;
+  const match = (segments: string[], op: 'equals' | 'contains' | 'startswith' | 'endswith', values: Array<string | number | boolean | null>): QueryNode => ({
+    kind: 'match',
+    field: { segments, display: segments.join('.') },
+    cond: { op, values },
+    all: false,
+    cased: false,
+  });
+  const cases: Array<[string, string, QueryNode, number?]> = [
+    ['\\u escapes spell a value', record('a', '"eventName":"Get\\u0053ecret\\u0056alue"'), match(['eventName'], 'equals', ['GetSecretValue'])],
+    ['\\/ spells a slash', record('a', '"userAgent":"aws-cli\\/2.0"'), match(['userAgent'], 'contains', ['cli/2.0'])],
+    ['KELVIN SIGN lowercases to k', record('a', '"eventSource":"\u212ams.amazonaws.com"'), match(['eventSource'], 'startswith', ['kms.amazon'])],
+    ['capital I with dot lowercases to i', record('a', '"eventName":"L\u0130stKeys"'), match(['eventName'], 'contains', ['listkeys'.slice(0, 2)])],
+    ['object text across tokens, pretty-printed', record('a', '"additionalEventData":{ "bytes" : 100 , "x" : "y" }'), match(['additionalEventData'], 'contains', ['bytes":100,"x'])],
+    ['number spelled with an exponent', record('a', '"additionalEventData":{"bytes":1e2}'), match(['additionalEventData', 'bytes'], 'equals', ['100'])],
+    ['number text inside an object', record('a', '"additionalEventData":{"bytes":1.50}'), match(['additionalEventData'], 'contains', ['1.5}'])],
+    ['overflowing number becomes null in JSON text', record('a', '"additionalEventData":{"bytes":1e400}'), match(['additionalEventData'], 'contains', ['":null'])],
+    ['overflowing number is Infinity as a value', record('a', '"additionalEventData":{"bytes":1e400}'), match(['additionalEventData', 'bytes'], 'equals', ['infinity'])],
+    ['duplicate key: the last one counts', record('a', '"eventName":"GetSecretValue","eventName":"ListKeys"'), match(['eventName'], 'equals', ['ListKeys'])],
+    ['key in another case', record('a', '"EVENTNAME":"ListKeys"'), match(['eventName'], 'equals', ['listkeys'])],
+    ['quote and backslash in a value', record('a', '"userAgent":"say \\"hi\\" c:\\\\x"'), match(['userAgent'], 'contains', ['"hi" c:\\x'])],
+    ['boolean compared as text', record('a', '"readOnly":true'), match(['readOnly'], 'equals', [true])],
+    ['boolean as a string in another case', record('a', '"readOnly":"TRUE"'), match(['readOnly'], 'equals', [true])],
+    // Absent counts as null: the other record (no errorCode) matches too.
+    ['null in a list', record('a', '"errorCode":null'), match(['errorCode'], 'equals', ['AccessDenied', null]), 4],
+    ['record split by a line break', `{${base.replace('%ID%', 'a')},\n"eventName":\r\n"ListKeys"}`, match(['eventName'], 'equals', ['ListKeys'])],
+  ];
+  for (const [name, rec, query, expected = 2] of cases) {
+    it(name, () => {
+      const docs = prepare([
+        { key: 'h.json', text: `{"Records":[${rec},${record('other', '"eventName":"Nothing"')}]}` },
+        { key: 'h.json.gz', text: `[${record('other', '"eventName":"Nothing"')},${rec}]` },
+      ]);
+      expect(compare(specFor(query), docs)).toBe(expected);
+    });
+  }
+});
+
+describe('documents the indexed reader must not accept differently', () => {
+  const ev = (id: string, extra = '') => `{"eventID":"${id}","eventName":"GetSecretValue","eventTime":"2023-07-10T00:00:00Z"${extra}}`;
+  const cases: Record<string, string> = {
+    'truncated': `{"Records":[${ev('a')},${ev('b')}`,
+    'missing comma': `{"Records":[${ev('a')} ${ev('b')}]}`,
+    'missing colon': `{"Records":[{"eventID" "a"}]}`,
+    'bad literal': `{"Records":[${ev('a', ',"x":tru')}]}`,
+    'bad number': `{"Records":[${ev('a', ',"x":01')}]}`,
+    'number with dot only': `{"Records":[${ev('a', ',"x":1.')}]}`,
+    'bad escape': `{"Records":[${ev('a', ',"x":"\\q"')}]}`,
+    'short unicode escape': `{"Records":[${ev('a', ',"x":"\\u12"')}]}`,
+    'raw control character': `{"Records":[${ev('a', ',"x":"a\u0001b"')}]}`,
+    'trailing garbage': `{"Records":[${ev('a')}]} x`,
+    'trailing comma': `{"Records":[${ev('a')},]}`,
+    'two Records keys': `{"Records":[${ev('a')}],"Records":[${ev('b')}]}`,
+    'Records not an array': `{"Records":{"a":1}}`,
+    'escaped Records key': `{"Rec\\u006frds":[${ev('a')}]}`,
+    'a single event': ev('a'),
+    'JSON lines': `${ev('a')}\n${ev('b')}\n`,
+    'byte order mark': `\ufeff{"Records":[${ev('a')}]}`,
+    'non-breaking space': `\u00a0{"Records":[${ev('a')}]}`,
+    'backslash outside strings': `{"Records":[${ev('a')}\\]}`,
+    'unclosed string': `{"Records":[${ev('a')},"abc]}`,
+    'mismatched brackets': `{"Records":[${ev('a')}}]`,
+    'empty': '',
+    'whitespace': ' \n ',
+    'scalar document': '42',
+    'empty array': '[]',
+    'nested depth': `[${'['.repeat(2000)}${']'.repeat(2000)}]`,
+    'escaped eventTime key': `[{"eventID":"a","eventName":"GetSecretValue","event\\u0054ime":"2023-07-10T00:00:00Z"}]`,
+    'escaped time value': `[{"eventID":"a","eventName":"GetSecretValue","eventTime":"2023-07-10T00:00:00\\u005a"}]`,
+    'duplicate eventTime': `[{"eventID":"a","eventName":"GetSecretValue","eventTime":"1999-01-01T00:00:00Z","eventTime":"2023-07-10T00:00:00Z"}]`,
+  };
+  const query: QueryNode = {
+    kind: 'match',
+    field: { segments: ['eventName'], display: 'eventName' },
+    cond: { op: 'equals', values: ['getsecretvalue'] },
+    all: false,
+    cased: false,
+  };
+  for (const [name, text] of Object.entries(cases)) {
+    it(name, () => {
+      compare(specFor(query), prepare([{ key: 'doc.json', text }, { key: 'doc.json.gz', text }]));
+    });
+  }
+  it('invalid UTF-8', () => {
+    const bytes = Buffer.concat([Buffer.from(`{"Records":[${ev('a', ',"x":"')}`), Buffer.from([0xff, 0xfe]), Buffer.from('"}]}')]);
+    const spec = specFor(query);
+    const plain = createObjectScanner(spec, { indexed: false })(bytes, 'u.json', false);
+    expect(createObjectScanner(spec)(bytes, 'u.json', false)).toEqual(plain);
+    expect(plain.error).toMatch(/UTF-8/);
+  });
+
+  it('random byte edits of a valid log', () => {
+    const rng = new Rng('mutations');
+    const logs = [...generateLogs({ accounts: ['111111111111'], regions: ['us-east-1'], start: '2023-07-10T00:00:00Z', hours: 1, filesPerHour: 1, recordsPerFile: [4, 4] })];
+    const text = writeJson({ Records: logs[0]?.records ?? [] }, { escape: 0.02, space: 0.05, number: 0, duplicate: 0 }, rng);
+    const alphabet = '{}[]:,"\\ \n0123456789-.eEtrufalsn\u0001\u00e9ax';
+    const docs: Doc[] = [];
+    for (let i = 0; i < 400; i++) {
+      const at = rng.int(0, text.length - 1);
+      const ch = rng.pick([...alphabet]);
+      const edit = rng.int(0, 2);
+      const mutated =
+        edit === 0 ? text.slice(0, at) + text.slice(at + 1) : edit === 1 ? text.slice(0, at) + ch + text.slice(at) : text.slice(0, at) + ch + text.slice(at + 1);
+      docs.push({ key: `m${i}.json`, text: mutated });
+    }
+    const samples = samplePaths(logs[0]?.records ?? []);
+    const prepared = prepare(docs);
+    compare(specFor(query), prepared);
+    compare(specFor({ kind: 'all' }), prepared);
+    compare(specFor(randomQuery(samples, rng)), prepared);
+  });
+});
