@@ -22,12 +22,15 @@ export async function buildBench(repoRoot: string, outDir: string): Promise<Benc
   try {
     esbuild = (await import('esbuild')) as unknown as EsbuildApi;
   } catch (err) {
-    throw new Error(`the benchmark bundles with esbuild (installed with tsx): ${(err as Error).message}`);
+    throw new Error(`the benchmark bundles with esbuild (installed with tsx): ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   await mkdir(outDir, { recursive: true });
   // The bundles are ESM (.js under the repository's "type": "module"); CommonJS dependencies
   // still call require().
-  const banner = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
+  const banner =
+    "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
   const common = {
     bundle: true,
     platform: 'node',
@@ -44,10 +47,19 @@ export async function buildBench(repoRoot: string, outDir: string): Promise<Benc
   ];
   await Promise.all(
     entries.map(([entry, out, external]) =>
-      esbuild.build({ ...common, entryPoints: [path.join(repoRoot, entry)], outfile: path.join(outDir, out), external }),
+      esbuild.build({
+        ...common,
+        entryPoints: [path.join(repoRoot, entry)],
+        outfile: path.join(outDir, out),
+        external,
+      }),
     ),
   );
   // DuckDB's driver is resolved from the repository's node_modules, not bundled (native code).
   await writeFile(path.join(outDir, 'package.json'), JSON.stringify({ type: 'module' }));
-  return { cli: path.join(outDir, 'cli.js'), floor: path.join(outDir, 'floor.js'), duckdb: path.join(outDir, 'duckdb.js') };
+  return {
+    cli: path.join(outDir, 'cli.js'),
+    floor: path.join(outDir, 'floor.js'),
+    duckdb: path.join(outDir, 'duckdb.js'),
+  };
 }

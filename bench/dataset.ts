@@ -52,7 +52,12 @@ export function datasetOptions(files: number, megabytes: number): GenerateOption
   };
 }
 
-export async function ensureDataset(root: string, files: number, megabytes: number, log: (line: string) => void): Promise<Dataset> {
+export async function ensureDataset(
+  root: string,
+  files: number,
+  megabytes: number,
+  log: (line: string) => void,
+): Promise<Dataset> {
   const options = datasetOptions(files, megabytes);
   // The manifest sits beside the logs folder: the scan engine reads every file under it.
   const home = path.join(root, `cloudtrail-${files}f-${megabytes}mb`);
@@ -85,14 +90,28 @@ export async function ensureDataset(root: string, files: number, megabytes: numb
     });
   }
   const endMs = Date.parse(START) + DAYS * 86_400_000;
-  const dataset: Dataset = { dir, options, start: START, end: new Date(endMs).toISOString().replace('.000Z', 'Z'), files: list };
+  const dataset: Dataset = {
+    dir,
+    options,
+    start: START,
+    end: new Date(endMs).toISOString().replace('.000Z', 'Z'),
+    files: list,
+  };
   await writeFile(manifestPath, JSON.stringify(dataset));
   return dataset;
 }
 
-export function totals(files: readonly DatasetFile[]): { bytes: number; uncompressed: number; records: number } {
+export function totals(files: readonly DatasetFile[]): {
+  bytes: number;
+  uncompressed: number;
+  records: number;
+} {
   return files.reduce(
-    (t, f) => ({ bytes: t.bytes + f.bytes, uncompressed: t.uncompressed + f.uncompressed, records: t.records + f.records }),
+    (t, f) => ({
+      bytes: t.bytes + f.bytes,
+      uncompressed: t.uncompressed + f.uncompressed,
+      records: t.records + f.records,
+    }),
     { bytes: 0, uncompressed: 0, records: 0 },
   );
 }

@@ -5,6 +5,7 @@
  *   --mb N       uncompressed size of the dataset in MB (BENCH_MB, default 200)
  *   --runs N     timed runs of each tool per scenario (BENCH_RUNS, default 3)
  *   --only a,b   scenarios to run (BENCH_ONLY), of: selective, broad, nested, window, export
+ *                (default: all but export; with --smoke: selective, broad, window)
  *   --smoke      tiny data, one run: a check that the bench works, in seconds (BENCH_SMOKE=1)
  *   --workers N  threads for the scan engine, DuckDB and the gunzip floor (BENCH_WORKERS, default: cores)
  *   --no-s3      skip the scan engine over the local S3-protocol server (BENCH_S3=0)
@@ -36,21 +37,28 @@ export class BenchOptionError extends Error {
 
 function positiveInt(name: string, text: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new BenchOptionError(`${name} must be a whole number >= 1, got "${text}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new BenchOptionError(`${name} must be a whole number >= 1, got "${text}"`);
   return n;
 }
 
 function positiveNumber(name: string, text: string): number {
   const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new BenchOptionError(`${name} must be a number > 0, got "${text}"`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new BenchOptionError(`${name} must be a number > 0, got "${text}"`);
   return n;
 }
 
 function scenarioList(text: string): ScenarioName[] {
-  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const name of names) {
     if (!(SCENARIO_NAMES as readonly string[]).includes(name)) {
-      throw new BenchOptionError(`--only: unknown scenario "${name}"; choose from ${SCENARIO_NAMES.join(', ')}`);
+      throw new BenchOptionError(
+        `--only: unknown scenario "${name}"; choose from ${SCENARIO_NAMES.join(', ')}`,
+      );
     }
   }
   return names as ScenarioName[];
@@ -90,8 +98,14 @@ export function parseBenchOptions(
     files: filesText ? positiveInt('--files', filesText) : smoke ? 12 : 500,
     megabytes: mbText ? positiveNumber('--mb', mbText) : smoke ? 2 : 200,
     runs: runsText ? positiveInt('--runs', runsText) : smoke ? 1 : 3,
-    workers: workersText ? positiveInt('--workers', workersText) : (defaults.cores ?? os.availableParallelism()),
-    scenarios: onlyText ? scenarioList(onlyText) : ['selective', 'broad', 'nested', 'window'],
+    workers: workersText
+      ? positiveInt('--workers', workersText)
+      : (defaults.cores ?? os.availableParallelism()),
+    scenarios: onlyText
+      ? scenarioList(onlyText)
+      : smoke
+        ? ['selective', 'broad', 'window']
+        : ['selective', 'broad', 'nested', 'window'],
     s3: !flags.has('--no-s3') && env.BENCH_S3 !== '0',
     jq: !flags.has('--no-jq') && env.BENCH_JQ !== '0',
     out: pick('--out', 'BENCH_OUT') ?? defaults.out,

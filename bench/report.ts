@@ -13,6 +13,10 @@ export interface ToolResult {
   maxMs: number;
   /** Median wall time of the whole process (ms). */
   medianWallMs: number;
+  /** Median CPU time of the tool's process, all threads (ms), when measured. */
+  medianCpuMs: number | undefined;
+  /** Median CPU time of the S3-protocol server during the runs (ms), for scan-s3. */
+  medianServerCpuMs: number | undefined;
   /** Uncompressed MB (10^6 bytes) of log per second, at the median. */
   mbPerSecond: number;
   recordsPerSecond: number;
@@ -42,7 +46,9 @@ export interface TargetCheck {
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 export function summariseTool(
@@ -53,8 +59,12 @@ export function summariseTool(
   const work = runs.map((r) => r.workMs);
   const med = median(work);
   const rss = runs.map((r) => r.maxRssKb).filter((k): k is number => k !== undefined && Number.isFinite(k));
+  const defined = (xs: Array<number | undefined>): number[] => xs.filter((x): x is number => x !== undefined);
+  const cpu = defined(runs.map((r) => r.cpuMs));
+  const serverCpu = defined(runs.map((r) => r.serverCpuMs));
   const counts = new Set(runs.map((r) => r.count));
-  if (counts.size > 1) throw new Error(`${tool} found different counts in different runs: ${[...counts].join(', ')}`);
+  if (counts.size > 1)
+    throw new Error(`${tool} found different counts in different runs: ${[...counts].join(', ')}`);
   return {
     tool,
     runs: runs.length,
@@ -62,6 +72,8 @@ export function summariseTool(
     minMs: Math.min(...work),
     maxMs: Math.max(...work),
     medianWallMs: median(runs.map((r) => r.wallMs)),
+    medianCpuMs: cpu.length > 0 ? median(cpu) : undefined,
+    medianServerCpuMs: serverCpu.length > 0 ? median(serverCpu) : undefined,
     mbPerSecond: input.uncompressedBytes / 1e6 / (med / 1000),
     recordsPerSecond: input.records / (med / 1000),
     peakRssMb: rss.length > 0 ? Math.max(...rss) / 1024 : undefined,
@@ -107,11 +119,17 @@ export function checkTargets(results: readonly ScenarioResult[]): TargetCheck[] 
   add('broad: scan >= 1x DuckDB', ratio('broad', 'scan/duckdb'), 1);
   for (const r of results) add(`${r.scenario}: S3 >= 0.8x local folder`, r.ratios['scan-s3/scan'], 0.8);
   const rss = results.flatMap((r) =>
-    r.tools.filter((t) => t.tool.startsWith('scan') && t.peakRssMb !== undefined).map((t) => t.peakRssMb as number),
+    r.tools
+      .filter((t) => t.tool.startsWith('scan') && t.peakRssMb !== undefined)
+      .map((t) => t.peakRssMb as number),
   );
   if (rss.length > 0) {
     const peak = Math.max(...rss);
-    checks.push({ target: `scan peak RSS < ${RSS_LIMIT_MB} MB`, value: `${peak.toFixed(0)} MB`, met: peak < RSS_LIMIT_MB });
+    checks.push({
+      target: `scan peak RSS < ${RSS_LIMIT_MB} MB`,
+      value: `${peak.toFixed(0)} MB`,
+      met: peak < RSS_LIMIT_MB,
+    });
   }
   return checks;
 }
@@ -121,22 +139,43 @@ function pad(text: string, width: number, right = false): string {
 }
 
 function fmt(n: number | undefined, digits = 0): string {
-  return n === undefined ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  return n === undefined
+    ? '-'
+    : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
 /** A plain-text table (also valid Markdown) of every scenario and tool. */
 export function formatTable(results: readonly ScenarioResult[]): string {
-  const header = ['scenario', 'tool', 'median s', 'min-max s', 'MB/s', 'records/s', 'peak RSS MB', 'events', 'scan ÷ tool'];
+  const header = [
+    'scenario',
+    'tool',
+    'median s',
+    'min-max s',
+    'CPU s',
+    'MB/s',
+    'records/s',
+    'peak RSS MB',
+    'events',
+    'scan ÷ tool',
+  ];
   const rows: string[][] = [];
   for (const r of results) {
     for (const t of r.tools) {
       const ratio =
-        t.tool === 'scan' ? '' : t.tool === 'scan-s3' ? `S3/local ${fmt(r.ratios['scan-s3/scan'], 2)}` : fmt(r.ratios[`scan/${t.tool}`], 2);
+        t.tool === 'scan'
+          ? ''
+          : t.tool === 'scan-s3'
+            ? `S3/local ${fmt(r.ratios['scan-s3/scan'], 2)}`
+            : fmt(r.ratios[`scan/${t.tool}`], 2);
       rows.push([
         r.scenario,
         t.tool,
         fmt(t.medianMs / 1000, 2),
         `${fmt(t.minMs / 1000, 2)}-${fmt(t.maxMs / 1000, 2)}`,
+        t.medianCpuMs === undefined
+          ? '-'
+          : fmt(t.medianCpuMs / 1000, 2) +
+            (t.medianServerCpuMs === undefined ? '' : ` +${fmt(t.medianServerCpuMs / 1000, 2)} server`),
         fmt(t.mbPerSecond),
         fmt(t.recordsPerSecond),
         fmt(t.peakRssMb),
@@ -147,8 +186,12 @@ export function formatTable(results: readonly ScenarioResult[]): string {
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
   const line = (cells: string[]): string =>
-    `| ${cells.map((c, i) => pad(c, widths[i] as number, i >= 2 && i <= 7)).join(' | ')} |`;
-  return [line(header), `|${widths.map((w, i) => (i >= 2 && i <= 7 ? `${'-'.repeat(w + 1)}:` : `-${'-'.repeat(w + 1)}`)).join('|')}|`, ...rows.map(line)].join('\n');
+    `| ${cells.map((c, i) => pad(c, widths[i] as number, i >= 2 && i <= 8)).join(' | ')} |`;
+  return [
+    line(header),
+    `|${widths.map((w, i) => (i >= 2 && i <= 8 ? `${'-'.repeat(w + 1)}:` : `-${'-'.repeat(w + 1)}`)).join('|')}|`,
+    ...rows.map(line),
+  ].join('\n');
 }
 
 export function formatTargets(checks: readonly TargetCheck[]): string {

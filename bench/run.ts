@@ -30,7 +30,9 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`);
 /** Scenarios also run against the S3-protocol server. */
 const S3_SCENARIOS = new Set(['selective', 'broad']);
 
-async function startS3(dataset: Dataset): Promise<{ ctx: NonNullable<ToolContext['s3']>; close: () => Promise<void> }> {
+async function startS3(
+  dataset: Dataset,
+): Promise<{ ctx: NonNullable<ToolContext['s3']>; close: () => Promise<void> }> {
   const { startS3Server } = await import('../__tests__/helpers/s3-server.js');
   const server = await startS3Server();
   const bucket = 'bench-trail-logs';
@@ -53,7 +55,12 @@ function machine(): Record<string, unknown> {
   };
 }
 
-async function runScenario(scenario: Scenario, tools: ToolName[], ctx: ToolContext, opts: BenchOptions): Promise<ScenarioResult> {
+async function runScenario(
+  scenario: Scenario,
+  tools: ToolName[],
+  ctx: ToolContext,
+  opts: BenchOptions,
+): Promise<ScenarioResult> {
   const input = totals(scenario.files);
   const runs = new Map<ToolName, Measurement[]>(tools.map((t) => [t, []]));
   for (let i = 0; i < opts.runs; i++) {
@@ -62,7 +69,9 @@ async function runScenario(scenario: Scenario, tools: ToolName[], ctx: ToolConte
     for (const tool of order) {
       const m = await measure(tool, ctx, scenario);
       runs.get(tool)!.push(m);
-      log(`  ${scenario.name} run ${i + 1}/${opts.runs} ${tool}: ${(m.workMs / 1000).toFixed(2)} s, ${m.count ?? '-'} events`);
+      log(
+        `  ${scenario.name} run ${i + 1}/${opts.runs} ${tool}: ${(m.workMs / 1000).toFixed(2)} s, ${m.count ?? '-'} events`,
+      );
     }
   }
   const results = tools.map((t) =>
@@ -100,7 +109,13 @@ async function main(): Promise<void> {
   const loadBefore = os.loadavg();
   const started = Date.now();
   try {
-    const ctx: ToolContext = { build, workers: opts.workers, dataDir: dataset.dir, tmp, ...(s3 ? { s3: s3.ctx } : {}) };
+    const ctx: ToolContext = {
+      build,
+      workers: opts.workers,
+      dataDir: dataset.dir,
+      tmp,
+      ...(s3 ? { s3: s3.ctx } : {}),
+    };
     const results: ScenarioResult[] = [];
     for (const scenario of scenarios(dataset, opts.scenarios)) {
       const tools: ToolName[] = ['scan', 'duckdb', 'gunzip-floor'];
@@ -121,7 +136,7 @@ async function main(): Promise<void> {
       method:
         'Each tool runs as a child process on the same files, runs interleaved. Time = the work as the tool ' +
         'reports it (scan: summary.json durationMs; DuckDB: instance creation to COPY done; floor: worker start to ' +
-        'last gunzip) or the wall time (jq). MB/s = uncompressed JSON of the scenario\'s files / median time.',
+        "last gunzip) or the wall time (jq). MB/s = uncompressed JSON of the scenario's files / median time.",
       scenarios: results,
       targets,
       table,

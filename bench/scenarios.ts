@@ -48,7 +48,11 @@ export function scenarios(dataset: Dataset, names: readonly ScenarioName[]): Sce
   const wSince = new Date(Date.parse(start) + third).toISOString().replace('.000Z', 'Z');
   const wUntil = new Date(Date.parse(start) + 2 * third).toISOString().replace('.000Z', 'Z');
   const windowFiles = all.filter((f) =>
-    stampInWindow(new Date(f.delivered), { since: new Date(wSince), until: new Date(wUntil) }, DELIVERY_LAG_MS),
+    stampInWindow(
+      new Date(f.delivered),
+      { since: new Date(wSince), until: new Date(wUntil) },
+      DELIVERY_LAG_MS,
+    ),
   );
   const whole = timeCondition(start, end);
   const middle = timeCondition(wSince, wUntil);

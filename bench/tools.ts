@@ -20,6 +20,10 @@ export interface Measurement {
   count: number | undefined;
   /** Peak resident set of the process (KB), when measurable. */
   maxRssKb: number | undefined;
+  /** CPU time of the process, all threads (ms), when measurable. */
+  cpuMs: number | undefined;
+  /** CPU time the S3-protocol server spent meanwhile (ms): it shares the machine's cores. */
+  serverCpuMs?: number;
 }
 
 export interface ToolContext {
@@ -34,12 +38,13 @@ export interface ToolContext {
 
 const GNU_TIME = '/usr/bin/time';
 
-/** Makes a Node child write its peak RSS (KB) to BENCH_RSS_FILE when it exits. */
-const RSS_PROBE =
+/** Makes a Node child write its peak RSS (KB) and CPU time (µs) to BENCH_PROBE_FILE when it exits. */
+const PROBE =
   'data:text/javascript,' +
   encodeURIComponent(
-    "import { writeFileSync } from 'node:fs'; process.on('exit', () => { " +
-      'if (process.env.BENCH_RSS_FILE) writeFileSync(process.env.BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)); });',
+    "import { writeFileSync } from 'node:fs'; process.on('exit', () => { const u = process.resourceUsage(); " +
+      'if (process.env.BENCH_PROBE_FILE) writeFileSync(process.env.BENCH_PROBE_FILE, ' +
+      'JSON.stringify({ maxRssKb: u.maxRSS, cpuUs: u.userCPUTime + u.systemCPUTime })); });',
   );
 
 interface Run {
@@ -52,7 +57,10 @@ interface Run {
 function run(command: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -72,21 +80,29 @@ async function listFile(ctx: ToolContext, scenario: Scenario): Promise<string> {
   return file;
 }
 
-async function readRss(file: string): Promise<number | undefined> {
-  if (!existsSync(file)) return undefined;
-  return Number(await readFile(file, 'utf8'));
+async function readProbe(file: string): Promise<{ maxRssKb: number | undefined; cpuMs: number | undefined }> {
+  if (!existsSync(file)) return { maxRssKb: undefined, cpuMs: undefined };
+  const p = JSON.parse(await readFile(file, 'utf8')) as { maxRssKb: number; cpuUs: number };
+  return { maxRssKb: p.maxRssKb, cpuMs: p.cpuUs / 1000 };
 }
 
-async function scan(ctx: ToolContext, scenario: Scenario, source: string, env: Record<string, string>): Promise<Measurement> {
+async function scan(
+  ctx: ToolContext,
+  scenario: Scenario,
+  source: string,
+  env: Record<string, string>,
+): Promise<Measurement> {
   const out = path.join(ctx.tmp, 'scan-out');
-  const rssFile = path.join(ctx.tmp, 'scan.rss');
+  const probeFile = path.join(ctx.tmp, 'scan.probe');
   await rm(out, { recursive: true, force: true });
-  await rm(rssFile, { force: true });
-  const args = ['--import', RSS_PROBE, ctx.build.cli, '--source', source, '--engine', 'scan'];
+  await rm(probeFile, { force: true });
+  const args = ['--import', PROBE, ctx.build.cli, '--source', source, '--engine', 'scan'];
   if (scenario.filter) args.push('--filter', JSON.stringify(scenario.filter));
   args.push('--since', scenario.since, '--until', scenario.until, '--out-dir', out);
   args.push('--workers', String(ctx.workers), '--no-progress', '--no-color', '--log-level', 'error');
-  const r = await run(process.execPath, args, { ...env, BENCH_RSS_FILE: rssFile });
+  const serverCpu = process.cpuUsage();
+  const r = await run(process.execPath, args, { ...env, BENCH_PROBE_FILE: probeFile });
+  const server = process.cpuUsage(serverCpu);
   check(r, 'the scan engine');
   const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8')) as {
     matches: number;
@@ -99,7 +115,9 @@ async function scan(ctx: ToolContext, scenario: Scenario, source: string, env: R
     wallMs: r.wallMs,
     workMs: summary.durationMs,
     count: summary.matches + summary.duplicatesDropped,
-    maxRssKb: await readRss(rssFile),
+    ...(await readProbe(probeFile)),
+    // The S3 server runs in this process; otherwise this is the bench's own idle wait.
+    ...(source.startsWith('s3://') ? { serverCpuMs: (server.user + server.system) / 1000 } : {}),
   };
 }
 
@@ -107,10 +125,16 @@ async function duckdb(ctx: ToolContext, scenario: Scenario): Promise<Measurement
   const condition = path.join(ctx.tmp, 'duckdb.where');
   const out = path.join(ctx.tmp, 'duckdb-out.jsonl');
   await writeFile(condition, scenario.sql);
-  const r = await run(process.execPath, [ctx.build.duckdb, String(ctx.workers), await listFile(ctx, scenario), condition, out]);
+  const r = await run(process.execPath, [
+    ctx.build.duckdb,
+    String(ctx.workers),
+    await listFile(ctx, scenario),
+    condition,
+    out,
+  ]);
   check(r, 'DuckDB');
-  const m = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { workMs: number; count: number; maxRssKb: number };
-  return { wallMs: r.wallMs, workMs: m.workMs, count: m.count, maxRssKb: m.maxRssKb };
+  const m = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Measurement;
+  return { wallMs: r.wallMs, workMs: m.workMs, count: m.count, maxRssKb: m.maxRssKb, cpuMs: m.cpuMs };
 }
 
 async function countLines(file: string): Promise<number> {
@@ -127,17 +151,28 @@ async function jq(ctx: ToolContext, scenario: Scenario): Promise<Measurement> {
   const script = `xargs -d '\\n' zcat -- < "$1" | jq -c '.Records[] | select(${scenario.jq})' > "$2"`;
   const args = ['-c', script, 'bench-jq', await listFile(ctx, scenario), out];
   const timed = existsSync(GNU_TIME);
-  const r = timed ? await run(GNU_TIME, ['-f', '%M', '-o', timeFile, 'bash', ...args]) : await run('bash', args);
+  const r = timed
+    ? await run(GNU_TIME, ['-f', '%M %U %S', '-o', timeFile, 'bash', ...args])
+    : await run('bash', args);
   check(r, 'zcat | jq');
-  const rss = timed ? Number((await readFile(timeFile, 'utf8')).trim().split('\n').pop()) : undefined;
-  return { wallMs: r.wallMs, workMs: r.wallMs, count: await countLines(out), maxRssKb: rss };
+  // GNU time: peak RSS (KB) and user and system seconds of the pipeline.
+  const [rss, user, sys] = timed
+    ? ((await readFile(timeFile, 'utf8')).trim().split('\n').pop() ?? '').split(' ').map(Number)
+    : [];
+  return {
+    wallMs: r.wallMs,
+    workMs: r.wallMs,
+    count: await countLines(out),
+    maxRssKb: rss,
+    cpuMs: user === undefined || sys === undefined ? undefined : (user + sys) * 1000,
+  };
 }
 
 async function floor(ctx: ToolContext, scenario: Scenario): Promise<Measurement> {
-  const r = await run(process.execPath, [ctx.build.floor, String(ctx.workers), await listFile(ctx, scenario)]);
+  const r = await run(process.execPath, [ctx.build.floor, await listFile(ctx, scenario)]);
   check(r, 'the gunzip floor');
-  const m = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { workMs: number; maxRssKb: number };
-  return { wallMs: r.wallMs, workMs: m.workMs, count: undefined, maxRssKb: m.maxRssKb };
+  const m = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Measurement;
+  return { wallMs: r.wallMs, workMs: m.workMs, count: undefined, maxRssKb: m.maxRssKb, cpuMs: m.cpuMs };
 }
 
 export function measure(tool: ToolName, ctx: ToolContext, scenario: Scenario): Promise<Measurement> {

@@ -74,6 +74,9 @@ export function buildProgram(version: string): Command {
     .option('--athena-timeout <duration>', 'overall Athena timeout, e.g. 30m (default 30m)')
     .option('--max-scan-bytes <size>', 'refuse Athena scans above this size, e.g. 50GB')
     .option('--cleanup', "delete this run's Athena results and any table it created")
+    .option('--rules <spec...>', 'Sigma rules: files, folders, globs or builtin:<pack> (repeatable)')
+    .option('--strict', 'with --rules: unsupported rules are an error instead of a notice')
+    .option('--min-level <level>', 'with --rules: lowest rule level that trips --fail-on-match')
     .option('--max-rows <n>', 'matches shown in the terminal table (default 20)')
     .option('--no-progress', 'no progress bar')
     .option('--no-color', 'no colours')
@@ -163,6 +166,9 @@ export function parseCliArgs(argv: string[], version: string, isTty: boolean): C
       athenaTimeout: str(f.athenaTimeout),
       maxScanBytes: str(f.maxScanBytes),
       cleanup: f.cleanup === true ? true : undefined,
+      rules: f.rules as string[] | undefined,
+      strict: f.strict === true ? true : undefined,
+      minLevel: str(f.minLevel),
     }),
   };
   // The original flags --days in the filter and --since/--until on the command line: flags win.

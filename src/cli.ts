@@ -8,6 +8,7 @@ import { ConfigurationError, ExitCode, errorMessage } from './errors.js';
 import type { Logger } from './logger.js';
 import { parseCliArgs, type LogLevel } from './cli-args.js';
 import { buildInvestigation } from './config/build.js';
+import { attachRules } from './config/rules.js';
 import { outputFileNames, runSearch } from './search.js';
 import { abortOnSignals } from './interrupt.js';
 import { prepareOutDir, removeOwnTempFiles } from './out-dir.js';
@@ -43,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     const settings = parseCliArgs(argv, VERSION, Boolean(process.stdout.isTTY));
     if (settings === 'exit') return ExitCode.Ok;
     logger = stderrLogger(settings.logLevel);
-    const inv = buildInvestigation(settings.raw, new Date());
+    const inv = await attachRules(buildInvestigation(settings.raw, new Date()), settings.raw, process.cwd());
     const names = outputFileNames(inv);
     // Below the current folder, no link may lead the results elsewhere; an absolute path outside
     // it is the user's explicit choice (see docs/reliability.md).
@@ -80,7 +81,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${formatSummaryLine(result.summary)}\n`);
     process.stdout.write(`Results: ${result.resultsPath}\nSummary: ${result.summaryPath}\n`);
     if (result.exitCode === ExitCode.Matched) {
-      logger.error(`${result.summary.matches} matching events found (--fail-on-match).`);
+      const { gateMatches, minLevel, matches } = result.summary;
+      const level = minLevel ? ` of rules at level ${minLevel} or above` : '';
+      logger.error(`${gateMatches ?? matches} matching events${level} found (--fail-on-match).`);
     }
     return result.exitCode;
   } catch (err) {

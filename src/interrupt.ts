@@ -27,7 +27,9 @@ export function abortOnSignals(options: InterruptOptions): Interrupt {
       options.beforeForcedExit();
       process.exit(ExitCode.Incomplete);
     }
-    options.say(`${sig}: stopping the search; partial results will be marked incomplete (send it again to quit at once).`);
+    options.say(
+      `${sig}: stopping the search; partial results will be marked incomplete (send it again to quit at once).`,
+    );
     controller.abort(new Error(`interrupted by ${sig}`));
   };
   process.on('SIGINT', onSignal);

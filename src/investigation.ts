@@ -3,7 +3,7 @@
  * a config file or the Action's inputs) and read by everything below it.
  */
 import type { QueryNode } from './query/ast.js';
-import type { RulePack } from './sigma/types.js';
+import type { RulePack, SigmaLevel } from './sigma/types.js';
 
 /** Half-open window `[since, until)` on `eventTime`, exact to the second. */
 export interface TimeWindow {
@@ -76,4 +76,6 @@ export interface Investigation {
    * passes `query` (the filter narrows) and at least one rule (the rules detect).
    */
   rules?: RulePack;
+  /** With rules: the lowest rule level that trips fail-on-match (default: any level). */
+  minLevel?: SigmaLevel;
 }

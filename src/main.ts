@@ -6,6 +6,7 @@
  */
 import * as core from '@actions/core';
 import { buildInvestigation } from './config/build.js';
+import { attachRules } from './config/rules.js';
 import {
   readActionInputs,
   runContextFromEnv,
@@ -53,7 +54,7 @@ export interface GateVerdict {
 
 /** The gate: fail closed on an incomplete search, then on matches when asked (pure). */
 export function gate(
-  summary: Pick<Summary, 'complete' | 'matches' | 'failures' | 'regionBreakdown'>,
+  summary: Pick<Summary, 'complete' | 'matches' | 'failures' | 'regionBreakdown' | 'gateMatches' | 'minLevel'>,
   settings: Pick<ActionSettings, 'failOnMatch' | 'failOnIncomplete'>,
 ): GateVerdict {
   const failures: string[] = [];
@@ -77,9 +78,11 @@ export function gate(
       warnings.push(message);
     }
   }
-  if (settings.failOnMatch && summary.matches > 0) {
+  const tripping = summary.gateMatches ?? summary.matches;
+  if (settings.failOnMatch && tripping > 0) {
+    const level = summary.minLevel ? ` of rules at level ${summary.minLevel} or above` : '';
     failures.push(
-      `${summary.matches} matching CloudTrail event${summary.matches === 1 ? '' : 's'} found (fail-on-match is true).`,
+      `${tripping} matching CloudTrail event${tripping === 1 ? '' : 's'}${level} found (fail-on-match is true).`,
     );
     if (exitCode === ExitCode.Ok) exitCode = ExitCode.Matched;
   }
@@ -161,7 +164,11 @@ async function investigate(env: NodeJS.ProcessEnv, now: Date): Promise<GateVerdi
   }
   const ctx = runContextFromEnv(env);
   const { raw, action } = readActionInputs((name) => core.getInput(name), ctx);
-  const investigation = buildInvestigation(raw, now);
+  const investigation = await attachRules(buildInvestigation(raw, now), raw, env.GITHUB_WORKSPACE || process.cwd(), {
+    rules: 'rules',
+    strict: 'strict',
+    minLevel: 'min-level',
+  });
   const logger = actionsLogger();
   const names = outputFileNames(investigation);
   // Results go under the workspace or the runner's temp folder, never through a link.

@@ -70,7 +70,10 @@ async function lstatIfExists(file: string, field: string | undefined): Promise<S
     return await lstat(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new ConfigurationError(`The output folder cannot be used: ${file}: ${describeFsError(err)}.`, field);
+    throw new ConfigurationError(
+      `The output folder cannot be used: ${file}: ${describeFsError(err)}.`,
+      field,
+    );
   }
 }
 
@@ -79,6 +82,18 @@ function linkRefused(link: string, field: string | undefined): ConfigurationErro
     `The output path ${link} is a symbolic link: results are never written through a link. Choose another output folder or remove the link.`,
     field,
   );
+}
+
+/** The nearest folder up from `dir` that exists (as anything: a file there fails later, clearly). */
+async function existingAncestor(dir: string): Promise<string> {
+  for (let d = dir; ; d = path.dirname(d)) {
+    try {
+      await lstat(d);
+      return d;
+    } catch {
+      if (path.dirname(d) === d) return d;
+    }
+  }
 }
 
 /** Checks, creates and test-writes the output folder; throws a ConfigurationError saying why it cannot be used. */
@@ -93,31 +108,40 @@ export async function prepareOutDir(dir: string, policy: OutDirPolicy): Promise<
       field,
     );
   }
-  // Each existing folder from below the root down to the output folder: no link, no file.
-  const anchor = root ?? path.dirname(target);
-  let current = anchor;
-  for (const part of path.relative(anchor, target).split(path.sep).filter(Boolean)) {
+  // Each folder from below the anchor down to the output folder: no link, no file; missing
+  // ones are created one at a time (Node's recursive mkdir never returns for some paths, e.g.
+  // under /proc).
+  let current = root ?? (await existingAncestor(path.dirname(target)));
+  for (const part of path.relative(current, target).split(path.sep).filter(Boolean)) {
     current = path.join(current, part);
-    const st = await lstatIfExists(current, field);
-    if (!st) break;
-    if (st.isSymbolicLink()) throw linkRefused(current, field);
-    if (!st.isDirectory()) {
-      throw new ConfigurationError(`The output folder cannot be used: ${current} is a file, not a folder.`, field);
+    let st = await lstatIfExists(current, field);
+    if (!st) {
+      try {
+        await mkdir(current);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+          throw new ConfigurationError(
+            `The output folder ${target} cannot be created: ${describeFsError(err)}.`,
+            field,
+          );
+        }
+      }
+      // Created by us or not, it must now be a real folder (nothing swapped a link in meanwhile).
+      st = await lstatIfExists(current, field);
+    }
+    if (st?.isSymbolicLink()) throw linkRefused(current, field);
+    if (!st?.isDirectory()) {
+      throw new ConfigurationError(`The output folder cannot be used: ${current} is not a folder.`, field);
     }
   }
-  try {
-    await mkdir(target, { recursive: true });
-  } catch (err) {
-    throw new ConfigurationError(`The output folder ${target} cannot be created: ${describeFsError(err)}.`, field);
-  }
-  // Created or not by us, it must now be a real folder (nothing swapped a link in meanwhile).
-  const made = await lstatIfExists(target, field);
-  if (made?.isSymbolicLink()) throw linkRefused(target, field);
   for (const name of policy.files) {
     const st = await lstatIfExists(path.join(target, name), field);
     if (st?.isSymbolicLink()) throw linkRefused(path.join(target, name), field);
     if (st?.isDirectory()) {
-      throw new ConfigurationError(`The output file ${path.join(target, name)} is a folder: remove it or choose another output folder.`, field);
+      throw new ConfigurationError(
+        `The output file ${path.join(target, name)} is a folder: remove it or choose another output folder.`,
+        field,
+      );
     }
   }
   await checkWritable(target, field);

@@ -20,6 +20,7 @@ import { createEngine } from './engines/create.js';
 import { openResultWriter } from './report/writers.js';
 import { SummaryBuilder, writeSummary } from './report/summary.js';
 import { EventDeduper } from './engines/dedupe.js';
+import { ruleIdsAtLeast } from './sigma/pack.js';
 import { s3IdleTimeoutMs } from './aws/clients.js';
 import { OutputWriteError, describeFsError } from './out-dir.js';
 
@@ -52,9 +53,12 @@ export function outputFileNames(inv: Investigation): { results: string; summary:
 }
 
 /** The exit code a finished search deserves: incomplete wins over matches (fail closed). */
-export function exitCodeFor(summary: Pick<Summary, 'complete' | 'matches'>, failOnMatch: boolean): ExitCode {
+export function exitCodeFor(
+  summary: Pick<Summary, 'complete' | 'matches' | 'gateMatches'>,
+  failOnMatch: boolean,
+): ExitCode {
   if (!summary.complete) return ExitCode.Incomplete;
-  if (failOnMatch && summary.matches > 0) return ExitCode.Matched;
+  if (failOnMatch && (summary.gateMatches ?? summary.matches) > 0) return ExitCode.Matched;
   return ExitCode.Ok;
 }
 
@@ -82,7 +86,9 @@ async function writing<T>(file: string, op: () => Promise<T>): Promise<T> {
     return await op();
   } catch (err) {
     if (err instanceof OutputWriteError) throw err;
-    throw new OutputWriteError(`Could not write ${file}: ${describeFsError(err)}. No results were kept.`, { cause: err });
+    throw new OutputWriteError(`Could not write ${file}: ${describeFsError(err)}. No results were kept.`, {
+      cause: err,
+    });
   }
 }
 
@@ -102,10 +108,15 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
   await writing(resultsPath, () => rm(resultsPath, { force: true }));
   await writing(summaryPath, () => rm(summaryPath, { force: true }));
 
-  const writer = await writing(resultsPath, () => openResultWriter(inv.output.dir, names.results, inv.output.format));
+  const writer = await writing(resultsPath, () =>
+    openResultWriter(inv.output.dir, names.results, inv.output.format),
+  );
   const dedupe = new EventDeduper();
   const builder = new SummaryBuilder();
   const firstMatches: MatchedEvent[] = [];
+  // With rules and a minimum level, only matches of rules at that level or above trip the gate.
+  const gateRules = inv.rules && inv.minLevel ? ruleIdsAtLeast(inv.rules.rules, inv.minLevel) : undefined;
+  let gateMatches = 0;
   let stats: SearchStats;
   try {
     const engine = createEngine(choice, logger);
@@ -114,7 +125,8 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
       for await (const event of run.events) {
         if (!dedupe.isFirst(event.eventID)) continue;
         await writing(resultsPath, () => writer.write(event));
-        builder.add(event);
+        builder.add(event, event.ruleIds);
+        if (gateRules && event.ruleIds?.some((id) => gateRules.has(id))) gateMatches++;
         if (firstMatches.length < keepFirst) firstMatches.push(event);
       }
       stats = run.stats();
@@ -133,7 +145,7 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
     await writer.abort();
     throw err;
   }
-  const summary = builder.build({
+  const built = builder.build({
     inv,
     stats,
     matches: dedupe.unique,
@@ -142,6 +154,9 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
     startedAt,
     durationMs: Date.now() - startedAt.getTime(),
   });
+  const summary: Summary = gateRules
+    ? { ...built, minLevel: inv.minLevel ?? null, gateMatches }
+    : built;
   try {
     await writing(summaryPath, () => writeSummary(summaryPath, summary));
   } catch (err) {

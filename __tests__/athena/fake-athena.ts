@@ -131,7 +131,11 @@ export function harness(options: HarnessOptions): Harness {
       outputLocation: input.ResultConfiguration?.OutputLocation,
       workgroup: input.WorkGroup,
     });
-    const region = /^SELECT/.test(input.QueryString) ? input.ExecutionParameters?.[0]?.replace(/'/g, '') : undefined;
+    // The region is the first parameter that names a scripted region (rule packs put their own
+    // parameters first).
+    const region = /^SELECT/.test(input.QueryString)
+      ? input.ExecutionParameters?.map((p) => p.replace(/'/g, '')).find((p) => p in options.scripts)
+      : undefined;
     if (region) h.regionOf.set(id, region);
     const out = (input.ResultConfiguration?.OutputLocation ?? options.workgroupOutput ?? '').replace(/^s3:\/\/[^/]+\//, '');
     h.objects.add(`${out}${id}.csv`);

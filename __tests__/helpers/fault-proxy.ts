@@ -20,7 +20,8 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export type ProxyFaultKind = 'SlowDown' | 'InternalError' | 'reset' | 'cut' | 'truncate' | 'delay' | 'corrupt';
+export type ProxyFaultKind =
+  'SlowDown' | 'InternalError' | 'reset' | 'cut' | 'truncate' | 'delay' | 'corrupt';
 
 export interface ProxyFaultRule {
   kind: ProxyFaultKind;
@@ -38,6 +39,8 @@ export interface ProxiedRequest {
   method: string;
   operation: 'get' | 'list' | 'other';
   key: string | undefined;
+  /** The `prefix` parameter of a listing. */
+  prefix: string | undefined;
   /** The fault applied, if any. */
   fault: ProxyFaultKind | undefined;
 }
@@ -60,9 +63,13 @@ const S3_ERRORS: Record<'SlowDown' | 'InternalError', { status: number; message:
   InternalError: { status: 500, message: 'We encountered an internal error. Please try again.' },
 };
 
-function classify(method: string, url: URL): { operation: ProxiedRequest['operation']; key: string | undefined; subject: string } {
+function classify(
+  method: string,
+  url: URL,
+): { operation: ProxiedRequest['operation']; key: string | undefined; subject: string } {
   const [, , ...rest] = url.pathname.split('/');
-  const key = rest.length > 0 && rest.join('/') !== '' ? rest.map((s) => decodeURIComponent(s)).join('/') : undefined;
+  const key =
+    rest.length > 0 && rest.join('/') !== '' ? rest.map((s) => decodeURIComponent(s)).join('/') : undefined;
   if (method !== 'GET') return { operation: 'other', key, subject: key ?? '' };
   if (key === undefined) return { operation: 'list', key, subject: url.searchParams.get('prefix') ?? '' };
   return { operation: 'get', key, subject: key };
@@ -102,7 +109,10 @@ function forward(target: URL, req: http.IncomingMessage, body: Buffer, agent: ht
         agent,
       },
       (res) => {
-        readBody(res).then((b) => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: b }), reject);
+        readBody(res).then(
+          (b) => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: b }),
+          reject,
+        );
       },
     );
     up.on('error', reject);
@@ -134,7 +144,10 @@ function s3Error(code: 'SlowDown' | 'InternalError', resource: string): { status
   };
 }
 
-export async function startFaultProxy(upstream: string, upstreamEnv: Record<string, string> = {}): Promise<FaultProxy> {
+export async function startFaultProxy(
+  upstream: string,
+  upstreamEnv: Record<string, string> = {},
+): Promise<FaultProxy> {
   const target = new URL(upstream);
   const agent = new http.Agent({ keepAlive: true });
   const rules: ProxyFaultRule[] = [];
@@ -149,13 +162,17 @@ export async function startFaultProxy(upstream: string, upstreamEnv: Record<stri
       const { operation, key, subject } = classify(method, url);
       const rule = rules.find((r) => matches(r, operation, subject));
       if (rule && rule.times !== undefined) rule.times--;
-      requests.push({ method, operation, key, fault: rule?.kind });
+      const prefix = operation === 'list' ? subject : undefined;
+      requests.push({ method, operation, key, prefix, fault: rule?.kind });
       const requestBody = await readBody(req);
 
       if (rule?.kind === 'reset') return resetSocket(req.socket);
       if (rule?.kind === 'SlowDown' || rule?.kind === 'InternalError') {
         const { status, body } = s3Error(rule.kind, url.pathname);
-        res.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
+        res.writeHead(status, {
+          'content-type': 'application/xml',
+          'content-length': Buffer.byteLength(body),
+        });
         return res.end(body);
       }
       if (rule?.kind === 'delay') {

@@ -95,7 +95,8 @@ function splitOnce(text: string, mark: string): [string, string] {
 }
 
 const gzipAsync = promisify(gzip);
-const gzipFast = (data: Buffer): Promise<Buffer> => gzipAsync(data, { level: constants.Z_BEST_SPEED, chunkSize: 1 << 20 });
+const gzipFast = (data: Buffer): Promise<Buffer> =>
+  gzipAsync(data, { level: constants.Z_BEST_SPEED, chunkSize: 1 << 20 });
 
 /** A UUID-shaped, unique, deterministic eventID. */
 function eventId(n: number): string {
@@ -164,9 +165,11 @@ export async function writeLoadFixture(dir: string, options: LoadFixtureOptions)
       const copies: Queued[] = [];
       for (const queue of [matchingQueue, otherQueue]) {
         const isMatching = queue === matchingQueue;
-        for (let q = 0; q < queue.length; ) {
+        for (let q = 0; q < queue.length;) {
           const copy = queue[q]!;
-          const eligible = copy.otherRegion ? copy.region !== region : copy.region === region && copy.file < f;
+          const eligible = copy.otherRegion
+            ? copy.region !== region
+            : copy.region === region && copy.file < f;
           if (!eligible || (isMatching ? matchingLeft === 0 : otherLeft === 0)) {
             q++;
             continue;
@@ -193,13 +196,23 @@ export async function writeLoadFixture(dir: string, options: LoadFixtureOptions)
         n++;
         if (!t.matches) {
           if (otherLeft > otherQueue.length && otherSeen++ % everyOther === 0) {
-            otherQueue.push({ bytes: Buffer.from(buf.subarray(start, o)), region, file: f, otherRegion: otherQueue.length % 2 === 0 });
+            otherQueue.push({
+              bytes: Buffer.from(buf.subarray(start, o)),
+              region,
+              file: f,
+              otherRegion: otherQueue.length % 2 === 0,
+            });
           }
           continue;
         }
         expected.add(id);
         if (matchingLeft > matchingQueue.length && matchingSeen++ % everyMatching === 0) {
-          matchingQueue.push({ bytes: Buffer.from(buf.subarray(start, o)), region, file: f, otherRegion: matchingQueue.length % 2 === 0 });
+          matchingQueue.push({
+            bytes: Buffer.from(buf.subarray(start, o)),
+            region,
+            file: f,
+            otherRegion: matchingQueue.length % 2 === 0,
+          });
         }
       }
       for (const copy of copies) {
@@ -221,7 +234,8 @@ export async function writeLoadFixture(dir: string, options: LoadFixtureOptions)
     }
   }
   await Promise.all(writing);
-  if (matchingLeft > 0 || otherLeft > 0) throw new Error('the fixture could not place every planted duplicate');
+  if (matchingLeft > 0 || otherLeft > 0)
+    throw new Error('the fixture could not place every planted duplicate');
   return {
     dir,
     files,

@@ -72,13 +72,23 @@ describe('the WebAssembly JSON indexer', () => {
       { eventID: 'e' },
       { eventID: 'f', eventTime: 20230710 },
     ];
-    for (const text of [JSON.stringify({ Records: records }), ` [ ${records.map((r) => JSON.stringify(r, null, 2)).join(' ,\n')} ] `]) {
+    for (const text of [
+      JSON.stringify({ Records: records }),
+      ` [ ${records.map((r) => JSON.stringify(r, null, 2)).join(' ,\n')} ] `,
+    ]) {
       const ix = indexer();
       const doc = Buffer.from(text);
       expect(ix.index(doc).status).toBe('ok');
       const found = rows(ix, doc);
       expect(found.map((r) => JSON.parse(r.text) as unknown)).toEqual(records);
-      expect(found.map((r) => r.place)).toEqual([PLACE_INSIDE, PLACE_BEFORE, PLACE_AFTER, PLACE_UNKNOWN, PLACE_NONE, PLACE_NONE]);
+      expect(found.map((r) => r.place)).toEqual([
+        PLACE_INSIDE,
+        PLACE_BEFORE,
+        PLACE_AFTER,
+        PLACE_UNKNOWN,
+        PLACE_NONE,
+        PLACE_NONE,
+      ]);
     }
   });
 
@@ -100,9 +110,11 @@ describe('the WebAssembly JSON indexer', () => {
 
   it('says whether JSON.parse would accept the document, on random edits', () => {
     const rng = new Rng('json-index-validity');
-    const base = JSON.stringify({ Records: [{ a: [1, -2.5e3, true, false, null], 'b\\"': 'x\\u00e9y', c: {} }, [], 'z'] });
+    const base = JSON.stringify({
+      Records: [{ a: [1, -2.5e3, true, false, null], 'b\\"': 'x\\u00e9y', c: {} }, [], 'z'],
+    });
     let invalid = 0;
-    for (let i = 0; i < 3000; i++) {
+    for (let i = 0; i < 1500; i++) {
       const chars = [...base];
       for (let k = rng.int(1, 3); k > 0; k--) {
         const at = rng.int(0, chars.length - 1);
@@ -130,12 +142,22 @@ describe('the WebAssembly JSON indexer', () => {
         expect(shaped && status === 'invalid', text).toBe(false);
       }
     }
-    expect(invalid).toBeGreaterThan(1000);
+    expect(invalid).toBeGreaterThan(500);
   });
 
   it('marks the records that hold a literal, ignoring ASCII case, wherever it falls', () => {
     const rng = new Rng('json-index-mark');
-    const words = ['GetSecretValue', 'getsecretvalue', 'GETSECRETVALUE', 's3.amazonaws.com', 'S3.AMAZONAWS.COM', 'ab', 'x', 'a_b[c]', 'q@z^'];
+    const words = [
+      'GetSecretValue',
+      'getsecretvalue',
+      'GETSECRETVALUE',
+      's3.amazonaws.com',
+      'S3.AMAZONAWS.COM',
+      'ab',
+      'x',
+      'a_b[c]',
+      'q@z^',
+    ];
     for (let round = 0; round < 200; round++) {
       const records = Array.from({ length: rng.int(1, 12) }, () => {
         const padding = 'p'.repeat(rng.int(0, 90));

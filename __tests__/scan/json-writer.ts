@@ -19,7 +19,15 @@ export interface WriterStyle {
 
 export const PLAIN_STYLE: WriterStyle = { escape: 0, space: 0, number: 0, duplicate: 0 };
 
-const SHORT_ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const SHORT_ESCAPES: Record<string, string> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+};
 
 function hex4(code: number, rng: Rng): string {
   const h = code.toString(16).padStart(4, '0');
@@ -60,7 +68,8 @@ export function writeJson(value: unknown, style: WriterStyle, rng: Rng): string 
   if (value === null || typeof value === 'boolean') return String(value);
   if (typeof value === 'number') return writeNumber(value, style, rng);
   if (typeof value === 'string') return writeString(value, style, rng);
-  if (Array.isArray(value)) return `[${s()}${value.map((v) => writeJson(v, style, rng)).join(`${s()},${s()}`)}${s()}]`;
+  if (Array.isArray(value))
+    return `[${s()}${value.map((v) => writeJson(v, style, rng)).join(`${s()},${s()}`)}${s()}]`;
   const parts: string[] = [];
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
     if (rng.chance(style.duplicate)) parts.push(`${writeString(key, style, rng)}${s()}:${s()}"decoy"`);

@@ -72,13 +72,22 @@ function condition(sample: Sample, samples: readonly Sample[], rng: Rng): Condit
   switch (rng.int(0, 8)) {
     case 0:
     case 1:
-      return { op: 'equals', values: list(typeof value === 'string' ? recase(value, rng) : (value as Scalar)) };
+      return {
+        op: 'equals',
+        values: list(typeof value === 'string' ? recase(value, rng) : (value as Scalar)),
+      };
     case 2:
       return { op: 'contains', values: list(recase(slice(text, rng), rng)) };
     case 3:
-      return { op: 'startswith', values: list(recase(text.slice(0, rng.int(1, Math.max(1, text.length))), rng)) };
+      return {
+        op: 'startswith',
+        values: list(recase(text.slice(0, rng.int(1, Math.max(1, text.length))), rng)),
+      };
     case 4:
-      return { op: 'endswith', values: list(recase(text.slice(rng.int(0, Math.max(0, text.length - 1))), rng)) };
+      return {
+        op: 'endswith',
+        values: list(recase(text.slice(rng.int(0, Math.max(0, text.length - 1))), rng)),
+      };
     case 5: {
       const piece = escapeRegex(slice(text, rng));
       return { op: 're', values: [rng.chance(0.3) ? `^${piece}` : piece] };
@@ -102,7 +111,13 @@ function match(samples: readonly Sample[], rng: Rng): MatchNode {
   const segments = rng.chance(0.1) ? sample.segments.map((s) => recase(s, rng)) : sample.segments;
   const cond = condition(sample, samples, rng);
   const all = 'values' in cond && cond.values.length > 1 && rng.chance(0.3);
-  return { kind: 'match', field: { segments, display: segments.join('.') }, cond, all, cased: rng.chance(0.15) };
+  return {
+    kind: 'match',
+    field: { segments, display: segments.join('.') },
+    cond,
+    all,
+    cased: rng.chance(0.15),
+  };
 }
 
 export function randomQuery(samples: readonly Sample[], rng: Rng, depth = 0): QueryNode {

@@ -9,11 +9,22 @@ import type { MatcherSpec } from '../../src/engines/scan/scan-object.js';
 export const WIDE_WINDOW = { since: '2000-01-01T00:00:00Z', until: '2100-01-01T00:00:00Z' };
 
 export function specFor(query: QueryNode, window = WIDE_WINDOW): MatcherSpec {
-  return { query, usesResources: false, since: window.since, until: window.until, regions: 'all', accounts: 'all' };
+  return {
+    query,
+    usesResources: false,
+    since: window.since,
+    until: window.until,
+    regions: 'all',
+    accounts: 'all',
+  };
 }
 
 /** What should match: objects with a readable eventTime in the window that pass the predicate. */
-export function referenceMatches(records: readonly unknown[], query: QueryNode, window = WIDE_WINDOW): Record<string, unknown>[] {
+export function referenceMatches(
+  records: readonly unknown[],
+  query: QueryNode,
+  window = WIDE_WINDOW,
+): Record<string, unknown>[] {
   const predicate = compilePredicate(query);
   return records.filter((r): r is Record<string, unknown> => {
     if (typeof r !== 'object' || r === null || Array.isArray(r)) return false;
@@ -26,4 +37,3 @@ export function referenceMatches(records: readonly unknown[], query: QueryNode, 
     return sec >= Date.parse(window.since) && sec < Date.parse(window.until) && predicate(record);
   });
 }
-

@@ -1,7 +1,7 @@
 /**
  * DuckDB's `read_json` over the listed files: unnest the Records arrays (each record as JSON),
  * keep those passing the condition and COPY them to a JSON-lines file. Prints one JSON line:
- * {"workMs", "count", "maxRssKb"}.
+ * {"workMs", "count", "maxRssKb", "cpuMs"}.
  *
  * Usage: node duckdb.js <threads> <list-file> <condition-file> <out-file>
  */
@@ -26,4 +26,10 @@ const result = await connection.runAndReadAll(sql);
 const count = Number(result.getRows()[0]?.[0] ?? -1);
 const workMs = performance.now() - started;
 connection.closeSync();
-console.log(JSON.stringify({ workMs, count, maxRssKb: process.resourceUsage().maxRSS }));
+console.log(JSON.stringify({ workMs, count, maxRssKb: process.resourceUsage().maxRSS, cpuMs: cpuMs() }));
+
+/** CPU time of this process so far, every thread (ms). */
+function cpuMs(): number {
+  const u = process.resourceUsage();
+  return (u.userCPUTime + u.systemCPUTime) / 1000;
+}

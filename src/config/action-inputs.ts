@@ -63,6 +63,7 @@ export interface ActionSettings {
 export const ACTION_INPUT_DEFAULTS = {
   'fail-on-match': 'false',
   'fail-on-incomplete': 'true',
+  strict: 'false',
   'summary-max-rows': '50',
   'upload-artifact': 'true',
   'role-session-name': 'cloudtrail-investigate',
@@ -192,6 +193,9 @@ export function readActionInputs(
     awsRegion: optional(getInput('aws-region')),
     failOnMatch: inputOr(getInput, 'fail-on-match'),
     outDir: defaultOutDir(ctx),
+    ...(listInput(getInput('rules')).length > 0 ? { rules: listInput(getInput('rules')) } : {}),
+    strict: inputOr(getInput, 'strict'),
+    minLevel: optional(getInput('min-level')),
   };
   const retention = getInput('retention-days');
   const artifactName = getInput('artifact-name') || defaultArtifactName(ctx);

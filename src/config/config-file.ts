@@ -45,6 +45,9 @@ const KEYS: Record<string, keyof RawOptions | 'logLevel'> = {
   athenaTimeout: 'athenaTimeout',
   maxScanBytes: 'maxScanBytes',
   cleanup: 'cleanup',
+  rules: 'rules',
+  strict: 'strict',
+  minLevel: 'minLevel',
 };
 
 export interface FileOptions {
@@ -127,11 +130,16 @@ export function parseConfigText(text: string, fileName: string): FileOptions {
       } else {
         throw new ConfigurationError(`config key "${fileKey}" must be a map of field filters.`, fileKey);
       }
-    } else if (key === 'trails' || key === 'regions' || key === 'accounts') {
+    } else if (key === 'trails' || key === 'regions' || key === 'accounts' || key === 'rules') {
       target[key] = asStringList(value, fileKey);
     } else {
       const v = asScalar(value, fileKey);
-      target[key] = key === 'failOnMatch' || key === 'cleanup' ? v : typeof v === 'boolean' ? String(v) : v;
+      target[key] =
+        key === 'failOnMatch' || key === 'cleanup' || key === 'strict'
+          ? v
+          : typeof v === 'boolean'
+            ? String(v)
+            : v;
     }
   }
   return out;

@@ -37,4 +37,10 @@ export interface RawOptions {
   athenaTimeout?: string | number;
   maxScanBytes?: string | number;
   cleanup?: boolean | string;
+  /** Sigma rule files, folders, globs or `builtin:<pack>`. */
+  rules?: string[];
+  /** Unsupported rules are an error instead of a notice. */
+  strict?: boolean | string;
+  /** Lowest rule level that trips fail-on-match. */
+  minLevel?: string;
 }

@@ -12,6 +12,24 @@ export interface MatchedEvent {
   json: string;
   eventID: string | undefined;
   region: string | undefined;
+  /**
+   * The fields summaries and tables read, when the engine has them without parsing `record`
+   * (the scan engine reads them in its worker threads). Optional: readers fall back to `record`.
+   */
+  fields?: EventFields;
+  /** With Sigma rules: the ids of the rules this event matched (at least one). */
+  ruleIds?: string[];
+}
+
+/** A record's fields as summaries read them: non-empty strings, else undefined. */
+export interface EventFields {
+  eventTime: string | undefined;
+  eventName: string | undefined;
+  /** userIdentity.arn, else .principalId, else .invokedBy, else .type, else "(unknown)". */
+  principal: string;
+  sourceIPAddress: string | undefined;
+  awsRegion: string | undefined;
+  errorCode: string | undefined;
 }
 
 export type RegionStatus = 'complete' | 'incomplete' | 'failed';

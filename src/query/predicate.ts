@@ -21,6 +21,7 @@ import { BlockList, isIP } from 'node:net';
 import type { FieldRef, MatchNode, QueryNode, Scalar, StringOp } from './ast.js';
 import { compilePath, getKey, someValue, type CompiledPath } from './record-walk.js';
 import { parseIpNetwork, scalarText } from './values.js';
+import { searchEquivalent } from './regex-safety.js';
 
 export { describeQuery } from './describe.js';
 
@@ -103,7 +104,7 @@ const isPresent: Test = () => true;
  * CloudTrail events are at most a few hundred KB. Past the limit the object fails (the run is
  * incomplete, exit 3) rather than hang or silently skip the value.
  */
-export const MAX_REGEX_SUBJECT_CHARS = 64 * 1024;
+export const MAX_REGEX_SUBJECT_CHARS = 32 * 1024;
 
 function regexSubjectTooLong(length: number): Error {
   return new Error(
@@ -144,7 +145,7 @@ function valueTest(
     case 're': {
       // Sources were validated (syntax and backtracking safety) by the parser.
       const flags = (cased ? '' : 'i') + reFlags;
-      const regexes = values.map((v) => new RegExp(scalarText(v), flags));
+      const regexes = values.map((v) => new RegExp(searchEquivalent(scalarText(v)), flags));
       return (value) => {
         const text = textOf(value);
         if (text.length > MAX_REGEX_SUBJECT_CHARS) throw regexSubjectTooLong(text.length);

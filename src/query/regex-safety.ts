@@ -55,6 +55,16 @@ interface Term {
   q?: Quantifier;
 }
 
+/**
+ * The pattern a search (RegExp.test) can run instead of `source`, with the same answer: a leading
+ * `.*` matches nothing a search needs (`.*foo` finds exactly what `foo` finds) and a leading `.+`
+ * only needs its last character (`.+:role` = `.:role`). Sigma rules often start so, and the
+ * leading repetition makes every search quadratic in the value's length.
+ */
+export function searchEquivalent(source: string): string {
+  return source.replace(/^(?:\.\*\??)+(?![*+?{])/, '').replace(/^\.\+\??(?![*+?{])/, '.');
+}
+
 /** Returns why `source` is refused, or undefined when it is acceptable. Syntax is checked elsewhere. */
 export function regexSafetyProblem(source: string): string | undefined {
   if (source.length > MAX_REGEX_LENGTH) {
@@ -104,7 +114,8 @@ const LONG_REPETITION_SPAN = 16;
 
 function isLong(term: Term): boolean {
   if (term.q && term.q.max - term.q.min >= LONG_REPETITION_SPAN) return true;
-  return !term.q && term.atom.t === 'group' && term.atom.alts.some((seq) => seq.some(isLong));
+  // A group holding a long repetition is one, whatever its own count (`(a*)?`).
+  return term.atom.t === 'group' && term.atom.alts.some((seq) => seq.some(isLong));
 }
 
 /** A term that can match the empty string. */

@@ -132,9 +132,11 @@ function incompleteReason(summary: Summary): string {
  */
 export function formatSummaryLine(summary: Summary): string {
   const found =
-    summary.filter === null
-      ? `export of every event in the window (no filter): ${plural(summary.matches, 'event')}`
-      : plural(summary.matches, 'match', 'matches');
+    summary.rulesEvaluated !== undefined
+      ? `${plural(summary.matches, 'detection')} by ${summary.rules?.length ?? 0} of ${plural(summary.rulesEvaluated, 'rule')}`
+      : summary.filter === null
+        ? `export of every event in the window (no filter): ${plural(summary.matches, 'event')}`
+        : plural(summary.matches, 'match', 'matches');
   const dupes =
     summary.duplicatesDropped > 0 ? ` (${plural(summary.duplicatesDropped, 'duplicate')} dropped)` : '';
   const s = summary.scanned;

@@ -46,6 +46,13 @@ export interface Summary {
   };
   /** Matches per hour (ISO hour -> count), for charts; at most a few hundred buckets. */
   timeline: Array<{ bucket: string; count: number }>;
+  /** With rules and a minimum level: that level (`--min-level`). */
+  minLevel?: string | null;
+  /**
+   * With rules and a minimum level: the matches of a rule at that level or above, the count
+   * fail-on-match looks at (otherwise it looks at `matches`).
+   */
+  gateMatches?: number;
   /** Sigma runs only: how many rules ran (absent when no rules were given). */
   rulesEvaluated?: number;
   /** Sigma runs only: the rules that matched, highest level first, then most matches. */

@@ -68,7 +68,7 @@ export type RuleMatcher = (record: Record<string, unknown>) => string[];
  * values: a record is only tested against the rules that could match its event name, plus the
  * rules that do not pin it. Same answers as testing every rule, far fewer tests per record.
  */
-export function createRuleMatcher(pack: Pick<RulePack, 'rules'>): RuleMatcher {
+export function createRuleMatcher(pack: { rules: ReadonlyArray<Pick<CompiledRule, 'id' | 'query'>> }): RuleMatcher {
   const entries = pack.rules.map((rule, index) => ({
     id: rule.id,
     index,
@@ -77,7 +77,7 @@ export function createRuleMatcher(pack: Pick<RulePack, 'rules'>): RuleMatcher {
   const byEventName = new Map<string, typeof entries>();
   const unpinned: typeof entries = [];
   entries.forEach((entry, i) => {
-    const names = requiredEventNames((pack.rules[i] as CompiledRule).query);
+    const names = requiredEventNames((pack.rules[i] as Pick<CompiledRule, 'query'>).query);
     if (!names) unpinned.push(entry);
     else for (const name of names) byEventName.set(name, [...(byEventName.get(name) ?? []), entry]);
   });
@@ -180,4 +180,20 @@ export function ruleIdsAtLeast(
   min: SigmaLevel,
 ): Set<string> {
   return new Set(rules.filter((r) => levelAtLeast(r.level, min)).map((r) => r.id));
+}
+
+/** What a matched record carries about its rules (`matched_rules`), in pack order. */
+export interface RuleRef {
+  id: string;
+  title: string;
+  level: string | null;
+}
+
+/** `matched_rules` for the ids a record matched. */
+export function ruleRefs(
+  rules: ReadonlyArray<Pick<CompiledRule, 'id' | 'title' | 'level'>>,
+  ids: readonly string[],
+): RuleRef[] {
+  const wanted = new Set(ids);
+  return rules.filter((r) => wanted.has(r.id)).map((r) => ({ id: r.id, title: r.title, level: r.level ?? null }));
 }

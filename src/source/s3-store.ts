@@ -158,22 +158,36 @@ export class S3Store implements ObjectStore {
   }
 
   async get(key: string, signal?: AbortSignal): Promise<Uint8Array> {
+    return this.withRetries('get', key, () => this.readOnce(key, signal), signal);
+  }
+
+  /**
+   * Runs one S3 call, again after a backoff while it fails transiently (on top of the SDK's own
+   * retries, which do not cover a body cut mid-stream). Listings too: a failed listing loses a
+   * whole day folder, or the whole search.
+   */
+  private async withRetries<T>(
+    op: 'get' | 'list',
+    keyOrPrefix: string,
+    call: () => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       signal?.throwIfAborted();
       try {
-        return await this.readOnce(key, signal);
+        return await call();
       } catch (err) {
         if (signal?.aborted) throw signal.reason;
-        const failure = this.toError(err, 'get', key);
+        const failure = this.toError(err, op, keyOrPrefix);
         if (!failure.transient || attempt + 1 >= this.maxAttempts) throw failure;
         await this.sleep(backoffDelay(attempt, this.baseDelayMs, this.maxDelayMs, this.random), signal);
       }
     }
   }
 
-  private async listPage(prefix: string, delimiter: string | undefined, token: string | undefined) {
-    try {
-      return await this.client.send(
+  private listPage(prefix: string, delimiter: string | undefined, token: string | undefined) {
+    return this.withRetries('list', prefix, () =>
+      this.client.send(
         new ListObjectsV2Command({
           Bucket: this.bucket,
           Prefix: prefix,
@@ -181,10 +195,8 @@ export class S3Store implements ObjectStore {
           ...(delimiter ? { Delimiter: delimiter } : {}),
           ...(token ? { ContinuationToken: token } : {}),
         }),
-      );
-    } catch (err) {
-      throw this.toError(err, 'list', prefix);
-    }
+      ),
+    );
   }
 
   private async readOnce(key: string, signal?: AbortSignal): Promise<Uint8Array> {

@@ -25,7 +25,18 @@ import type { Engine, EngineRun, EngineRunOptions, MatchedEvent, RegionStats, Se
 import { dropTableDdl, validateDatabaseName, type TableSpec } from './ddl.js';
 import { rowToRecord } from './normalise.js';
 import { chooseOutputLocation, deleteQueryResults } from './output.js';
-import { athenaScopeWarnings, planAthena, plannedQuery, regionsToQuery, tableSpecFor, type AthenaPlan } from './plan.js';
+import {
+  athenaRuleWarnings,
+  athenaRules,
+  athenaScopeWarnings,
+  planAthena,
+  plannedQuery,
+  regionsToQuery,
+  tableSpecFor,
+  type AthenaPlan,
+} from './plan.js';
+import { RULES_COLUMN, ruleIdsOfColumn } from '../../sigma/sql.js';
+import { ruleRefs } from '../../sigma/pack.js';
 import { runQuery, type QueryOutcome } from './query-runner.js';
 import { readResultRows } from './results.js';
 import { systemClock, type Clock } from './retry.js';
@@ -189,7 +200,7 @@ export class AthenaEngine implements Engine {
     };
 
     try {
-      for (const w of athenaScopeWarnings(inv)) warn(w);
+      for (const w of [...athenaScopeWarnings(inv), ...athenaRuleWarnings(inv)]) warn(w);
       const locations = await this.locations(inv, clients);
       const auditBuckets = locations.map((l) => l.bucket);
       for (const location of locations) {
@@ -266,7 +277,7 @@ export class AthenaEngine implements Engine {
         } else {
           try {
             for await (const row of readResultRows(job.athena, outcome.id, clock, signal)) {
-              yield this.toEvent(inv, rowToRecord(row), job.region);
+              yield this.toEvent(inv, rowToRecord(row), job.region, row[RULES_COLUMN]);
               regionStats.matches++;
             }
           } catch (err) {
@@ -307,14 +318,23 @@ export class AthenaEngine implements Engine {
     return entry;
   }
 
-  private toEvent(inv: Investigation, record: Record<string, unknown>, region: string): MatchedEvent {
+  private toEvent(
+    inv: Investigation,
+    record: Record<string, unknown>,
+    region: string,
+    rulesCell: string | null | undefined,
+  ): MatchedEvent {
     // The same selection rules as the scan engine (predicate.ts), applied to the record as read.
     if (inv.usesResources) record.filtered_resource = matchedResources(inv.query, record);
+    const rules = inv.rules ? athenaRules(inv.rules).rules : undefined;
+    const ruleIds = rules ? ruleIdsOfColumn(rulesCell, rules) : undefined;
+    if (rules && ruleIds) record.matched_rules = ruleRefs(rules, ruleIds);
     return {
       record,
       json: JSON.stringify(record),
       eventID: typeof record.eventID === 'string' ? record.eventID : undefined,
       region,
+      ...(ruleIds ? { ruleIds } : {}),
     };
   }
 

@@ -9,6 +9,8 @@ import { scopeWarnings } from '../../source/planner.js';
 import type { LogLocation } from '../../source/trail.js';
 import { createDatabaseDdl, createTableDdl, isRegionName, validateDatabaseName, type TableSpec } from './ddl.js';
 import { regionQuery } from './query-text.js';
+import { athenaRulePack, rulePackRegionQuery } from '../../sigma/sql.js';
+import type { RulePack } from '../../sigma/types.js';
 import { tableNameFor } from './table-name.js';
 
 export interface PlannedQuery {
@@ -60,16 +62,36 @@ export function plannedQuery(
   location: LogLocation,
   region: string,
 ): { sql: string; parameters: string[] } {
-  return regionQuery({
+  const input = {
     database: spec.database,
     table: spec.table,
     region,
     // 'all': every account the table projects has logs here, no predicate needed. Otherwise the
     // asked accounts that have logs (a reused table may project more).
-    accounts: inv.accounts === 'all' ? 'all' : location.accounts,
+    accounts: inv.accounts === 'all' ? ('all' as const) : location.accounts,
     window: inv.window,
     query: inv.query,
-  });
+  };
+  // With Sigma rules the filter narrows and one extra column says which rules each row matched.
+  return inv.rules ? rulePackRegionQuery(input, athenaRules(inv.rules).rules) : regionQuery(input);
+}
+
+const athenaPacks = new WeakMap<RulePack, RulePack>();
+
+/** The part of a rule pack Athena can run (rules on fields without a column are left out). */
+export function athenaRules(pack: RulePack): RulePack {
+  let runnable = athenaPacks.get(pack);
+  if (!runnable) athenaPacks.set(pack, (runnable = athenaRulePack(pack)));
+  return runnable;
+}
+
+/** Rules of the pack that Athena cannot run, as warnings (the scan engine runs them). */
+export function athenaRuleWarnings(inv: Investigation): string[] {
+  if (!inv.rules) return [];
+  const before = new Set(inv.rules.unsupported.map((u) => `${u.file}#${u.id ?? ''}`));
+  return athenaRules(inv.rules)
+    .unsupported.filter((u) => !before.has(`${u.file}#${u.id ?? ''}`))
+    .map((u) => `Rule ${u.title ?? u.id ?? u.file} cannot run on Athena (${u.reason}); use --engine scan to evaluate it.`);
 }
 
 /**
@@ -85,7 +107,7 @@ export function planAthena(inv: Investigation, locations: LogLocation[]): Athena
     engine: 'athena',
     ddl: [createDatabaseDdl(inv.athena.database)],
     queries: [],
-    warnings: athenaScopeWarnings(inv),
+    warnings: [...athenaScopeWarnings(inv), ...athenaRuleWarnings(inv)],
   };
   for (const location of locations) {
     plan.warnings.push(...location.warnings);

@@ -3,7 +3,7 @@
  * worker thread. Accepts what CloudTrail delivers (`{"Records":[...]}`, gzipped or not) and what
  * people keep in folders (a bare array of events, or one event per line).
  */
-import { gunzipSync } from 'node:zlib';
+import { gunzip, gunzipSync } from 'node:zlib';
 
 /** Decompressed size allowed per object: real files are tens of MB; more is a gzip bomb. */
 export const MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024;
@@ -36,20 +36,43 @@ export function outputChunkSize(gz: Buffer, maxBytes: number): number {
   return Math.max(MIN_CHUNK, Math.min(announced + 1, MAX_CHUNK, maxBytes + 1));
 }
 
+function gunzipFailure(err: unknown, maxBytes: number): DecodeError {
+  if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+    return new DecodeError(
+      `decompressed size exceeds ${maxBytes} bytes (possible gzip bomb); object not searched`,
+    );
+  }
+  return new DecodeError(`gzip data is corrupt or truncated (${(err as Error).message})`);
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 export function gunzipIfNeeded(bytes: Uint8Array, maxBytes = MAX_UNCOMPRESSED_BYTES): Buffer {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buf = asBuffer(bytes);
   if (!isGzip(buf)) return buf;
   try {
     return gunzipSync(buf, { maxOutputLength: maxBytes, chunkSize: outputChunkSize(buf, maxBytes) });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new DecodeError(
-        `decompressed size exceeds ${maxBytes} bytes (possible gzip bomb); object not searched`,
-      );
-    }
-    throw new DecodeError(`gzip data is corrupt or truncated (${(err as Error).message})`);
+    throw gunzipFailure(err, maxBytes);
   }
+}
+
+/**
+ * gunzipIfNeeded on libuv's thread pool. The scan engine decompresses on the main thread this way
+ * and hands the result to a worker: Node allocates large buffers much faster on the main thread
+ * than inside worker threads (measured: gunzip in a worker ran 2-4x slower).
+ */
+export function gunzipIfNeededAsync(bytes: Uint8Array, maxBytes = MAX_UNCOMPRESSED_BYTES): Promise<Buffer> {
+  const buf = asBuffer(bytes);
+  if (!isGzip(buf)) return Promise.resolve(buf);
+  return new Promise((resolve, reject) => {
+    gunzip(buf, { maxOutputLength: maxBytes, chunkSize: outputChunkSize(buf, maxBytes) }, (err, out) => {
+      if (err) reject(gunzipFailure(err, maxBytes));
+      else resolve(out);
+    });
+  });
 }
 
 function firstNonSpace(text: string): string {

@@ -19,7 +19,7 @@ import {
   type SearchStats,
 } from '../types.js';
 import { createScanPool, type ScanPool } from './pool.js';
-import type { ObjectScanResult } from './scan-object.js';
+import { unpackMatches, type PackedScanResult } from './packed-matches.js';
 import type { ObjectStore } from '../../source/types.js';
 
 /** One object to read, and the store (bucket or folder) it lives in. */
@@ -44,7 +44,7 @@ const UNNAMED = '(unnamed files)';
 
 interface Outcome {
   object: PlannedObject;
-  result?: ObjectScanResult;
+  result?: PackedScanResult;
   error?: string;
   bytes: number;
   startedAt: number;
@@ -62,12 +62,16 @@ const MAX_INFLIGHT_BYTES = 8 * 1024 * 1024;
 const LOGGED_FAILURES = 10;
 
 function emptyRegion(region: string): RegionStats {
-  return { region, status: 'complete', objects: 0, bytes: 0, records: 0, matches: 0, durationMs: 0, errors: [] };
-}
-
-function lazyRecord(json: string): () => Record<string, unknown> {
-  let parsed: Record<string, unknown> | undefined;
-  return () => (parsed ??= JSON.parse(json) as Record<string, unknown>);
+  return {
+    region,
+    status: 'complete',
+    objects: 0,
+    bytes: 0,
+    records: 0,
+    matches: 0,
+    durationMs: 0,
+    errors: [],
+  };
 }
 
 export class ScanEngine implements Engine {
@@ -81,7 +85,17 @@ export class ScanEngine implements Engine {
     const regions = new Map<string, RegionStats>();
     const failures: ObjectFailure[] = [];
     const warnings: string[] = [];
-    const totals = { listed: 0, read: 0, skipped: 0, bytes: 0, uncompressed: 0, records: 0, outside: 0, noTime: 0, invalid: 0 };
+    const totals = {
+      listed: 0,
+      read: 0,
+      skipped: 0,
+      bytes: 0,
+      uncompressed: 0,
+      records: 0,
+      outside: 0,
+      noTime: 0,
+      invalid: 0,
+    };
     let bytesPlanned = 0;
     let objectsPlanned = 0;
     let objectsDone = 0;
@@ -94,7 +108,12 @@ export class ScanEngine implements Engine {
       return r;
     };
     const spec = {
-      query: inv.query,
+      // With Sigma rules the filter narrows and the rules detect: one predicate (and one
+      // prefilter) for "filter AND any rule", then each match learns which rules it matched.
+      query: inv.rules ? { kind: 'and' as const, children: [inv.query, inv.rules.anyQuery] } : inv.query,
+      ...(inv.rules
+        ? { rules: inv.rules.rules.map(({ id, title, level, query }) => ({ id, title, level, query })) }
+        : {}),
       usesResources: inv.usesResources,
       since: isoSecond(inv.window.since),
       until: isoSecond(inv.window.until),
@@ -104,7 +123,11 @@ export class ScanEngine implements Engine {
     const { signal, onProgress } = options;
     const logger = this.logger;
 
-    const fetchAndScan = async (store: ObjectStore, pool: ScanPool, object: PlannedObject): Promise<Outcome> => {
+    const fetchAndScan = async (
+      store: ObjectStore,
+      pool: ScanPool,
+      object: PlannedObject,
+    ): Promise<Outcome> => {
       const startedAt = Date.now();
       let bytes = 0;
       try {
@@ -151,24 +174,21 @@ export class ScanEngine implements Engine {
       r.objects++;
       r.bytes += outcome.bytes;
       r.records += result.records;
-      r.matches += result.matches.length;
-      return result.matches.map((m) => {
-        const get = lazyRecord(m.json);
-        return {
-          json: m.json,
-          eventID: m.eventID,
-          region: m.region,
-          get record() {
-            return get();
-          },
-        };
-      });
+      r.matches += result.matches.ends.length;
+      return unpackMatches(result.matches);
     };
 
     const openPlan = this.openPlan;
     async function* events(): AsyncGenerator<MatchedEvent> {
-      const plan = await openPlan(inv);
+      // Workers start (load, compile) while the objects are being listed.
       const pool = createScanPool(spec, inv.workers);
+      let plan: ScanPlan;
+      try {
+        plan = await openPlan(inv);
+      } catch (err) {
+        await pool.close();
+        throw err;
+      }
       // In-flight objects in plan order; emitting the head first keeps output deterministic.
       const inflight: Array<Promise<Outcome>> = [];
       // Stored bytes of the in-flight objects: their results wait here until emitted in order.
@@ -188,7 +208,10 @@ export class ScanEngine implements Engine {
           inflight.push(fetchAndScan(store, pool, object));
           inflightSizes.push(object.size);
           inflightBytes += object.size;
-          while (inflight.length >= inv.concurrency || (inflight.length > 1 && inflightBytes > MAX_INFLIGHT_BYTES)) {
+          while (
+            inflight.length >= inv.concurrency ||
+            (inflight.length > 1 && inflightBytes > MAX_INFLIGHT_BYTES)
+          ) {
             yield* emitHead();
           }
         }

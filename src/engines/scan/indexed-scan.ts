@@ -34,7 +34,12 @@ import {
 } from './wasm/json-index.js';
 
 /** Reads `buf` into `result` and returns true, or returns false (untouched) to decline. */
-export type IndexedScanner = (buf: Buffer, key: string, checkScope: boolean, result: ObjectScanResult) => boolean;
+export type IndexedScanner = (
+  buf: Buffer,
+  key: string,
+  checkScope: boolean,
+  result: ObjectScanResult,
+) => boolean;
 
 /** Records the prefilter cannot vouch for: parse them. */
 const PARSE_ALWAYS = FLAG_ESCAPE | FLAG_NONASCII | FLAG_TIME_ESCAPED;
@@ -64,9 +69,10 @@ export function createIndexedScanner(matcher: RecordMatcher): IndexedScanner {
   const { predicate } = matcher;
 
   return (buf, key, checkScope, result) => {
-    if (isJsonLinesKey(key) || !startsLikeJson(buf) || !isUtf8(buf)) return false;
+    if (isJsonLinesKey(key) || !startsLikeJson(buf)) return false;
     const doc = indexer.index(buf);
-    if (doc.status !== 'ok') {
+    // Invalid UTF-8 is the plain reader's error to report; ASCII needs no check.
+    if (doc.status !== 'ok' || (doc.nonAscii && !isUtf8(buf))) {
       indexer.trim();
       return false;
     }
@@ -95,7 +101,11 @@ export function createIndexedScanner(matcher: RecordMatcher): IndexedScanner {
         continue;
       }
       if (place === PLACE_UNKNOWN) {
-        const time = buf.toString('latin1', table[o + REC_TIME_START] as number, table[o + REC_TIME_END] as number);
+        const time = buf.toString(
+          'latin1',
+          table[o + REC_TIME_START] as number,
+          table[o + REC_TIME_END] as number,
+        );
         const p = placeInWindow(time, matcher.window);
         if (Number.isNaN(p)) {
           result.recordsWithoutTime++;

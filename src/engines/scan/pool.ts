@@ -1,15 +1,22 @@
 /**
- * Runs ObjectScanner calls on worker threads (one per core) so gunzip and JSON parsing use every
- * core; with 0 workers, or when the worker script cannot be found, it runs them in-process.
+ * Runs ObjectScanner calls on worker threads (one per core) so indexing and JSON parsing use every
+ * core; with 0 workers, or when the worker script cannot be found, it runs them in-process. Objects
+ * are gunzipped first, on the main thread's libuv pool (see gunzipIfNeededAsync), and handed over
+ * without a copy; results come back packed (packed-matches.ts).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { createObjectScanner, type MatcherSpec, type ObjectScanResult } from './scan-object.js';
+import { packResult, type PackedScanResult } from './packed-matches.js';
+import { DecodeError, gunzipIfNeededAsync } from './decode.js';
+import { createObjectScanner, failedResult, type MatcherSpec } from './scan-object.js';
 import type { WorkerTask } from './worker.js';
 
+/** Buffer.allocUnsafe serves sizes under half its 8 KB pool from the pool. */
+const SHARED_POOL_MIN_SPARE = Buffer.poolSize >>> 1;
+
 export interface ScanPool {
-  scan(bytes: Uint8Array, key: string, scopeByRecord: boolean): Promise<ObjectScanResult>;
+  scan(bytes: Uint8Array, key: string, scopeByRecord: boolean): Promise<PackedScanResult>;
   close(): Promise<void>;
 }
 
@@ -18,13 +25,17 @@ export interface ScanPool {
  * tsx), or `scan-worker.js` next to the bundle (dist/). The name is assembled at run time so the
  * bundler leaves it alone.
  */
+const WORKER_YOUNG_GENERATION_MB = 16;
+
 function workerScript(): WorkerScript | undefined {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     // From source (tests, tsx): register tsx's loader inside the thread, then load the .ts entry.
     const entry = new URL('./worker.ts', here).href;
+    // Resolved here, from the project, so it works whatever the current folder is.
+    const tsxApi = import.meta.resolve('tsx/esm/api');
     const code =
-      `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })` +
+      `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })` +
       `.catch((e) => { throw e; });`;
     return { source: code, eval: true };
   }
@@ -37,16 +48,29 @@ interface WorkerScript {
   eval: boolean;
 }
 
+/** Gunzips on the thread pool; an unreadable object becomes its failed result. */
+async function decompress(bytes: Uint8Array, key: string): Promise<Uint8Array | PackedScanResult> {
+  try {
+    return await gunzipIfNeededAsync(bytes);
+  } catch (err) {
+    if (err instanceof DecodeError) return packResult(failedResult(key, err));
+    throw err;
+  }
+}
+
 function inProcessPool(spec: MatcherSpec): ScanPool {
   const scan = createObjectScanner(spec);
   return {
-    scan: async (bytes, key, scopeByRecord) => scan(bytes, key, scopeByRecord),
+    async scan(bytes, key, scopeByRecord) {
+      const data = await decompress(bytes, key);
+      return data instanceof Uint8Array ? packResult(scan(data, key, scopeByRecord, true)) : data;
+    },
     close: async () => {},
   };
 }
 
 interface Pending {
-  resolve: (r: ObjectScanResult) => void;
+  resolve: (r: PackedScanResult) => void;
   reject: (e: Error) => void;
 }
 
@@ -60,8 +84,14 @@ class WorkerPool implements ScanPool {
 
   constructor(count: number, script: WorkerScript, spec: MatcherSpec) {
     for (let i = 0; i < count; i++) {
-      const worker = new Worker(script.source, { workerData: { spec }, eval: script.eval });
-      worker.on('message', (msg: { id: number; result?: ObjectScanResult; failure?: string }) => {
+      const worker = new Worker(script.source, {
+        workerData: { spec },
+        eval: script.eval,
+        // A small young generation per worker: V8's default (larger on Node 24) adds tens of MB of
+        // resident memory per thread for garbage that dies young anyway.
+        resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+      });
+      worker.on('message', (msg: { id: number; result?: PackedScanResult; failure?: string }) => {
         const p = this.pending.get(msg.id);
         if (!p) return;
         this.pending.delete(msg.id);
@@ -85,7 +115,14 @@ class WorkerPool implements ScanPool {
     this.pending.clear();
   }
 
-  scan(bytes: Uint8Array, key: string, scopeByRecord: boolean): Promise<ObjectScanResult> {
+  async scan(bytes: Uint8Array, key: string, scopeByRecord: boolean): Promise<PackedScanResult> {
+    if (this.broken) throw this.broken;
+    const data = await decompress(bytes, key);
+    if (!(data instanceof Uint8Array)) return data;
+    return this.post(data, key, scopeByRecord);
+  }
+
+  private post(bytes: Uint8Array, key: string, scopeByRecord: boolean): Promise<PackedScanResult> {
     if (this.broken) return Promise.reject(this.broken);
     // Least-loaded worker: objects vary from KBs to tens of MBs.
     let w = 0;
@@ -95,10 +132,14 @@ class WorkerPool implements ScanPool {
     this.owner.set(id, w);
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      const task: WorkerTask = { id, key, bytes, scopeByRecord };
-      // Transfer, don't copy, when the bytes own their buffer.
+      const task: WorkerTask = { id, key, bytes, scopeByRecord, decompressed: true };
+      // Transfer, don't copy, when the bytes own their buffer. gunzip's single output chunk is
+      // one byte longer than the data (sized from the trailer); Buffer's shared 8 KB pool only
+      // holds buffers under 4 KB, so a spare tail under 4 KB cannot be someone else's bytes.
       const transferable =
-        bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+        bytes.byteOffset === 0 &&
+        bytes.buffer.byteLength - bytes.byteLength < SHARED_POOL_MIN_SPARE &&
+        bytes.buffer instanceof ArrayBuffer;
       this.workers[w]!.postMessage(task, transferable ? [bytes.buffer as ArrayBuffer] : []);
     });
   }

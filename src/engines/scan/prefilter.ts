@@ -47,9 +47,7 @@ function couldComeFromNumber(fragment: string): boolean {
 
 /** The usable fragments of a literal (already lowercased), longest first. */
 export function literalFragments(literal: string): string[] {
-  const usable = literal
-    .split(SPLIT)
-    .filter((f) => f.length >= MIN_FRAGMENT && !couldComeFromNumber(f));
+  const usable = literal.split(SPLIT).filter((f) => f.length >= MIN_FRAGMENT && !couldComeFromNumber(f));
   return [...new Set(usable)].sort((a, b) => b.length - a.length).slice(0, FRAGMENTS_PER_LITERAL);
 }
 

@@ -6,11 +6,22 @@
  * found in the raw bytes, most never parsed) for CloudTrail files and bare arrays, and the plain
  * way (parse the whole document) for everything else and whenever the indexed way declines.
  */
+import type { CompiledRule } from '../../sigma/types.js';
+import { createRuleMatcher, ruleRefs } from '../../sigma/pack.js';
 import type { QueryNode } from '../../query/ast.js';
+import type { EventFields } from '../types.js';
+import { eventFields } from './event-fields.js';
 import { compilePredicate, matchedResources, type Predicate } from '../../query/predicate.js';
 import { decodeUtf8, DecodeError, gunzipIfNeeded, parseRecords } from './decode.js';
 import { createIndexedScanner, type IndexedScanner } from './indexed-scan.js';
-import { inScope, placeInWindow, scopeOf, windowBounds, type Scope, type WindowBounds } from './record-checks.js';
+import {
+  inScope,
+  placeInWindow,
+  scopeOf,
+  windowBounds,
+  type Scope,
+  type WindowBounds,
+} from './record-checks.js';
 
 /** What a worker needs to build its matcher: plain data, posted once. */
 export interface MatcherSpec {
@@ -25,6 +36,11 @@ export interface MatcherSpec {
    */
   regions: string[] | 'all';
   accounts: string[] | 'all';
+  /**
+   * Sigma rules (one pass): `query` is then the filter AND any rule, and each match says which
+   * rules it matched.
+   */
+  rules?: Array<Pick<CompiledRule, 'id' | 'title' | 'level' | 'query'>>;
 }
 
 export interface ScanMatch {
@@ -32,6 +48,8 @@ export interface ScanMatch {
   json: string;
   eventID: string | undefined;
   region: string | undefined;
+  fields: EventFields;
+  ruleIds?: string[];
 }
 
 export interface ObjectScanResult {
@@ -50,8 +68,16 @@ export interface ObjectScanResult {
   error?: string;
 }
 
-/** `scopeByRecord`: apply regions/accounts to each record (the object's name did not say). */
-export type ObjectScanner = (bytes: Uint8Array, key: string, scopeByRecord: boolean) => ObjectScanResult;
+/**
+ * `scopeByRecord`: apply regions/accounts to each record (the object's name did not say).
+ * `decompressed`: the bytes were already gunzipped (by gunzipIfNeededAsync): read them as they are.
+ */
+export type ObjectScanner = (
+  bytes: Uint8Array,
+  key: string,
+  scopeByRecord: boolean,
+  decompressed?: boolean,
+) => ObjectScanResult;
 
 export interface ScannerOptions {
   /** Use the indexed reader where it applies (default true); false = always the plain way. */
@@ -77,15 +103,29 @@ export function createRecordMatcher(spec: MatcherSpec): RecordMatcher {
   const predicate = compilePredicate(spec.query);
   const window = windowBounds(spec.since, spec.until);
   const scope = scopeOf(spec.regions, spec.accounts);
+  const ruleMatcher = spec.rules ? createRuleMatcher({ rules: spec.rules }) : undefined;
   const emit = (record: Record<string, unknown>, result: ObjectScanResult, json?: string): void => {
+    const ruleIds = ruleMatcher?.(record);
+    if (ruleIds && ruleIds.length === 0) return;
     let text = json;
+    if (ruleIds && spec.rules) {
+      // Each detection names its rules in the results file, as filtered_resource names resources.
+      record.matched_rules = ruleRefs(spec.rules, ruleIds);
+      text = undefined;
+    }
     if (spec.usesResources) {
       record.filtered_resource = matchedResources(spec.query, record);
       text = undefined;
     }
     const eventID = typeof record.eventID === 'string' ? record.eventID : undefined;
     const region = typeof record.awsRegion === 'string' ? record.awsRegion : undefined;
-    result.matches.push({ json: text ?? JSON.stringify(record), eventID, region });
+    result.matches.push({
+      json: text ?? JSON.stringify(record),
+      eventID,
+      region,
+      fields: eventFields(record),
+      ...(ruleIds ? { ruleIds } : {}),
+    });
   };
   return {
     spec,
@@ -117,6 +157,11 @@ export function createRecordMatcher(spec: MatcherSpec): RecordMatcher {
   };
 }
 
+/** The result for an object that could not be read at all. */
+export function failedResult(key: string, err: unknown): ObjectScanResult {
+  return { ...emptyResult(key), error: failure(err) };
+}
+
 function emptyResult(key: string): ObjectScanResult {
   return {
     key,
@@ -135,7 +180,13 @@ function failure(err: unknown): string {
 }
 
 /** The plain way: parse the whole document, then every record. */
-function scanPlain(buf: Buffer, key: string, matcher: RecordMatcher, checkScope: boolean, result: ObjectScanResult): void {
+function scanPlain(
+  buf: Buffer,
+  key: string,
+  matcher: RecordMatcher,
+  checkScope: boolean,
+  result: ObjectScanResult,
+): void {
   let records: unknown[];
   try {
     records = parseRecords(decodeUtf8(buf), key);
@@ -151,12 +202,14 @@ export function createObjectScanner(spec: MatcherSpec, options: ScannerOptions =
   const matcher = createRecordMatcher(spec);
   let indexed: IndexedScanner | undefined;
   const useIndex = options.indexed ?? true;
-  return (bytes, key, scopeByRecord) => {
+  return (bytes, key, scopeByRecord, decompressed = false) => {
     const checkScope = matcher.scope !== undefined && scopeByRecord;
     const result = emptyResult(key);
     let buf: Buffer;
     try {
-      buf = gunzipIfNeeded(bytes);
+      buf = decompressed
+        ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+        : gunzipIfNeeded(bytes);
     } catch (err) {
       result.error = failure(err);
       return result;

@@ -16,4 +16,5 @@ sha=$(sha256sum json-index.c | cut -d' ' -f1)
   echo "  '$(base64 -w0 "$out")';"
 } > json-index.wasm.ts
 rm -f "$out"
+(cd ../../../.. && npx prettier --write --log-level warn src/engines/scan/wasm/json-index.wasm.ts)
 echo "wrote json-index.wasm.ts ($(wc -c < json-index.wasm.ts) bytes)"

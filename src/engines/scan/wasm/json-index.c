@@ -47,6 +47,7 @@ static i32 *recs;
 static u32 rec_cap, rec_count;
 static u8 *block_flags;
 static u8 since[20], until[20];
+static int saw_high;            /* some byte >= 0x80: the caller must check UTF-8 */
 
 static u8 stack[MAX_DEPTH]; /* 1 = object, 2 = array */
 static u32 depth;
@@ -331,8 +332,9 @@ static int valid_escape(u32 pos, int *flag) {
 __attribute__((export_name("index"))) int index_json(u8 *input, u32 n, i32 *records, u32 cap, u8 *flags) {
   in = input; len = n; recs = records; rec_cap = cap; rec_count = 0; block_flags = flags;
   depth = 0; state = S_VALUE; records_depth = 0; records_seen = 0; expect_records = 0; in_record = 0;
-  time_pending = 0;
+  time_pending = 0; saw_high = 0;
   u64 prev_in_string = 0, prev_odd_backslash = 0, prev_scalar = 0;
+  u32 fast_depth = 0xffffffffu; /* depth from which a token is inside a record */
   const u64 even_bits = 0x5555555555555555ULL, odd_bits = ~even_bits;
   u8 tail[64];
   for (u32 base = 0; base < n; base += 64) {
@@ -376,7 +378,7 @@ __attribute__((export_name("index"))) int index_json(u8 *input, u32 n, i32 *reco
     /* Raw control characters inside strings, backslashes outside them. */
     if ((ctrl & in_string) | (bs & ~in_string)) return INVALID;
     u8 bflag = 0;
-    if (high) bflag |= F_NONASCII;
+    if (high) { bflag |= F_NONASCII; saw_high = 1; }
     if (escaped) {
       u64 e = escaped;
       while (e) {
@@ -399,8 +401,35 @@ __attribute__((export_name("index"))) int index_json(u8 *input, u32 n, i32 *reco
     while (tokens) {
       u32 pos = base + (u32)__builtin_ctzll(tokens);
       tokens &= tokens - 1;
+      /*
+       * Fast path for most tokens of a record: strings, colons and commas inside it change
+       * nothing but the state (record-level "eventTime" keys and their values aside).
+       */
+      if (depth >= fast_depth) {
+        u8 c = in[pos];
+        if (c == '"') {
+          if (state == S_KEY || state == S_KEY_OR_CLOSE) {
+            if (depth == fast_depth && in[pos + 1] == 'e' && key_is(pos, "\"eventTime\"", 11)) time_pending = 1;
+            state = S_COLON;
+            continue;
+          }
+          if ((state == S_VALUE || state == S_VALUE_OR_CLOSE) && !time_pending) {
+            state = S_COMMA_OR_CLOSE;
+            continue;
+          }
+        } else if (c == ':') {
+          if (state != S_COLON) return INVALID;
+          state = S_VALUE;
+          continue;
+        } else if (c == ',') {
+          if (state != S_COMMA_OR_CLOSE) return INVALID;
+          state = stack[depth] == 1 ? S_KEY : S_VALUE;
+          continue;
+        }
+      }
       int r = token(pos);
       if (r != OK) return r;
+      fast_depth = records_depth > 0 ? (u32)records_depth + 1 : 0xffffffffu;
     }
   }
   if (prev_in_string) return INVALID;
@@ -410,6 +439,9 @@ __attribute__((export_name("index"))) int index_json(u8 *input, u32 n, i32 *reco
 }
 
 __attribute__((export_name("record_count"))) u32 record_count(void) { return rec_count; }
+
+/* Whether the last indexed document holds bytes >= 0x80 (pure ASCII is valid UTF-8). */
+__attribute__((export_name("non_ascii"))) int non_ascii(void) { return saw_high; }
 
 static inline u8 fold(u8 c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
 

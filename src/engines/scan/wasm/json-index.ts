@@ -51,6 +51,7 @@ interface Exports {
   set_window(since: number, until: number): void;
   index(input: number, length: number, records: number, capacity: number, flags: number): number;
   record_count(): number;
+  non_ascii(): number;
   mark(atom: number, length: number, bit: number): number;
 }
 
@@ -73,6 +74,8 @@ function alignUp(n: number, to: number): number {
 
 export interface IndexedDocument {
   status: IndexStatus;
+  /** Some byte is >= 0x80: the text is only UTF-8 if Buffer's isUtf8 says so. */
+  nonAscii: boolean;
   /** Records found (when ok). */
   count: number;
   /** count * REC_INTS slots; valid until the next call on the indexer. */
@@ -88,7 +91,8 @@ export class JsonIndexer {
 
   /** Records whose canonical eventTime is in [since, until) get PLACE_INSIDE (20-character ISO). */
   setWindow(since: string, until: string): void {
-    if (since.length !== 20 || until.length !== 20) throw new Error('window bounds must be YYYY-MM-DDTHH:MM:SSZ');
+    if (since.length !== 20 || until.length !== 20)
+      throw new Error('window bounds must be YYYY-MM-DDTHH:MM:SSZ');
     this.window = { since: Buffer.from(since, 'latin1'), until: Buffer.from(until, 'latin1') };
   }
 
@@ -121,7 +125,7 @@ export class JsonIndexer {
     this.literalAt = literalAt;
     this.recordsAt = recordsAt;
     this.countCache = status === 'ok' ? wasm.record_count() : 0;
-    return { status, count: this.countCache, table: this.table() };
+    return { status, nonAscii: wasm.non_ascii() !== 0, count: this.countCache, table: this.table() };
   }
 
   private table(): Int32Array {
