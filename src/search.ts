@@ -154,9 +154,7 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
     startedAt,
     durationMs: Date.now() - startedAt.getTime(),
   });
-  const summary: Summary = gateRules
-    ? { ...built, minLevel: inv.minLevel ?? null, gateMatches }
-    : built;
+  const summary: Summary = gateRules ? { ...built, minLevel: inv.minLevel ?? null, gateMatches } : built;
   try {
     await writing(summaryPath, () => writeSummary(summaryPath, summary));
   } catch (err) {

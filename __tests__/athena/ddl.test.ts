@@ -6,12 +6,17 @@ import { describe, expect, it } from 'vitest';
 import { hive, trino } from './grammar.js';
 import { ConfigurationError } from '../../src/errors.js';
 import type { Investigation } from '../../src/investigation.js';
-import { createDatabaseDdl, createTableDdl, dropTableDdl, tableProperties, type TableSpec } from '../../src/engines/athena/ddl.js';
+import {
+  createDatabaseDdl,
+  createTableDdl,
+  dropTableDdl,
+  tableProperties,
+  type TableSpec,
+} from '../../src/engines/athena/ddl.js';
 import { planAthena } from '../../src/engines/athena/plan.js';
 import { tableNameFor } from '../../src/engines/athena/table-name.js';
 import { tableOutdated } from '../../src/engines/athena/table.js';
 import type { LogLocation } from '../../src/source/trail.js';
-
 
 const base: TableSpec = {
   database: 'cloudtrail_investigate',
@@ -77,7 +82,9 @@ describe('CREATE TABLE', () => {
     expect(ddl).toContain("ROW FORMAT SERDE 'org.apache.hive.hcatalog.data.JsonSerDe'");
     expect(ddl).toContain("STORED AS INPUTFORMAT 'com.amazon.emr.cloudtrail.CloudTrailInputFormat'");
     expect(ddl).toContain('PARTITIONED BY (account STRING, region STRING, `timestamp` STRING)');
-    expect(ddl).toMatch(/^CREATE EXTERNAL TABLE IF NOT EXISTS `cloudtrail_investigate`\.`cloudtrail_trail_bucket_0123456789ab`/);
+    expect(ddl).toMatch(
+      /^CREATE EXTERNAL TABLE IF NOT EXISTS `cloudtrail_investigate`\.`cloudtrail_trail_bucket_0123456789ab`/,
+    );
   });
 
   it('projects account and region (enums without whitespace) and the day, with the location template', () => {
@@ -92,23 +99,31 @@ describe('CREATE TABLE', () => {
       'projection.timestamp.format': 'yyyy/MM/dd',
       'projection.timestamp.interval': '1',
       'projection.timestamp.interval.unit': 'DAYS',
-      'storage.location.template': 's3://trail-bucket/org/logs/AWSLogs/o-abc123def4/${account}/CloudTrail/${region}/${timestamp}',
+      'storage.location.template':
+        's3://trail-bucket/org/logs/AWSLogs/o-abc123def4/${account}/CloudTrail/${region}/${timestamp}',
     });
     expect(props['projection.timestamp.range']).toMatch(/^\d{4}\/\d{2}\/\d{2},NOW$/);
     for (const v of Object.values(props)) expect(v).not.toMatch(/\s/);
     const noPrefix = Object.fromEntries(tableProperties({ ...base, prefix: '' }));
-    expect(noPrefix['storage.location.template']).toBe('s3://trail-bucket/AWSLogs/${account}/CloudTrail/${region}/${timestamp}');
+    expect(noPrefix['storage.location.template']).toBe(
+      's3://trail-bucket/AWSLogs/${account}/CloudTrail/${region}/${timestamp}',
+    );
     expect(createTableDdl({ ...base, prefix: '' })).toContain("LOCATION 's3://trail-bucket/AWSLogs/'");
   });
 
-  it.each([["it's"], ['a b'], ['x\\y'], ['${account}'], ['/lead'], ['a//b']])('refuses a prefix that cannot be written into DDL safely: %j', (prefix) => {
-    expect(() => createTableDdl({ ...base, prefix })).toThrow(ConfigurationError);
-  });
+  it.each([["it's"], ['a b'], ['x\\y'], ['${account}'], ['/lead'], ['a//b']])(
+    'refuses a prefix that cannot be written into DDL safely: %j',
+    (prefix) => {
+      expect(() => createTableDdl({ ...base, prefix })).toThrow(ConfigurationError);
+    },
+  );
 
   it('database and drop statements are valid Hive; a bad database name is a ConfigurationError', () => {
     expect(hive.validate(createDatabaseDdl('cloudtrail_investigate'))).toEqual([]);
     expect(hive.validate(dropTableDdl('cloudtrail_investigate', base.table))).toEqual([]);
-    expect(createDatabaseDdl('Cloudtrail_Investigate')).toBe('CREATE DATABASE IF NOT EXISTS `cloudtrail_investigate`');
+    expect(createDatabaseDdl('Cloudtrail_Investigate')).toBe(
+      'CREATE DATABASE IF NOT EXISTS `cloudtrail_investigate`',
+    );
     expect(() => createDatabaseDdl('x`; DROP DATABASE y; --')).toThrow(ConfigurationError);
   });
 });
@@ -152,11 +167,23 @@ describe('planAthena (dry run)', () => {
     warnings: [],
   };
   const inv = {
-    query: { kind: 'match', field: { segments: ['eventName'], display: 'eventName' }, cond: { op: 'equals', values: ["it's"] }, all: false, cased: false },
+    query: {
+      kind: 'match',
+      field: { segments: ['eventName'], display: 'eventName' },
+      cond: { op: 'equals', values: ["it's"] },
+      all: false,
+      cased: false,
+    },
     window: { since: new Date('2024-03-01T00:00:00Z'), until: new Date('2024-03-01T12:00:00Z') },
     regions: ['us-east-1', 'ap-south-1'],
     accounts: 'all',
-    athena: { database: 'cloudtrail_investigate', workgroup: 'primary', cleanup: false, concurrency: 5, timeoutMs: 1000 },
+    athena: {
+      database: 'cloudtrail_investigate',
+      workgroup: 'primary',
+      cleanup: false,
+      concurrency: 5,
+      timeoutMs: 1000,
+    },
   } as unknown as Investigation;
 
   it('lists the DDL and one query per region that has logs, parameters as sent', () => {

@@ -37,7 +37,12 @@ function engine(clock = fakeClock()) {
 }
 
 function syntheticRows(n: number, prefix: string) {
-  return Array.from({ length: n }, (_, i) => ({ eventid: `${prefix}-${i}`, eventname: 'ConsoleLogin', readonly: 'false', useridentity: null }));
+  return Array.from({ length: n }, (_, i) => ({
+    eventid: `${prefix}-${i}`,
+    eventname: 'ConsoleLogin',
+    readonly: 'false',
+    useridentity: null,
+  }));
 }
 
 describe('AthenaEngine', () => {
@@ -46,7 +51,11 @@ describe('AthenaEngine', () => {
     const usRows = records.slice(3, 5).map(renderRow);
     h = harness({
       scripts: {
-        'eu-west-1': { states: ['QUEUED', 'RUNNING', 'RUNNING', 'RUNNING', 'SUCCEEDED'], rows: euRows, bytesScanned: 1_000 },
+        'eu-west-1': {
+          states: ['QUEUED', 'RUNNING', 'RUNNING', 'RUNNING', 'SUCCEEDED'],
+          rows: euRows,
+          bytesScanned: 1_000,
+        },
         'us-east-1': { states: ['SUCCEEDED'], rows: usRows, bytesScanned: 2_000 },
       },
     });
@@ -56,7 +65,9 @@ describe('AthenaEngine', () => {
 
     const sqls = h.started.map((s) => s.sql);
     expect(sqls[0]).toBe('CREATE DATABASE IF NOT EXISTS `cloudtrail_investigate`');
-    expect(sqls[1]).toContain(`CREATE EXTERNAL TABLE IF NOT EXISTS \`cloudtrail_investigate\`.\`${tableNameFor(LOCATION)}\``);
+    expect(sqls[1]).toContain(
+      `CREATE EXTERNAL TABLE IF NOT EXISTS \`cloudtrail_investigate\`.\`${tableNameFor(LOCATION)}\``,
+    );
     const selects = h.started.filter((s) => s.sql.startsWith('SELECT'));
     expect(selects.map((s) => s.parameters?.[0])).toEqual(["'eu-west-1'", "'us-east-1'"]);
     for (const s of selects) {
@@ -69,7 +80,9 @@ describe('AthenaEngine', () => {
     expect(h.started[0]?.parameters).toBeUndefined();
 
     // Every row, normalised back to the delivered record shape.
-    expect(events.map((e) => e.record)).toEqual([...records.slice(0, 3), ...records.slice(3, 5)].map(projectOntoTable));
+    expect(events.map((e) => e.record)).toEqual(
+      [...records.slice(0, 3), ...records.slice(3, 5)].map(projectOntoTable),
+    );
     expect(events[0]?.json).toBe(JSON.stringify(events[0]?.record));
     expect(events[0]?.eventID).toBe(records[0]?.eventID);
 
@@ -88,7 +101,12 @@ describe('AthenaEngine', () => {
 
   it('reads all 2,500 rows across GetQueryResults pages (header only on the first page)', async () => {
     const rows = syntheticRows(2500, 'evt');
-    h = harness({ scripts: { 'eu-west-1': { states: ['SUCCEEDED'], rows }, 'us-east-1': { states: ['SUCCEEDED'], rows: [] } } });
+    h = harness({
+      scripts: {
+        'eu-west-1': { states: ['SUCCEEDED'], rows },
+        'us-east-1': { states: ['SUCCEEDED'], rows: [] },
+      },
+    });
     const events = await collect(engine().run(investigation()).events);
     expect(events).toHaveLength(2500);
     expect(new Set(events.map((e) => e.eventID))).toEqual(new Set(rows.map((r) => r.eventid)));
@@ -100,7 +118,10 @@ describe('AthenaEngine', () => {
   it("a failed query reports Athena's reason for its region while the other region still finishes", async () => {
     h = harness({
       scripts: {
-        'eu-west-1': { states: ['RUNNING', 'FAILED'], reason: 'HIVE_BAD_DATA: Error parsing field value\n::error::injected' },
+        'eu-west-1': {
+          states: ['RUNNING', 'FAILED'],
+          reason: 'HIVE_BAD_DATA: Error parsing field value\n::error::injected',
+        },
         'us-east-1': { states: ['SUCCEEDED'], rows: syntheticRows(2, 'us') },
       },
     });
@@ -117,7 +138,10 @@ describe('AthenaEngine', () => {
 
   it('stops a query that outlives the timeout and marks its region failed', async () => {
     h = harness({
-      scripts: { 'eu-west-1': { states: ['RUNNING'] }, 'us-east-1': { states: ['SUCCEEDED'], rows: syntheticRows(1, 'us') } },
+      scripts: {
+        'eu-west-1': { states: ['RUNNING'] },
+        'us-east-1': { states: ['SUCCEEDED'], rows: syntheticRows(1, 'us') },
+      },
     });
     const clock = fakeClock();
     const run = engine(clock).run(investigation({ timeoutMs: 60_000 }));
@@ -150,7 +174,10 @@ describe('AthenaEngine', () => {
 
   it('retries StartQueryExecution after TooManyRequestsException (full-jitter backoff)', async () => {
     h = harness({
-      scripts: { 'eu-west-1': { states: ['SUCCEEDED'], rows: syntheticRows(1, 'eu') }, 'us-east-1': { states: ['SUCCEEDED'], rows: [] } },
+      scripts: {
+        'eu-west-1': { states: ['SUCCEEDED'], rows: syntheticRows(1, 'eu') },
+        'us-east-1': { states: ['SUCCEEDED'], rows: [] },
+      },
       throttleStarts: 2,
     });
     const clock = fakeClock();
@@ -207,16 +234,19 @@ describe('AthenaEngine', () => {
         if (count === 2) controller.abort();
       },
     });
-    await expect(collect(engine().run(investigation({ cleanup: true }), { signal: controller.signal }).events)).rejects.toThrow(
-      /cancelled/,
-    );
+    await expect(
+      collect(engine().run(investigation({ cleanup: true }), { signal: controller.signal }).events),
+    ).rejects.toThrow(/cancelled/);
     expect(h.started.some((s) => s.sql.startsWith('DROP TABLE'))).toBe(true);
     expect(h.objects.size).toBe(0);
   });
 
   it('cleanup also runs when the consumer stops early, and stops the queries still running', async () => {
     h = harness({
-      scripts: { 'eu-west-1': { states: ['SUCCEEDED'], rows: syntheticRows(5, 'eu') }, 'us-east-1': { states: ['RUNNING'] } },
+      scripts: {
+        'eu-west-1': { states: ['SUCCEEDED'], rows: syntheticRows(5, 'eu') },
+        'us-east-1': { states: ['RUNNING'] },
+      },
     });
     const run = engine().run(investigation({ cleanup: true }));
     for await (const event of run.events) {
@@ -239,7 +269,10 @@ describe('AthenaEngine', () => {
         regions: LOCATION.regions,
       }),
     );
-    h = harness({ scripts: { 'eu-west-1': { states: ['SUCCEEDED'] }, 'us-east-1': { states: ['SUCCEEDED'] } }, existingTable: existing });
+    h = harness({
+      scripts: { 'eu-west-1': { states: ['SUCCEEDED'] }, 'us-east-1': { states: ['SUCCEEDED'] } },
+      existingTable: existing,
+    });
     await collect(engine().run(investigation({ cleanup: true })).events);
     expect(h.started.some((s) => s.sql.startsWith('CREATE EXTERNAL TABLE'))).toBe(false);
     expect(h.started.some((s) => s.sql.startsWith('DROP TABLE'))).toBe(false);
@@ -256,7 +289,10 @@ describe('AthenaEngine', () => {
         regions: ['eu-west-1'],
       }),
     );
-    h = harness({ scripts: { 'eu-west-1': { states: ['SUCCEEDED'] }, 'us-east-1': { states: ['SUCCEEDED'] } }, existingTable: existing });
+    h = harness({
+      scripts: { 'eu-west-1': { states: ['SUCCEEDED'] }, 'us-east-1': { states: ['SUCCEEDED'] } },
+      existingTable: existing,
+    });
     await collect(engine().run(investigation()).events);
     const ddl = h.started.map((s) => s.sql.split('\n')[0]);
     expect(ddl.slice(0, 3)).toEqual([
@@ -269,18 +305,25 @@ describe('AthenaEngine', () => {
 
   it('needs an output location: none given and none on the workgroup is a ConfigurationError', async () => {
     h = harness({ scripts: {} });
-    await expect(collect(engine().run(investigation({ outputLocation: undefined })).events)).rejects.toThrow(ConfigurationError);
+    await expect(collect(engine().run(investigation({ outputLocation: undefined })).events)).rejects.toThrow(
+      ConfigurationError,
+    );
     expect(h.started).toHaveLength(0);
   });
 
   it("refuses the workgroup's output location when it is the trail bucket", async () => {
     h = harness({ scripts: {}, workgroupOutput: 's3://trail-bucket/athena-results/' });
-    await expect(collect(engine().run(investigation({ outputLocation: undefined })).events)).rejects.toThrow(/trail bucket/);
+    await expect(collect(engine().run(investigation({ outputLocation: undefined })).events)).rejects.toThrow(
+      /trail bucket/,
+    );
     expect(h.started).toHaveLength(0);
   });
 
   it("uses the workgroup's output location when none is given", async () => {
-    h = harness({ scripts: { 'eu-west-1': { states: ['SUCCEEDED'] }, 'us-east-1': { states: ['SUCCEEDED'] } }, workgroupOutput: 's3://wg-results/x/' });
+    h = harness({
+      scripts: { 'eu-west-1': { states: ['SUCCEEDED'] }, 'us-east-1': { states: ['SUCCEEDED'] } },
+      workgroupOutput: 's3://wg-results/x/',
+    });
     await collect(engine().run(investigation({ outputLocation: undefined, cleanup: true })).events);
     expect(h.started.every((s) => s.outputLocation === undefined)).toBe(true);
     expect(h.objects.size).toBe(0);
@@ -288,9 +331,18 @@ describe('AthenaEngine', () => {
 
   it('a field without a column fails before any AWS call', async () => {
     h = harness({ scripts: {} });
-    const inv = investigation({}, {
-      query: { kind: 'match', field: { segments: ['managementEvent'], display: 'managementEvent' }, cond: { op: 'equals', values: [true] }, all: false, cased: false },
-    });
+    const inv = investigation(
+      {},
+      {
+        query: {
+          kind: 'match',
+          field: { segments: ['managementEvent'], display: 'managementEvent' },
+          cond: { op: 'equals', values: [true] },
+          all: false,
+          cased: false,
+        },
+      },
+    );
     await expect(collect(engine().run(inv).events)).rejects.toThrow(/managementEvent.*--engine scan/s);
     expect(h.athena.calls()).toHaveLength(0);
   });
@@ -304,11 +356,25 @@ describe('AthenaEngine', () => {
         { ARN: 'arn:aws:s3:::other', accountId: '111122223333', type: 'AWS::S3::Bucket' },
       ],
     };
-    h = harness({ scripts: { 'eu-west-1': { states: ['SUCCEEDED'], rows: [renderRow(record)] }, 'us-east-1': { states: ['SUCCEEDED'] } } });
-    const inv = investigation({}, {
-      usesResources: true,
-      query: { kind: 'match', field: { segments: ['resources', 'ARN'], display: 'resources.ARN' }, cond: { op: 'startswith', values: ['arn:aws:s3:::keep'] }, all: false, cased: false },
+    h = harness({
+      scripts: {
+        'eu-west-1': { states: ['SUCCEEDED'], rows: [renderRow(record)] },
+        'us-east-1': { states: ['SUCCEEDED'] },
+      },
     });
+    const inv = investigation(
+      {},
+      {
+        usesResources: true,
+        query: {
+          kind: 'match',
+          field: { segments: ['resources', 'ARN'], display: 'resources.ARN' },
+          cond: { op: 'startswith', values: ['arn:aws:s3:::keep'] },
+          all: false,
+          cased: false,
+        },
+      },
+    );
     const [event] = await collect(engine().run(inv).events);
     expect(event?.record.filtered_resource).toEqual(['arn:aws:s3:::keep/x']);
     expect(JSON.parse(event?.json ?? '{}').filtered_resource).toEqual(['arn:aws:s3:::keep/x']);

@@ -109,7 +109,9 @@ export function harness(options: HarnessOptions): Harness {
   athena.on(GetWorkGroupCommand).resolves({
     WorkGroup: {
       Name: 'primary',
-      Configuration: options.workgroupOutput ? { ResultConfiguration: { OutputLocation: options.workgroupOutput } } : {},
+      Configuration: options.workgroupOutput
+        ? { ResultConfiguration: { OutputLocation: options.workgroupOutput } }
+        : {},
     },
   });
   athena.on(GetTableMetadataCommand).callsFake(() => {
@@ -118,30 +120,42 @@ export function harness(options: HarnessOptions): Harness {
     }
     return { TableMetadata: { Name: 't', Parameters: options.existingTable } };
   });
-  athena.on(StartQueryExecutionCommand).callsFake((input: { QueryString: string; ExecutionParameters?: string[]; ResultConfiguration?: { OutputLocation?: string }; WorkGroup?: string }) => {
-    if (throttles > 0) {
-      throttles--;
-      throw new TooManyRequestsException({ message: 'Rate exceeded', $metadata: {} });
-    }
-    const id = `q-${h.started.length + 1}`;
-    h.started.push({
-      id,
-      sql: input.QueryString,
-      parameters: input.ExecutionParameters,
-      outputLocation: input.ResultConfiguration?.OutputLocation,
-      workgroup: input.WorkGroup,
-    });
-    // The region is the first parameter that names a scripted region (rule packs put their own
-    // parameters first).
-    const region = /^SELECT/.test(input.QueryString)
-      ? input.ExecutionParameters?.map((p) => p.replace(/'/g, '')).find((p) => p in options.scripts)
-      : undefined;
-    if (region) h.regionOf.set(id, region);
-    const out = (input.ResultConfiguration?.OutputLocation ?? options.workgroupOutput ?? '').replace(/^s3:\/\/[^/]+\//, '');
-    h.objects.add(`${out}${id}.csv`);
-    h.objects.add(`${out}${id}.csv.metadata`);
-    return { QueryExecutionId: id };
-  });
+  athena
+    .on(StartQueryExecutionCommand)
+    .callsFake(
+      (input: {
+        QueryString: string;
+        ExecutionParameters?: string[];
+        ResultConfiguration?: { OutputLocation?: string };
+        WorkGroup?: string;
+      }) => {
+        if (throttles > 0) {
+          throttles--;
+          throw new TooManyRequestsException({ message: 'Rate exceeded', $metadata: {} });
+        }
+        const id = `q-${h.started.length + 1}`;
+        h.started.push({
+          id,
+          sql: input.QueryString,
+          parameters: input.ExecutionParameters,
+          outputLocation: input.ResultConfiguration?.OutputLocation,
+          workgroup: input.WorkGroup,
+        });
+        // The region is the first parameter that names a scripted region (rule packs put their own
+        // parameters first).
+        const region = /^SELECT/.test(input.QueryString)
+          ? input.ExecutionParameters?.map((p) => p.replace(/'/g, '')).find((p) => p in options.scripts)
+          : undefined;
+        if (region) h.regionOf.set(id, region);
+        const out = (input.ResultConfiguration?.OutputLocation ?? options.workgroupOutput ?? '').replace(
+          /^s3:\/\/[^/]+\//,
+          '',
+        );
+        h.objects.add(`${out}${id}.csv`);
+        h.objects.add(`${out}${id}.csv.metadata`);
+        return { QueryExecutionId: id };
+      },
+    );
   athena.on(GetQueryExecutionCommand).callsFake((input: { QueryExecutionId: string }) => {
     const id = input.QueryExecutionId;
     const count = (pollCount.get(id) ?? 0) + 1;
@@ -151,7 +165,14 @@ export function harness(options: HarnessOptions): Harness {
     const region = h.regionOf.get(id);
     const output = h.started.find((s) => s.id === id)?.outputLocation ?? options.workgroupOutput;
     const location = `${output}${id}.csv`;
-    if (!region) return { QueryExecution: { QueryExecutionId: id, Status: { State: 'SUCCEEDED' }, ResultConfiguration: { OutputLocation: location } } };
+    if (!region)
+      return {
+        QueryExecution: {
+          QueryExecutionId: id,
+          Status: { State: 'SUCCEEDED' },
+          ResultConfiguration: { OutputLocation: location },
+        },
+      };
     const script = options.scripts[region] as RegionScript;
     const state = script.states[Math.min(count, script.states.length) - 1] as QueryExecutionState;
     return {
@@ -167,26 +188,30 @@ export function harness(options: HarnessOptions): Harness {
     h.stopped.push(input.QueryExecutionId);
     return {};
   });
-  athena.on(GetQueryResultsCommand).callsFake((input: { QueryExecutionId: string; NextToken?: string; MaxResults?: number }) => {
-    const region = h.regionOf.get(input.QueryExecutionId) as string;
-    const rows = options.scripts[region]?.rows ?? [];
-    const columns = rows[0] ? Object.keys(rows[0]) : COLUMNS;
-    const size = Math.min(options.pageSize ?? 1000, input.MaxResults ?? 1000);
-    const start = input.NextToken ? Number(input.NextToken) : 0;
-    const toRow = (values: (string | null)[]): Row => ({ Data: values.map((v) => (v === null ? {} : { VarCharValue: v })) });
-    // The first page starts with the header row and so holds one data row less.
-    const header = start === 0 ? [toRow(columns)] : [];
-    const take = size - header.length;
-    const slice = rows.slice(start, start + take).map((r) => toRow(columns.map((c) => r[c] ?? null)));
-    const next = start + take < rows.length ? String(start + take) : undefined;
-    return {
-      ResultSet: {
-        Rows: [...header, ...slice],
-        ResultSetMetadata: { ColumnInfo: columns.map((c) => ({ Name: c, Label: c, Type: 'varchar' })) },
-      },
-      ...(next ? { NextToken: next } : {}),
-    };
-  });
+  athena
+    .on(GetQueryResultsCommand)
+    .callsFake((input: { QueryExecutionId: string; NextToken?: string; MaxResults?: number }) => {
+      const region = h.regionOf.get(input.QueryExecutionId) as string;
+      const rows = options.scripts[region]?.rows ?? [];
+      const columns = rows[0] ? Object.keys(rows[0]) : COLUMNS;
+      const size = Math.min(options.pageSize ?? 1000, input.MaxResults ?? 1000);
+      const start = input.NextToken ? Number(input.NextToken) : 0;
+      const toRow = (values: (string | null)[]): Row => ({
+        Data: values.map((v) => (v === null ? {} : { VarCharValue: v })),
+      });
+      // The first page starts with the header row and so holds one data row less.
+      const header = start === 0 ? [toRow(columns)] : [];
+      const take = size - header.length;
+      const slice = rows.slice(start, start + take).map((r) => toRow(columns.map((c) => r[c] ?? null)));
+      const next = start + take < rows.length ? String(start + take) : undefined;
+      return {
+        ResultSet: {
+          Rows: [...header, ...slice],
+          ResultSetMetadata: { ColumnInfo: columns.map((c) => ({ Name: c, Label: c, Type: 'varchar' })) },
+        },
+        ...(next ? { NextToken: next } : {}),
+      };
+    });
   s3.on(ListObjectsV2Command).callsFake((input: { Bucket: string; Prefix?: string }) => ({
     Contents: [...h.objects].filter((k) => k.startsWith(input.Prefix ?? '')).map((Key) => ({ Key, Size: 1 })),
     IsTruncated: false,
@@ -210,10 +235,19 @@ export const LOCATION: LogLocation = {
   warnings: [],
 };
 
-export function investigation(overrides: Partial<Investigation['athena']> = {}, extra: Partial<Investigation> = {}): Investigation {
+export function investigation(
+  overrides: Partial<Investigation['athena']> = {},
+  extra: Partial<Investigation> = {},
+): Investigation {
   return {
     source: { kind: 's3', bucket: 'trail-bucket', prefix: 'logs' },
-    query: { kind: 'match', field: { segments: ['eventName'], display: 'eventName' }, cond: { op: 'equals', values: ['ConsoleLogin'] }, all: false, cased: false },
+    query: {
+      kind: 'match',
+      field: { segments: ['eventName'], display: 'eventName' },
+      cond: { op: 'equals', values: ['ConsoleLogin'] },
+      all: false,
+      cased: false,
+    },
     usesResources: false,
     window: { since: new Date('2024-03-01T00:00:00Z'), until: new Date('2024-03-02T00:00:00Z') },
     regions: 'all',
@@ -239,6 +273,8 @@ export function investigation(overrides: Partial<Investigation['athena']> = {}, 
 }
 
 export const clientFactories = {
-  athena: (region: string) => new AthenaClient({ region, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' } }),
-  s3: (region: string) => new S3Client({ region, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' } }),
+  athena: (region: string) =>
+    new AthenaClient({ region, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' } }),
+  s3: (region: string) =>
+    new S3Client({ region, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' } }),
 };

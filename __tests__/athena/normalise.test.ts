@@ -18,7 +18,11 @@ const invictus = path.join(data, 'invictus-aws-dataset/CloudTrail');
 function invictusRecords(): Record<string, unknown>[] {
   return readdirSync(invictus)
     .filter((f) => f.endsWith('.json'))
-    .flatMap((f) => (JSON.parse(readFileSync(path.join(invictus, f), 'utf8')) as { Records: Record<string, unknown>[] }).Records);
+    .flatMap(
+      (f) =>
+        (JSON.parse(readFileSync(path.join(invictus, f), 'utf8')) as { Records: Record<string, unknown>[] })
+          .Records,
+    );
 }
 
 function awsDocExamples(): Record<string, unknown>[] {
@@ -54,9 +58,16 @@ describe('rowToRecord', () => {
       readOnly: false,
       userIdentity: {
         type: 'AssumedRole',
-        sessionContext: { sessionIssuer: {}, webIdFederationData: {}, attributes: { mfaAuthenticated: 'false' } },
+        sessionContext: {
+          sessionIssuer: {},
+          webIdFederationData: {},
+          attributes: { mfaAuthenticated: 'false' },
+        },
       },
-      resources: [{ ARN: 'arn:aws:s3:::b', accountId: '111122223333', type: 'AWS::S3::Bucket' }, { ARN: 'arn:aws:s3:::c' }],
+      resources: [
+        { ARN: 'arn:aws:s3:::b', accountId: '111122223333', type: 'AWS::S3::Bucket' },
+        { ARN: 'arn:aws:s3:::c' },
+      ],
       requestParameters: { 'x-amz-id-2': 'abc', list: [1, null, { a: true }] },
       responseElements: null,
       additionalEventData: 'plain text',
@@ -67,9 +78,16 @@ describe('rowToRecord', () => {
       readOnly: false,
       userIdentity: {
         type: 'AssumedRole',
-        sessionContext: { sessionIssuer: {}, webIdFederationData: {}, attributes: { mfaAuthenticated: 'false' } },
+        sessionContext: {
+          sessionIssuer: {},
+          webIdFederationData: {},
+          attributes: { mfaAuthenticated: 'false' },
+        },
       },
-      resources: [{ ARN: 'arn:aws:s3:::b', accountId: '111122223333', type: 'AWS::S3::Bucket' }, { ARN: 'arn:aws:s3:::c' }],
+      resources: [
+        { ARN: 'arn:aws:s3:::b', accountId: '111122223333', type: 'AWS::S3::Bucket' },
+        { ARN: 'arn:aws:s3:::c' },
+      ],
       requestParameters: { 'x-amz-id-2': 'abc', list: [1, null, { a: true }] },
       additionalEventData: 'plain text',
     });

@@ -85,7 +85,8 @@ function jsonValue(schema: Schema, value: unknown): unknown {
   }
   if (typeof value !== 'object' || Array.isArray(value)) return null;
   const out: Record<string, unknown> = {};
-  for (const [field, sub] of Object.entries(schema)) out[field] = jsonValue(sub, lookup(value as Record<string, unknown>, field));
+  for (const [field, sub] of Object.entries(schema))
+    out[field] = jsonValue(sub, lookup(value as Record<string, unknown>, field));
   return out;
 }
 
@@ -112,7 +113,10 @@ export function projectOntoTable(record: Record<string, unknown>): Record<string
   return projectObject(AWS_SCHEMA, record);
 }
 
-function projectObject(schema: Record<string, Schema>, obj: Record<string, unknown>): Record<string, unknown> {
+function projectObject(
+  schema: Record<string, Schema>,
+  obj: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(obj)) {
     const sub = schema[key.toLowerCase()];

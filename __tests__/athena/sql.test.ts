@@ -13,7 +13,6 @@ import { compileWhere } from '../../src/query/sql.js';
 import { executionParameters, sqlStringLiteral } from '../../src/query/sql-literal.js';
 import { regionQuery } from '../../src/engines/athena/query-text.js';
 
-
 function match(path: string, cond: Condition, flags: { all?: boolean; cased?: boolean } = {}): MatchNode {
   return {
     kind: 'match',
@@ -28,7 +27,14 @@ const window = { since: new Date('2024-03-01T10:00:00Z'), until: new Date('2024-
 
 /** The whole statement one region would send. */
 function statement(query: QueryNode, accounts: string[] | 'all' = 'all') {
-  return regionQuery({ database: 'cloudtrail_investigate', table: 'cloudtrail_b_0123456789ab', region: 'us-east-1', accounts, window, query });
+  return regionQuery({
+    database: 'cloudtrail_investigate',
+    table: 'cloudtrail_b_0123456789ab',
+    region: 'us-east-1',
+    accounts,
+    window,
+    query,
+  });
 }
 
 function countPlaceholders(sql: string): number {
@@ -37,7 +43,16 @@ function countPlaceholders(sql: string): number {
 }
 
 /** Values every string operator is tried with, including the original tool's breakers. */
-const HOSTILE = ["bob' OR '1'='1", "O'Brien", "'; DROP TABLE x; --", 'x\\', '?', '"quoted"', '$["x"]', 'ü\n\t'];
+const HOSTILE = [
+  "bob' OR '1'='1",
+  "O'Brien",
+  "'; DROP TABLE x; --",
+  'x\\',
+  '?',
+  '"quoted"',
+  '$["x"]',
+  'ü\n\t',
+];
 
 const TARGETS = [
   'eventName', // top-level column
@@ -93,7 +108,13 @@ describe('compileWhere: every emitted shape is valid Trino', () => {
     ['or', { kind: 'or', children: [a, b] }],
     ['empty and', { kind: 'and', children: [] }],
     ['empty or', { kind: 'or', children: [] }],
-    ['nested', { kind: 'not', child: { kind: 'or', children: [{ kind: 'and', children: [a, { kind: 'not', child: b }] }, c] } }],
+    [
+      'nested',
+      {
+        kind: 'not',
+        child: { kind: 'or', children: [{ kind: 'and', children: [a, { kind: 'not', child: b }] }, c] },
+      },
+    ],
   );
 
   it.each(cases)('%s', (_name, query) => {
@@ -107,8 +128,14 @@ describe('compileWhere: every emitted shape is valid Trino', () => {
       { eventName: 'ConsoleLogin', 'additionalEventData.MFAUsed': 'No' },
       { 'userIdentity.type': 'Root', 'userIdentity.invokedBy': null, eventType: { 'not used': 1 } },
       { eventName: ['StopLogging', 'DeleteTrail', 'UpdateTrail'], 'errorCode|exists': false },
-      { 'requestParameters.policy|contains': ['"Effect":"Allow"', '"Principal":"*"'], 'eventName|re': '^Put' },
-      { 'sourceIPAddress|cidr': ['203.0.113.0/24'], any: [{ 'userAgent|startswith': 'aws-cli' }, { 'userAgent|contains': 'Boto3' }] },
+      {
+        'requestParameters.policy|contains': ['"Effect":"Allow"', '"Principal":"*"'],
+        'eventName|re': '^Put',
+      },
+      {
+        'sourceIPAddress|cidr': ['203.0.113.0/24'],
+        any: [{ 'userAgent|startswith': 'aws-cli' }, { 'userAgent|contains': 'Boto3' }],
+      },
       { 'resources.ARN|endswith': ':trail/management', not: { 'userIdentity.arn|contains|cased': 'admin' } },
       { readOnly: false, 'userIdentity.sessionContext.attributes.mfaAuthenticated': 'false' },
     ];
@@ -137,7 +164,11 @@ describe('user values never enter the SQL text', () => {
     (v) => ({ kind: 'not', child: match('eventSource', { op: 'equals', values: [v, null] }, { all: true }) }),
     // The value as a JSON key: keys are parameters too.
     (v) => match(`requestParameters.${v}`, { op: 'exists', value: true }),
-    (v) => match(`userIdentity.sessionContext.webIdFederationData.attributes.${v}`, { op: 'equals', values: ['x'] }),
+    (v) =>
+      match(`userIdentity.sessionContext.webIdFederationData.attributes.${v}`, {
+        op: 'equals',
+        values: ['x'],
+      }),
   ];
 
   it.each(HOSTILE.map((h) => [h]))('hostile value %j compiles to the text of a benign one', (hostile) => {
@@ -179,7 +210,9 @@ describe('user values never enter the SQL text', () => {
 describe('execution parameters are single string literals', () => {
   /** Tokens Trino's lexer sees in `SELECT <literal>`, whitespace dropped. */
   function tokens(text: string): string[] {
-    return (trino.getAllTokens(`SELECT ${text}`) as { text: string }[]).map((t) => t.text).filter((t) => t.trim() !== '');
+    return (trino.getAllTokens(`SELECT ${text}`) as { text: string }[])
+      .map((t) => t.text)
+      .filter((t) => t.trim() !== '');
   }
 
   it.each([...HOSTILE, '', "''", "'", 'plain', "a''b"].map((v) => [v]))('%j', (value) => {
@@ -199,12 +232,19 @@ describe('execution parameters are single string literals', () => {
 
 describe('semantics written into the SQL', () => {
   it('is case-insensitive unless cased', () => {
-    expect(compileWhere(match('eventName', { op: 'equals', values: ['a'] })).sql).toBe('coalesce(lower("eventname") = lower(?), false)');
-    expect(compileWhere(match('eventName', { op: 'equals', values: ['a'] }, { cased: true })).sql).toBe('coalesce("eventname" = ?, false)');
+    expect(compileWhere(match('eventName', { op: 'equals', values: ['a'] })).sql).toBe(
+      'coalesce(lower("eventname") = lower(?), false)',
+    );
+    expect(compileWhere(match('eventName', { op: 'equals', values: ['a'] }, { cased: true })).sql).toBe(
+      'coalesce("eventname" = ?, false)',
+    );
   });
 
   it('scalars compare by their text: true -> "true", 5 -> "5"', () => {
-    expect(compileWhere(match('readOnly', { op: 'equals', values: [true, 5] })).parameters).toEqual(['true', '5']);
+    expect(compileWhere(match('readOnly', { op: 'equals', values: [true, 5] })).parameters).toEqual([
+      'true',
+      '5',
+    ]);
   });
 
   it('contains is strpos, never contains() on strings; regexes are case-insensitive by (?i)', () => {
@@ -212,7 +252,9 @@ describe('semantics written into the SQL', () => {
     expect(c.sql).toBe('coalesce(strpos(lower("useragent"), lower(?)) > 0, false)');
     const r = compileWhere(match('userAgent', { op: 're', values: ['^aws'] }));
     expect(r.parameters).toEqual(['(?i)^aws']);
-    expect(compileWhere(match('userAgent', { op: 're', values: ['^aws'] }, { cased: true })).parameters).toEqual(['^aws']);
+    expect(
+      compileWhere(match('userAgent', { op: 're', values: ['^aws'] }, { cased: true })).parameters,
+    ).toEqual(['^aws']);
   });
 
   it('cidr casts with try_cast (sourceIPAddress holds host names) and passes the network as a parameter', () => {
@@ -228,19 +270,30 @@ describe('semantics written into the SQL', () => {
   });
 
   it('null means absent or null everywhere; not() of a test on an absent field is true', () => {
-    expect(compileWhere(match('errorCode', { op: 'equals', values: [null] })).sql).toBe('(NOT ("errorcode" IS NOT NULL))');
+    expect(compileWhere(match('errorCode', { op: 'equals', values: [null] })).sql).toBe(
+      '(NOT ("errorcode" IS NOT NULL))',
+    );
     const n = compileWhere({ kind: 'not', child: match('errorCode', { op: 'equals', values: ['x'] }) });
     expect(n.sql).toBe('(NOT coalesce(lower("errorcode") = lower(?), false))');
   });
 
   it('struct leaves are dereferenced by their Athena names', () => {
-    const c = compileWhere(match('userIdentity.sessionContext.sessionIssuer.userName', { op: 'equals', values: ['r'] }));
+    const c = compileWhere(
+      match('userIdentity.sessionContext.sessionIssuer.userName', { op: 'equals', values: ['r'] }),
+    );
     expect(c.sql).toContain('"useridentity"."sessioncontext"."sessionissuer"."username"');
   });
 
   it('the window and partitions are parameters: one region, the days of the window plus the delivery lag', () => {
     const late = { since: new Date('2024-03-01T10:00:00Z'), until: new Date('2024-03-01T23:30:00Z') };
-    const q = regionQuery({ database: 'db', table: 't_1', region: 'eu-west-1', accounts: ['111122223333'], window: late, query: { kind: 'all' } });
+    const q = regionQuery({
+      database: 'db',
+      table: 't_1',
+      region: 'eu-west-1',
+      accounts: ['111122223333'],
+      window: late,
+      query: { kind: 'all' },
+    });
     expect(q.sql).toContain('"region" = ? AND "timestamp" >= ? AND "timestamp" <= ? AND "account" IN (?)');
     // until + 1 h crosses midnight: the next day's folder may hold the last events.
     expect(q.parameters.slice(0, 4)).toEqual(['eu-west-1', '2024/03/01', '2024/03/02', '111122223333']);
@@ -248,11 +301,14 @@ describe('semantics written into the SQL', () => {
 });
 
 describe('fields the table has no column for', () => {
-  it.each([['managementEvent'], ['userIdentity.identityProvider'], ['insightDetails.state']])('%s -> ConfigurationError naming it and the scan engine', (path) => {
-    const q = match(path, { op: 'equals', values: ['x'] });
-    expect(() => compileWhere(q)).toThrow(ConfigurationError);
-    expect(() => compileWhere(q)).toThrow(new RegExp(`${path.split('.')[0]}.*--engine scan`, 's'));
-  });
+  it.each([['managementEvent'], ['userIdentity.identityProvider'], ['insightDetails.state']])(
+    '%s -> ConfigurationError naming it and the scan engine',
+    (path) => {
+      const q = match(path, { op: 'equals', values: ['x'] });
+      expect(() => compileWhere(q)).toThrow(ConfigurationError);
+      expect(() => compileWhere(q)).toThrow(new RegExp(`${path.split('.')[0]}.*--engine scan`, 's'));
+    },
+  );
 });
 
 describe('functions emitted are the ones checked against the Trino documentation', () => {
@@ -263,9 +319,28 @@ describe('functions emitted are the ones checked against the Trino documentation
   // map_values, from_iso8601_timestamp, if(condition, a, b), substr(string, start, length);
   // CAST and ARRAY[] are syntax.
   const ALLOWED = new Set([
-    'lower', 'strpos', 'reverse', 'regexp_like', 'contains', 'try_cast', 'try', 'coalesce', 'nullif',
-    'json_parse', 'json_format', 'any_match', 'transform', 'flatten', 'map_filter', 'map_values',
-    'from_iso8601_timestamp', 'if', 'substr', 'cast', 'array', 'map',
+    'lower',
+    'strpos',
+    'reverse',
+    'regexp_like',
+    'contains',
+    'try_cast',
+    'try',
+    'coalesce',
+    'nullif',
+    'json_parse',
+    'json_format',
+    'any_match',
+    'transform',
+    'flatten',
+    'map_filter',
+    'map_values',
+    'from_iso8601_timestamp',
+    'if',
+    'substr',
+    'cast',
+    'array',
+    'map',
   ]);
 
   it('collects every name( in every emitted statement', () => {

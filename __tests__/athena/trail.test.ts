@@ -9,7 +9,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigurationError, SearchError } from '../../src/errors.js';
 import { S3Store } from '../../src/source/s3-store.js';
-import { describeTrail, getBucketRegion, resolveLocations, type DiscoveryDeps } from '../../src/source/trail.js';
+import {
+  describeTrail,
+  getBucketRegion,
+  resolveLocations,
+  type DiscoveryDeps,
+} from '../../src/source/trail.js';
 
 const creds = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' };
 const ct = mockClient(CloudTrailClient);
@@ -53,21 +58,50 @@ afterEach(() => {
   s3.reset();
 });
 
-const denied = (name: string) => Object.assign(new Error('User is not authorized'), { name, $metadata: { httpStatusCode: 403 } });
+const denied = (name: string) =>
+  Object.assign(new Error('User is not authorized'), { name, $metadata: { httpStatusCode: 403 } });
 
 describe('describeTrail', () => {
   it('looks a name up in the configured region, shadow trails included', async () => {
     ct.on(DescribeTrailsCommand).resolves({
-      trailList: [{ Name: 'main', TrailARN: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/main', S3BucketName: 'b', S3KeyPrefix: 'p/', HomeRegion: 'us-east-1', IsOrganizationTrail: true }],
+      trailList: [
+        {
+          Name: 'main',
+          TrailARN: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/main',
+          S3BucketName: 'b',
+          S3KeyPrefix: 'p/',
+          HomeRegion: 'us-east-1',
+          IsOrganizationTrail: true,
+        },
+      ],
     });
     const trail = await describeTrail('main', deps());
     expect(regionsAsked).toEqual(['eu-central-1']);
-    expect(ct.commandCalls(DescribeTrailsCommand)[0]?.args[0].input).toEqual({ trailNameList: ['main'], includeShadowTrails: true });
-    expect(trail).toEqual({ name: 'main', arn: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/main', bucket: 'b', prefix: 'p', homeRegion: 'us-east-1', isOrganizationTrail: true });
+    expect(ct.commandCalls(DescribeTrailsCommand)[0]?.args[0].input).toEqual({
+      trailNameList: ['main'],
+      includeShadowTrails: true,
+    });
+    expect(trail).toEqual({
+      name: 'main',
+      arn: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/main',
+      bucket: 'b',
+      prefix: 'p',
+      homeRegion: 'us-east-1',
+      isOrganizationTrail: true,
+    });
   });
 
   it("asks an ARN's own region", async () => {
-    ct.on(DescribeTrailsCommand).resolves({ trailList: [{ Name: 't', TrailARN: 'arn:aws:cloudtrail:ap-south-1:111122223333:trail/t', S3BucketName: 'b', HomeRegion: 'ap-south-1' }] });
+    ct.on(DescribeTrailsCommand).resolves({
+      trailList: [
+        {
+          Name: 't',
+          TrailARN: 'arn:aws:cloudtrail:ap-south-1:111122223333:trail/t',
+          S3BucketName: 'b',
+          HomeRegion: 'ap-south-1',
+        },
+      ],
+    });
     const trail = await describeTrail('arn:aws:cloudtrail:ap-south-1:111122223333:trail/t', deps());
     expect(regionsAsked).toEqual(['ap-south-1']);
     expect(trail.prefix).toBe('');
@@ -75,8 +109,12 @@ describe('describeTrail', () => {
   });
 
   it('an unknown name lists the trails that exist', async () => {
-    ct.on(DescribeTrailsCommand, { trailNameList: ['nope'], includeShadowTrails: true }).resolves({ trailList: [] });
-    ct.on(DescribeTrailsCommand, { includeShadowTrails: true }).resolves({ trailList: [{ Name: 'org-trail' }, { Name: 'audit' }] });
+    ct.on(DescribeTrailsCommand, { trailNameList: ['nope'], includeShadowTrails: true }).resolves({
+      trailList: [],
+    });
+    ct.on(DescribeTrailsCommand, { includeShadowTrails: true }).resolves({
+      trailList: [{ Name: 'org-trail' }, { Name: 'audit' }],
+    });
     const err = await describeTrail('nope', deps()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigurationError);
     expect(String(err)).toMatch(/"nope" was not found in eu-central-1.*audit, org-trail/);
@@ -95,13 +133,21 @@ describe('getBucketRegion', () => {
     ['EU', 'eu-west-1'],
     ['ap-southeast-2', 'ap-southeast-2'],
   ])('LocationConstraint %j -> %s', async (constraint, region) => {
-    s3.on(GetBucketLocationCommand).resolves(constraint === undefined ? {} : { LocationConstraint: constraint as never });
-    expect(await getBucketRegion(new S3Client({ region: 'us-east-1', credentials: creds }), 'b')).toBe(region);
+    s3.on(GetBucketLocationCommand).resolves(
+      constraint === undefined ? {} : { LocationConstraint: constraint as never },
+    );
+    expect(await getBucketRegion(new S3Client({ region: 'us-east-1', credentials: creds }), 'b')).toBe(
+      region,
+    );
   });
 
   it('access denied names s3:GetBucketLocation', async () => {
-    s3.on(GetBucketLocationCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
-    const err = await getBucketRegion(new S3Client({ region: 'us-east-1', credentials: creds }), 'b').catch((e: unknown) => e);
+    s3.on(GetBucketLocationCommand).rejects(
+      Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }),
+    );
+    const err = await getBucketRegion(new S3Client({ region: 'us-east-1', credentials: creds }), 'b').catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(SearchError);
     expect(String(err)).toContain('s3:GetBucketLocation');
   });
@@ -109,7 +155,17 @@ describe('getBucketRegion', () => {
 
 describe('resolveLocations', () => {
   it('an organization trail: the o- folder, its accounts and their regions', async () => {
-    ct.on(DescribeTrailsCommand).resolves({ trailList: [{ Name: 'org', S3BucketName: 'org-bucket', S3KeyPrefix: 'ct', HomeRegion: 'us-east-1', IsOrganizationTrail: true }] });
+    ct.on(DescribeTrailsCommand).resolves({
+      trailList: [
+        {
+          Name: 'org',
+          S3BucketName: 'org-bucket',
+          S3KeyPrefix: 'ct',
+          HomeRegion: 'us-east-1',
+          IsOrganizationTrail: true,
+        },
+      ],
+    });
     s3.on(GetBucketLocationCommand).resolves({ LocationConstraint: 'EU' });
     bucketWith([
       'ct/AWSLogs/o-abc123def4/111122223333/CloudTrail/us-east-1/2024/03/01/x.json.gz',
@@ -132,21 +188,38 @@ describe('resolveLocations', () => {
 
   it('--source s3:// with an empty prefix needs no CloudTrail call; asked accounts without logs are reported', async () => {
     s3.on(GetBucketLocationCommand).resolves({});
-    bucketWith(['AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/01/x.json.gz', 'AWSLogs/111122223333/Config/x']);
-    const [location] = await resolveLocations({ kind: 's3', bucket: 'b', prefix: '' }, ['111122223333', '999988887777'], deps());
+    bucketWith([
+      'AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/01/x.json.gz',
+      'AWSLogs/111122223333/Config/x',
+    ]);
+    const [location] = await resolveLocations(
+      { kind: 's3', bucket: 'b', prefix: '' },
+      ['111122223333', '999988887777'],
+      deps(),
+    );
     expect(ct.calls()).toHaveLength(0);
-    expect(location).toMatchObject({ bucketRegion: 'us-east-1', accounts: ['111122223333'], regions: ['us-east-1'] });
+    expect(location).toMatchObject({
+      bucketRegion: 'us-east-1',
+      accounts: ['111122223333'],
+      regions: ['us-east-1'],
+    });
     expect(location?.orgId).toBeUndefined();
     expect(location?.warnings.join(' ')).toContain('999988887777');
   });
 
   it('listing denied names s3:ListBucket', async () => {
     s3.on(GetBucketLocationCommand).resolves({});
-    s3.on(ListObjectsV2Command).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
-    await expect(resolveLocations({ kind: 's3', bucket: 'b', prefix: '' }, 'all', deps())).rejects.toThrow(/s3:ListBucket/);
+    s3.on(ListObjectsV2Command).rejects(
+      Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }),
+    );
+    await expect(resolveLocations({ kind: 's3', bucket: 'b', prefix: '' }, 'all', deps())).rejects.toThrow(
+      /s3:ListBucket/,
+    );
   });
 
   it('a local folder is a ConfigurationError pointing at the scan engine', async () => {
-    await expect(resolveLocations({ kind: 'local', path: '/tmp' }, 'all', deps())).rejects.toThrow(/--engine scan/);
+    await expect(resolveLocations({ kind: 'local', path: '/tmp' }, 'all', deps())).rejects.toThrow(
+      /--engine scan/,
+    );
   });
 });

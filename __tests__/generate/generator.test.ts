@@ -309,7 +309,7 @@ describe('objects sharing the bucket', () => {
 
 describe('records', () => {
   // Records are free-form JSON; the checks below walk into them as a reader of the files would.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+
   type Loose = Record<string, any>;
   const records = [
     ...generateLogs({ ...BASE, hours: 6, filesPerHour: 12, recordsPerFile: [20, 60] }),

@@ -100,7 +100,9 @@ describe.concurrent('hostile and bad input: the CLI', () => {
     const run = await runCli([...args, '--out-dir', out], { bundle });
     expect(run.code, run.stderr).toBe(0);
     const { execFileSync } = await import('node:child_process');
-    const length = execFileSync('jq', ['-r', '.userAgent | length', path.join(out, 'results.jsonl')]).toString().trim();
+    const length = execFileSync('jq', ['-r', '.userAgent | length', path.join(out, 'results.jsonl')])
+      .toString()
+      .trim();
     expect(Number(length)).toBe(10 * 1024 * 1024);
   });
 });

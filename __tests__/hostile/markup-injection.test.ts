@@ -70,7 +70,11 @@ function hostileRecord(i: number, pick: (k: number) => string): Record<string, u
     userAgent: pick(i + 3),
     errorCode: pick(i + 4),
     errorMessage: pick(i + 5),
-    userIdentity: { type: 'IAMUser', arn: `arn:aws:iam::111122223333:user/${pick(i + 6)}`, userName: pick(i + 7) },
+    userIdentity: {
+      type: 'IAMUser',
+      arn: `arn:aws:iam::111122223333:user/${pick(i + 6)}`,
+      userName: pick(i + 7),
+    },
     eventID: `id-${i}-${pick(i + 8).slice(0, 200)}`,
     recipientAccountId: '111122223333',
   };
@@ -78,14 +82,17 @@ function hostileRecord(i: number, pick: (k: number) => string): Record<string, u
 
 // ---- checks -------------------------------------------------------------------------------------
 
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]/u;
+const CONTROL =
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]/u;
 
 /** Terminal and log text: no control or bidi character, no line a runner would read as a command. */
 function expectInertLog(text: string, where: string): void {
   for (const [n, line] of text.split('\n').entries()) {
     // A raw zero-width space is the sanitiser's (the data's own are shown as \u200b): it disarms.
-    expect(CONTROL.test(line.replace(/\u200b/g, '')), `${where} line ${n}: ${JSON.stringify(line)}`).toBe(false);
+    expect(CONTROL.test(line.replace(/\u200b/g, '')), `${where} line ${n}: ${JSON.stringify(line)}`).toBe(
+      false,
+    );
     expect(line.trimStart().startsWith('::'), `${where} line ${n}`).toBe(false);
     expect(line.includes('##['), `${where} line ${n}`).toBe(false);
   }
@@ -127,7 +134,10 @@ function expectSafeMarkdown(md: string): void {
     expect(line, 'raw > outside code').not.toMatch(/>/);
     expect(line, 'backtick outside code').not.toMatch(/`/);
     // The one link is ours (the artifact), its target ours or "#"; the data makes none.
-    expect(line.replace(/\]\((#|https:\/\/github\.com\/[\w./%-]*)\)/g, ']'), `link or image: ${line}`).not.toMatch(/\]\(/);
+    expect(
+      line.replace(/\]\((#|https:\/\/github\.com\/[\w./%-]*)\)/g, ']'),
+      `link or image: ${line}`,
+    ).not.toMatch(/\]\(/);
     expect(line, 'mention').not.toMatch(/@\w/);
     expect(line, 'math').not.toMatch(/\$/);
   }
@@ -173,7 +183,20 @@ describe('hostile values end to end', () => {
   it('the CLI prints them inert: no cursor movement, no forged lines, no workflow commands', async () => {
     const out = path.join(path.dirname(dataDir), 'cli-out');
     const run = await runCli(
-      ['--source', dataDir, '--since', '2023-07-10T00:00:00Z', '--until', '2023-07-11T00:00:00Z', '--out-dir', out, '--max-rows', '100', '--filter', '{"eventName|startswith": "StopLogging"}'],
+      [
+        '--source',
+        dataDir,
+        '--since',
+        '2023-07-10T00:00:00Z',
+        '--until',
+        '2023-07-11T00:00:00Z',
+        '--out-dir',
+        out,
+        '--max-rows',
+        '100',
+        '--filter',
+        '{"eventName|startswith": "StopLogging"}',
+      ],
       { timeoutMs: 90_000 },
     );
     expect(run.code, run.stderr).toBe(3);
@@ -211,10 +234,20 @@ describe('hostile values end to end', () => {
       .join('\n');
     expectInertLog(plain, 'action stdout');
     // Command messages: no raw newline survives the encoding (%0A), no control characters.
-    for (const c of run.commands) expect(CONTROL.test(c.message.replace(/\u200b/g, '')), JSON.stringify(c)).toBe(false);
+    for (const c of run.commands)
+      expect(CONTROL.test(c.message.replace(/\u200b/g, '')), JSON.stringify(c)).toBe(false);
     // Outputs are exactly the documented ones.
     expect(Object.keys(run.outputs).sort()).toEqual(
-      ['artifact-id', 'artifact-url', 'bytes-scanned', 'complete', 'match-count', 'matched', 'results-file', 'summary-file'].sort(),
+      [
+        'artifact-id',
+        'artifact-url',
+        'bytes-scanned',
+        'complete',
+        'match-count',
+        'matched',
+        'results-file',
+        'summary-file',
+      ].sort(),
     );
     expect(run.outputs['match-count']).toBe(String(RECORDS));
     expectSafeMarkdown(run.summary);
@@ -246,7 +279,12 @@ describe('random hostile combinations, rendered', () => {
     for (let i = 0; i < 60; i++) {
       const events: MatchedEvent[] = Array.from({ length: 5 }, (_, k) => {
         const record = hostileRecord(k, () => hostile());
-        return { record, json: JSON.stringify(record), eventID: String(record.eventID), region: hostile() } as MatchedEvent;
+        return {
+          record,
+          json: JSON.stringify(record),
+          eventID: String(record.eventID),
+          region: hostile(),
+        } as MatchedEvent;
       });
       const summary: Summary = {
         ...summaryJson,
@@ -256,7 +294,11 @@ describe('random hostile combinations, rendered', () => {
         regions: [hostile(), 'us-east-1'],
         warnings: [hostile(), hostile()],
         failures: [{ key: hostile(), reason: hostile() }],
-        regionBreakdown: summaryJson.regionBreakdown.map((r) => ({ ...r, region: hostile(), errors: [hostile()] })),
+        regionBreakdown: summaryJson.regionBreakdown.map((r) => ({
+          ...r,
+          region: hostile(),
+          errors: [hostile()],
+        })),
         top: {
           principals: [{ value: hostile(), count: 2 }],
           sourceIPs: [{ value: hostile(), count: 1 }],

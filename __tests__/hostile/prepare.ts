@@ -3,7 +3,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { HostileCase } from './cases.js';
 
-export async function prepareCaseFiles(c: HostileCase, dir: string): Promise<{ data?: string; config: string }> {
+export async function prepareCaseFiles(
+  c: HostileCase,
+  dir: string,
+): Promise<{ data?: string; config: string }> {
   await mkdir(dir, { recursive: true });
   let data: string | undefined;
   if (c.data) {

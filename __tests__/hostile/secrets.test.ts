@@ -78,14 +78,59 @@ async function actionTexts(run: ActionRun) {
 }
 
 describe('the CLI never prints or writes a secret', () => {
-  const keyFlags = ['--aws-access-key-id', ACCESS_KEY, '--aws-secret-access-key', SECRET_KEY, '--aws-session-token', SESSION_TOKEN];
+  const keyFlags = [
+    '--aws-access-key-id',
+    ACCESS_KEY,
+    '--aws-secret-access-key',
+    SECRET_KEY,
+    '--aws-session-token',
+    SESSION_TOKEN,
+  ];
 
   it.each([
-    ['a bad filter while keys are given', [...keyFlags, '--source', 's3://my-trail-bucket', '--filter', '{"eventNmae": 1}'], 2],
-    ['a bad region while keys are given', [...keyFlags, '--source', 's3://my-trail-bucket', '--regions', 'narnia-1'], 2],
-    ['unreachable S3 (debug log)', [...keyFlags, '--source', 's3://my-trail-bucket/logs', '--log-level', 'debug'], 3],
-    ['an unknown --aws-region with unreachable S3 (debug log)', [...keyFlags, '--source', 's3://my-trail-bucket/logs', '--aws-region', 'mars-north-9', '--log-level', 'debug'], 3],
-    ['Athena on an unreachable endpoint (debug log)', [...keyFlags, '--source', 's3://my-trail-bucket/logs', '--engine', 'athena', '--athena-output', 's3://results-bucket/x', '--log-level', 'debug'], 3],
+    [
+      'a bad filter while keys are given',
+      [...keyFlags, '--source', 's3://my-trail-bucket', '--filter', '{"eventNmae": 1}'],
+      2,
+    ],
+    [
+      'a bad region while keys are given',
+      [...keyFlags, '--source', 's3://my-trail-bucket', '--regions', 'narnia-1'],
+      2,
+    ],
+    [
+      'unreachable S3 (debug log)',
+      [...keyFlags, '--source', 's3://my-trail-bucket/logs', '--log-level', 'debug'],
+      3,
+    ],
+    [
+      'an unknown --aws-region with unreachable S3 (debug log)',
+      [
+        ...keyFlags,
+        '--source',
+        's3://my-trail-bucket/logs',
+        '--aws-region',
+        'mars-north-9',
+        '--log-level',
+        'debug',
+      ],
+      3,
+    ],
+    [
+      'Athena on an unreachable endpoint (debug log)',
+      [
+        ...keyFlags,
+        '--source',
+        's3://my-trail-bucket/logs',
+        '--engine',
+        'athena',
+        '--athena-output',
+        's3://results-bucket/x',
+        '--log-level',
+        'debug',
+      ],
+      3,
+    ],
   ] as Array<[string, string[], number]>)('%s', async (_name, args, exit) => {
     const listener = await startAwsListener();
     const out = await mkdtemp(path.join(os.tmpdir(), 'ct-secrets-'));
@@ -102,17 +147,41 @@ describe('the CLI never prints or writes a secret', () => {
     const listener = await startAwsListener();
     const dir = await mkdtemp(path.join(os.tmpdir(), 'ct-secrets-'));
     const config = path.join(dir, 'config.yml');
-    await writeFile(config, `awsAccessKey: ${ACCESS_KEY}\nawsSecret: "${SECRET_KEY}"\nawsSessionToken: "${SESSION_TOKEN}"\nsource: s3://my-trail-bucket/logs\n`);
+    await writeFile(
+      config,
+      `awsAccessKey: ${ACCESS_KEY}\nawsSecret: "${SECRET_KEY}"\nawsSessionToken: "${SESSION_TOKEN}"\nsource: s3://my-trail-bucket/logs\n`,
+    );
     try {
-      const fromFile = await runCli(['--file', config, ...WINDOW, '--out-dir', path.join(dir, 'a'), '--log-level', 'debug'], { env: listener.env });
+      const fromFile = await runCli(
+        ['--file', config, ...WINDOW, '--out-dir', path.join(dir, 'a'), '--log-level', 'debug'],
+        { env: listener.env },
+      );
       expect(fromFile.code).toBe(3);
       expectNoSecret(await cliTexts(fromFile, path.join(dir, 'a')), SECRETS);
-      const fromEnv = await runCli(['--source', 's3://my-trail-bucket/logs', ...WINDOW, '--out-dir', path.join(dir, 'b'), '--log-level', 'debug'], {
-        env: { ...listener.env, AWS_ACCESS_KEY_ID: ACCESS_KEY, AWS_SECRET_ACCESS_KEY: SECRET_KEY, AWS_SESSION_TOKEN: SESSION_TOKEN },
-      });
+      const fromEnv = await runCli(
+        [
+          '--source',
+          's3://my-trail-bucket/logs',
+          ...WINDOW,
+          '--out-dir',
+          path.join(dir, 'b'),
+          '--log-level',
+          'debug',
+        ],
+        {
+          env: {
+            ...listener.env,
+            AWS_ACCESS_KEY_ID: ACCESS_KEY,
+            AWS_SECRET_ACCESS_KEY: SECRET_KEY,
+            AWS_SESSION_TOKEN: SESSION_TOKEN,
+          },
+        },
+      );
       expect(fromEnv.code).toBe(3);
       expectNoSecret(await cliTexts(fromEnv, path.join(dir, 'b')), SECRETS);
-      expect(listener.connections, 'these runs did try S3 (the failure path was exercised)').toBeGreaterThan(0);
+      expect(listener.connections, 'these runs did try S3 (the failure path was exercised)').toBeGreaterThan(
+        0,
+      );
     } finally {
       await listener.close();
     }
@@ -120,8 +189,18 @@ describe('the CLI never prints or writes a secret', () => {
 });
 
 describe('the Action never logs or writes a secret, and masks each one', () => {
-  const keys = { 'aws-access-key-id': ACCESS_KEY, 'aws-secret-access-key': SECRET_KEY, 'aws-session-token': SESSION_TOKEN };
-  const base = { source: 's3://my-trail-bucket/logs', since: '2023-07-10T00:00:00Z', until: '2023-07-11T00:00:00Z', 'upload-artifact': 'false', 'aws-region': 'us-east-1' };
+  const keys = {
+    'aws-access-key-id': ACCESS_KEY,
+    'aws-secret-access-key': SECRET_KEY,
+    'aws-session-token': SESSION_TOKEN,
+  };
+  const base = {
+    source: 's3://my-trail-bucket/logs',
+    since: '2023-07-10T00:00:00Z',
+    until: '2023-07-11T00:00:00Z',
+    'upload-artifact': 'false',
+    'aws-region': 'us-east-1',
+  };
 
   it('keys with unreachable S3, and keys with a bad filter', async () => {
     const listener = await startAwsListener();

@@ -25,9 +25,48 @@ function prng(seed: number): () => number {
 }
 
 const PIECES = [
-  "'", "''", '"', '\\', '\\\\', '--', ';', '/*', '*/', '\u0000', '\n', '\r\n', '\t', '?', '$', '{', '}',
-  '(', ')', ',', ' OR 1=1', "' OR '1'='1", 'DROP TABLE x', 'ü', '\u202e', '😀', '\u2028', '%', '_', '[', ']', '`',
-  'a', 'Z', '0', ' ', '\u0000\u0000', 'SELECT', 'UNION ALL', "')) OR ((", '$["x"]', 'U&\'\\0041\'',
+  "'",
+  "''",
+  '"',
+  '\\',
+  '\\\\',
+  '--',
+  ';',
+  '/*',
+  '*/',
+  '\u0000',
+  '\n',
+  '\r\n',
+  '\t',
+  '?',
+  '$',
+  '{',
+  '}',
+  '(',
+  ')',
+  ',',
+  ' OR 1=1',
+  "' OR '1'='1",
+  'DROP TABLE x',
+  'ü',
+  '\u202e',
+  '😀',
+  '\u2028',
+  '%',
+  '_',
+  '[',
+  ']',
+  '`',
+  'a',
+  'Z',
+  '0',
+  ' ',
+  '\u0000\u0000',
+  'SELECT',
+  'UNION ALL',
+  "')) OR ((",
+  '$["x"]',
+  "U&'\\0041'",
 ];
 
 function hostileString(rand: () => number, maxPieces = 8): string {
@@ -46,7 +85,14 @@ function hostileKey(rand: () => number): string {
 const window = { since: new Date('2024-03-01T10:00:00Z'), until: new Date('2024-03-02T10:00:00Z') };
 
 function statement(query: QueryNode, accounts: string[] | 'all' = ['111122223333']) {
-  return regionQuery({ database: 'cloudtrail_investigate', table: 'cloudtrail_b_0123456789ab', region: 'us-east-1', accounts, window, query });
+  return regionQuery({
+    database: 'cloudtrail_investigate',
+    table: 'cloudtrail_b_0123456789ab',
+    region: 'us-east-1',
+    accounts,
+    window,
+    query,
+  });
 }
 
 interface Token {
@@ -118,13 +164,17 @@ describe('no value or key changes the structure of the SQL', () => {
         expect(evil.parameters.length, replay).toBe(benign.parameters.length);
         for (const [p, raw] of evil.parameters.entries()) {
           // Field paths are trimmed like any key the user writes.
-          if (raw !== benign.parameters[p]) expect([value, key.trim(), `(?i)${value}`], replay).toContain(raw);
+          if (raw !== benign.parameters[p])
+            expect([value, key.trim(), `(?i)${value}`], replay).toContain(raw);
         }
         // 3. Substituted, Trino's lexer sees the same token types: the same statement structure.
         const literals = executionParameters(evil.parameters);
         const { text, spans } = substituted(evil.sql, literals);
         const evilTokens = tokens(text);
-        expect(evilTokens.map((t) => t.type), replay).toEqual(benignTokens.map((t) => t.type));
+        expect(
+          evilTokens.map((t) => t.type),
+          replay,
+        ).toEqual(benignTokens.map((t) => t.type));
         // 4. Each parameter is exactly one string-literal token that decodes to the raw value.
         const all = trino.getAllTokens(text) as Array<Token & { start: number; stop: number }>;
         for (const [p, [start, end]] of spans.entries()) {

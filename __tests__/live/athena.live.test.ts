@@ -60,7 +60,10 @@ describe.skipIf(missing.length > 0)(title, () => {
       expect(t).toBeLessThan(investigation.window.until.getTime());
     }
 
-    const scanRun = createEngine({ engine: 'scan', reason: 'live test' }, silentLogger).run({ ...investigation, engine: 'scan' });
+    const scanRun = createEngine({ engine: 'scan', reason: 'live test' }, silentLogger).run({
+      ...investigation,
+      engine: 'scan',
+    });
     const scanEvents = await collect(scanRun.events);
     const ids = (events: MatchedEvent[]) => [...new Set(events.map((e) => e.eventID))].sort();
     expect(ids(athenaEvents)).toEqual(ids(scanEvents));

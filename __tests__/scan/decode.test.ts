@@ -20,7 +20,9 @@ describe('decoding log objects', () => {
   });
 
   it('reads bare arrays, JSON Lines and a single event', () => {
-    expect(decodeLogObject(bytes(JSON.stringify([ev('a'), ev('b'), ev('c')])), 'a.json').records).toHaveLength(3);
+    expect(
+      decodeLogObject(bytes(JSON.stringify([ev('a'), ev('b'), ev('c')])), 'a.json').records,
+    ).toHaveLength(3);
     const jsonl = `${JSON.stringify(ev('a'))}\n\n${JSON.stringify(ev('b'))}\n`;
     expect(decodeLogObject(bytes(jsonl), 'a.jsonl').records).toHaveLength(2);
     expect(decodeLogObject(bytes(jsonl), 'a.json').records).toHaveLength(2);
@@ -35,7 +37,9 @@ describe('decoding log objects', () => {
     expect(() => decodeLogObject(bytes('hello'), 'a.json')).toThrow(/does not start with/);
     expect(() => decodeLogObject(bytes('{"a":1}\n{bad'), 'a.jsonl')).toThrow(/line 2 is not valid JSON/);
     const gz = gzipSync(JSON.stringify({ Records: [ev('a')] }));
-    expect(() => decodeLogObject(gz.subarray(0, gz.length - 10), 'a.json.gz')).toThrow(/corrupt or truncated/);
+    expect(() => decodeLogObject(gz.subarray(0, gz.length - 10), 'a.json.gz')).toThrow(
+      /corrupt or truncated/,
+    );
     expect(() => decodeLogObject(new Uint8Array([0x5b, 0xff, 0xfe, 0x5d]), 'a.json')).toThrow(/UTF-8/);
   });
 
@@ -46,7 +50,10 @@ describe('decoding log objects', () => {
 
   it('reads the malformed third-party samples as documented', async () => {
     const { readFileSync, readdirSync } = await import('node:fs');
-    const dir = new URL('../../../shared/data/malformed/traildiscover-samples/aws/cloudtrail/', import.meta.url);
+    const dir = new URL(
+      '../../../shared/data/malformed/traildiscover-samples/aws/cloudtrail/',
+      import.meta.url,
+    );
     const results = Object.fromEntries(
       readdirSync(dir).map((name) => {
         try {

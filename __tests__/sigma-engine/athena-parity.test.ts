@@ -15,7 +15,14 @@ import { openScanPlan } from '../../src/source/open.js';
 import type { MatchedEvent } from '../../src/engines/types.js';
 import { loadRulePack } from '../../src/sigma/load.js';
 import { silentLogger } from '../../src/logger.js';
-import { clientFactories, fakeClock, harness, investigation, LOCATION, type Harness } from '../athena/fake-athena.js';
+import {
+  clientFactories,
+  fakeClock,
+  harness,
+  investigation,
+  LOCATION,
+  type Harness,
+} from '../athena/fake-athena.js';
 import { trino } from '../athena/grammar.js';
 import { renderRow } from '../athena/render-row.js';
 import { sharedData } from '../helpers/cli.js';
@@ -36,7 +43,10 @@ describe('rule packs on both engines', () => {
     const pack = await loadRulePack(['builtin:all'], { cwd: process.cwd() });
     const window = { since: new Date('2023-07-10T11:00:00Z'), until: new Date('2023-07-10T13:00:00Z') };
     const scanInv = {
-      ...investigation({}, { rules: pack, window, query: { kind: 'all' } as const, engine: 'scan' as const, workers: 0 }),
+      ...investigation(
+        {},
+        { rules: pack, window, query: { kind: 'all' } as const, engine: 'scan' as const, workers: 0 },
+      ),
       source: { kind: 'local' as const, path: path.join(sharedData, 'invictus-aws-dataset/CloudTrail') },
     };
     const scanned = await collect(new ScanEngine(openScanPlan, silentLogger).run(scanInv).events);
@@ -51,9 +61,17 @@ describe('rule packs on both engines', () => {
       const positions = refs.map((r) => runnable.findIndex((x) => x.id === r.id) + 1);
       return { ...renderRow(record), sigma_rules: JSON.stringify(positions) };
     });
-    h = harness({ scripts: { 'us-east-1': { states: ['SUCCEEDED'], rows }, 'eu-west-1': { states: ['SUCCEEDED'], rows: [] } } });
+    h = harness({
+      scripts: {
+        'us-east-1': { states: ['SUCCEEDED'], rows },
+        'eu-west-1': { states: ['SUCCEEDED'], rows: [] },
+      },
+    });
     const athenaInv = investigation({}, { rules: pack, window, query: { kind: 'all' } });
-    const athena = await collect(new AthenaEngine({ ...clientFactories, locations: [LOCATION], clock: fakeClock() }).run(athenaInv).events);
+    const athena = await collect(
+      new AthenaEngine({ ...clientFactories, locations: [LOCATION], clock: fakeClock() }).run(athenaInv)
+        .events,
+    );
 
     const byId = (events: MatchedEvent[]) =>
       new Map(events.map((e) => [e.eventID, (e.record.matched_rules as Ref[]).map((r) => r.id).sort()]));

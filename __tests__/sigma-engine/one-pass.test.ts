@@ -59,7 +59,18 @@ describe('a Sigma pack on the scan engine', () => {
     server.requests.length = 0;
     const out = await mkdtemp(path.join(os.tmpdir(), 'sigma-'));
     const run = await runCli(
-      ['--source', 's3://sigma-bucket', '--rules', RULES_DIR, '--since', SINCE, '--until', UNTIL, '--out-dir', out],
+      [
+        '--source',
+        's3://sigma-bucket',
+        '--rules',
+        RULES_DIR,
+        '--since',
+        SINCE,
+        '--until',
+        UNTIL,
+        '--out-dir',
+        out,
+      ],
       { env: server.env },
     );
     expect(run.code, run.stderr).toBe(0);
@@ -89,7 +100,9 @@ describe('a Sigma pack on the scan engine', () => {
         return [r.eventID, r.matched_rules.map((m) => m.id).sort()] as const;
       }),
     );
-    expect(new Map([...got].sort())).toEqual(new Map([...expected].map(([k, v]) => [k, [...new Set(v)].sort()] as const).sort()));
+    expect(new Map([...got].sort())).toEqual(
+      new Map([...expected].map(([k, v]) => [k, [...new Set(v)].sort()] as const).sort()),
+    );
 
     const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
     expect(summary.rulesEvaluated).toBe(pack.rules.length);
@@ -104,26 +117,66 @@ describe('a Sigma pack on the scan engine', () => {
   it('narrows with --filter and gates on --min-level', async () => {
     const out = await mkdtemp(path.join(os.tmpdir(), 'sigma-'));
     const run = await runCli(
-      ['--source', 's3://sigma-bucket', '--rules', 'builtin:trail-tampering', '--filter', '{"eventname":"StopLogging"}', '--since', SINCE, '--until', UNTIL, '--out-dir', out, '--fail-on-match', '--min-level', 'high'],
+      [
+        '--source',
+        's3://sigma-bucket',
+        '--rules',
+        'builtin:trail-tampering',
+        '--filter',
+        '{"eventname":"StopLogging"}',
+        '--since',
+        SINCE,
+        '--until',
+        UNTIL,
+        '--out-dir',
+        out,
+        '--fail-on-match',
+        '--min-level',
+        'high',
+      ],
       { env: server.env },
     );
     const stops = records.filter((r) => r.eventName === 'StopLogging');
     expect(stops.length).toBeGreaterThan(0);
     expect(run.code, run.stderr).toBe(1);
     const lines = (await readFile(path.join(out, 'results.jsonl'), 'utf8')).split('\n').filter(Boolean);
-    expect(lines.map((l) => (JSON.parse(l) as { eventID: string }).eventID).sort()).toEqual(stops.map((r) => r.eventID).sort());
+    expect(lines.map((l) => (JSON.parse(l) as { eventID: string }).eventID).sort()).toEqual(
+      stops.map((r) => r.eventID).sort(),
+    );
     const low = await runCli(
-      ['--source', 's3://sigma-bucket', '--rules', 'builtin:trail-tampering', '--filter', '{"eventname":"StopLogging"}', '--since', SINCE, '--until', UNTIL, '--out-dir', out, '--fail-on-match', '--min-level', 'critical'],
+      [
+        '--source',
+        's3://sigma-bucket',
+        '--rules',
+        'builtin:trail-tampering',
+        '--filter',
+        '{"eventname":"StopLogging"}',
+        '--since',
+        SINCE,
+        '--until',
+        UNTIL,
+        '--out-dir',
+        out,
+        '--fail-on-match',
+        '--min-level',
+        'critical',
+      ],
       { env: server.env },
     );
     expect(low.code, low.stderr).toBe(0);
   });
 
   it('refuses a bad rule path or level with exit 2', async () => {
-    const bad = await runCli(['--source', 's3://sigma-bucket', '--rules', '/nonexistent/rules', '--days', '1'], { env: server.env });
+    const bad = await runCli(
+      ['--source', 's3://sigma-bucket', '--rules', '/nonexistent/rules', '--days', '1'],
+      { env: server.env },
+    );
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--rules/);
-    const level = await runCli(['--source', 's3://sigma-bucket', '--rules', 'builtin:all', '--min-level', 'urgent', '--days', '1'], { env: server.env });
+    const level = await runCli(
+      ['--source', 's3://sigma-bucket', '--rules', 'builtin:all', '--min-level', 'urgent', '--days', '1'],
+      { env: server.env },
+    );
     expect(level.code).toBe(2);
     expect(level.stderr).toMatch(/--min-level/);
   });

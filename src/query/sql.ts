@@ -200,14 +200,16 @@ function access(target: Target, params: SqlParams): Access {
       const x = target.expr;
       return {
         present: `(${x} IS NOT NULL)`,
-        some: (test) => `coalesce(${test({ scalar: undefined, text: `json_format(CAST(${x} AS JSON))` })}, false)`,
+        some: (test) =>
+          `coalesce(${test({ scalar: undefined, text: `json_format(CAST(${x} AS JSON))` })}, false)`,
       };
     }
     case 'resources': {
       const value = `r.${quoteIdentifier(target.field)}`;
       return {
         present: `coalesce(any_match(${target.column}, r -> ${value} IS NOT NULL), false)`,
-        some: (test) => `coalesce(any_match(${target.column}, r -> ${test({ scalar: value, text: value })}), false)`,
+        some: (test) =>
+          `coalesce(any_match(${target.column}, r -> ${test({ scalar: value, text: value })}), false)`,
       };
     }
     case 'map': {
@@ -298,23 +300,30 @@ function valueTest(
 ): string {
   const fold = (sql: string): string => (cased ? sql : `lower(${sql})`);
   const texts = values.map(scalarText);
-  const any = (tests: string[]): string => (tests.length === 1 ? (tests[0] as string) : `(${tests.join(' OR ')})`);
+  const any = (tests: string[]): string =>
+    tests.length === 1 ? (tests[0] as string) : `(${tests.join(' OR ')})`;
   switch (op) {
     case 'equals': {
       if (value.scalar === undefined) return 'FALSE';
       const list = texts.map((t) => fold(params.add(t)));
-      return list.length === 1 ? `${fold(value.scalar)} = ${list[0]}` : `${fold(value.scalar)} IN (${list.join(', ')})`;
+      return list.length === 1
+        ? `${fold(value.scalar)} = ${list[0]}`
+        : `${fold(value.scalar)} IN (${list.join(', ')})`;
     }
     case 'contains':
       return any(texts.map((t) => `strpos(${fold(value.text)}, ${fold(params.add(t))}) > 0`));
     case 'startswith':
       return any(texts.map((t) => `strpos(${fold(value.text)}, ${fold(params.add(t))}) = 1`));
     case 'endswith':
-      return any(texts.map((t) => `strpos(reverse(${fold(value.text)}), reverse(${fold(params.add(t))})) = 1`));
+      return any(
+        texts.map((t) => `strpos(reverse(${fold(value.text)}), reverse(${fold(params.add(t))})) = 1`),
+      );
     case 're': {
       // Trino's regex engines take inline (?ims) flags; the pattern itself is a parameter.
       const inline = (cased ? '' : 'i') + reFlags;
-      return any(texts.map((t) => `regexp_like(${value.text}, ${params.add(inline ? `(?${inline})${t}` : t)})`));
+      return any(
+        texts.map((t) => `regexp_like(${value.text}, ${params.add(inline ? `(?${inline})${t}` : t)})`),
+      );
     }
     case 'cidr':
       if (value.scalar === undefined) return 'FALSE';

@@ -2,7 +2,7 @@
  * summary.json: the aggregates gathered while matches stream past (bounded memory), and the pure
  * assembly of the Summary from the engine's statistics and the investigation.
  */
-import type { MatchedEvent, SearchStats } from '../engines/types.js';
+import type { EventFields, MatchedEvent, SearchStats } from '../engines/types.js';
 import type { Investigation, SourceSpec } from '../investigation.js';
 import { describeQuery } from '../query/describe.js';
 import { VERSION } from '../version.js';
@@ -199,6 +199,17 @@ export function ruleSections(
   };
 }
 
+function fieldsOf(
+  r: Record<string, unknown>,
+): Pick<EventFields, 'eventName' | 'principal' | 'sourceIPAddress' | 'eventTime'> {
+  return {
+    eventName: str(r.eventName),
+    principal: principalOf(r),
+    sourceIPAddress: str(r.sourceIPAddress),
+    eventTime: typeof r.eventTime === 'string' ? r.eventTime : undefined,
+  };
+}
+
 /** Gathers the summary's aggregates one match at a time, in bounded memory. */
 export class SummaryBuilder implements SummaryAggregates {
   readonly eventNames: TopCounter;
@@ -215,11 +226,12 @@ export class SummaryBuilder implements SummaryAggregates {
 
   /** Counts one unique match; `ruleIds` = the Sigma rules it matched (when rules ran). */
   add(event: MatchedEvent, ruleIds?: readonly string[]): void {
-    const r = event.record;
-    this.eventNames.add(str(r.eventName) ?? '(none)');
-    this.principals.add(principalOf(r));
-    this.sourceIPs.add(str(r.sourceIPAddress) ?? '(none)');
-    const t = typeof r.eventTime === 'string' ? Date.parse(r.eventTime) : Number.NaN;
+    // The scan engine hands over the few fields read here, sparing a JSON.parse per match.
+    const f = event.fields ?? fieldsOf(event.record);
+    this.eventNames.add(f.eventName ?? '(none)');
+    this.principals.add(f.principal);
+    this.sourceIPs.add(f.sourceIPAddress ?? '(none)');
+    const t = f.eventTime !== undefined ? Date.parse(f.eventTime) : Number.NaN;
     if (Number.isFinite(t)) {
       const hour = Math.floor(t / HOUR_MS) * HOUR_MS;
       const current = this.hours.get(hour);

@@ -68,7 +68,9 @@ export type RuleMatcher = (record: Record<string, unknown>) => string[];
  * values: a record is only tested against the rules that could match its event name, plus the
  * rules that do not pin it. Same answers as testing every rule, far fewer tests per record.
  */
-export function createRuleMatcher(pack: { rules: ReadonlyArray<Pick<CompiledRule, 'id' | 'query'>> }): RuleMatcher {
+export function createRuleMatcher(pack: {
+  rules: ReadonlyArray<Pick<CompiledRule, 'id' | 'query'>>;
+}): RuleMatcher {
   const entries = pack.rules.map((rule, index) => ({
     id: rule.id,
     index,
@@ -195,5 +197,7 @@ export function ruleRefs(
   ids: readonly string[],
 ): RuleRef[] {
   const wanted = new Set(ids);
-  return rules.filter((r) => wanted.has(r.id)).map((r) => ({ id: r.id, title: r.title, level: r.level ?? null }));
+  return rules
+    .filter((r) => wanted.has(r.id))
+    .map((r) => ({ id: r.id, title: r.title, level: r.level ?? null }));
 }

@@ -66,7 +66,10 @@ function isAccessDenied(err: unknown): boolean {
 }
 
 /** Looks a trail up by name (in `defaultRegion`) or ARN (in the ARN's region). */
-export async function describeTrail(ref: string, deps: Pick<DiscoveryDeps, 'cloudtrail' | 'defaultRegion'>): Promise<TrailInfo> {
+export async function describeTrail(
+  ref: string,
+  deps: Pick<DiscoveryDeps, 'cloudtrail' | 'defaultRegion'>,
+): Promise<TrailInfo> {
   const text = ref.trim();
   const arn = TRAIL_ARN.exec(text);
   const region = arn ? (arn[1] as string) : deps.defaultRegion;
@@ -74,7 +77,9 @@ export async function describeTrail(ref: string, deps: Pick<DiscoveryDeps, 'clou
   let trails: Trail[];
   try {
     // Shadow trails: a multi-region or organization trail is listed in every region it covers.
-    const res = await client.send(new DescribeTrailsCommand({ trailNameList: [text], includeShadowTrails: true }));
+    const res = await client.send(
+      new DescribeTrailsCommand({ trailNameList: [text], includeShadowTrails: true }),
+    );
     trails = res.trailList ?? [];
   } catch (err) {
     throw describeError(err, text, region);
@@ -107,9 +112,14 @@ function describeError(err: unknown, ref: string, region: string): Error {
   }
   const name = ((err ?? {}) as SdkError).name ?? '';
   if (/InvalidTrailName|CloudTrailARNInvalid/.test(name)) {
-    return new ConfigurationError(`--trail "${ref}" is not a valid trail name or ARN: ${errorMessage(err)}`, '--trail');
+    return new ConfigurationError(
+      `--trail "${ref}" is not a valid trail name or ARN: ${errorMessage(err)}`,
+      '--trail',
+    );
   }
-  return new SearchError(`Could not look up trail "${ref}" in ${region}: ${errorMessage(err)}`, { cause: err });
+  return new SearchError(`Could not look up trail "${ref}" in ${region}: ${errorMessage(err)}`, {
+    cause: err,
+  });
 }
 
 async function notFound(client: CloudTrailClient, ref: string, region: string): Promise<Error> {
@@ -117,7 +127,10 @@ async function notFound(client: CloudTrailClient, ref: string, region: string): 
   try {
     const all = await client.send(new DescribeTrailsCommand({ includeShadowTrails: true }));
     const names = (all.trailList ?? []).map((t) => t.Name).filter((n): n is string => Boolean(n));
-    known = names.length > 0 ? ` Trails visible there: ${[...new Set(names)].sort().join(', ')}.` : ' No trails are visible there.';
+    known =
+      names.length > 0
+        ? ` Trails visible there: ${[...new Set(names)].sort().join(', ')}.`
+        : ' No trails are visible there.';
   } catch {
     // The list only helps the message; the lookup itself already answered.
   }
@@ -146,7 +159,9 @@ export async function getBucketRegion(s3: S3Client, bucket: string): Promise<str
     if ((e.Code ?? e.name) === 'NoSuchBucket') {
       throw new SearchError(`The bucket "${bucket}" does not exist (NoSuchBucket).`, { cause: err });
     }
-    throw new SearchError(`Could not get the region of bucket "${bucket}": ${errorMessage(err)}`, { cause: err });
+    throw new SearchError(`Could not get the region of bucket "${bucket}": ${errorMessage(err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -185,7 +200,10 @@ export async function discoverLayout(
   let present: string[];
   if (orgIds.length > 0 && options.isOrganizationTrail !== false) {
     orgId = orgIds[0] as string;
-    if (orgIds.length > 1) warnings.push(`several organization folders under ${options.where}/${awsLogsPrefix(prefix)}: searching ${orgId} only.`);
+    if (orgIds.length > 1)
+      warnings.push(
+        `several organization folders under ${options.where}/${awsLogsPrefix(prefix)}: searching ${orgId} only.`,
+      );
     present = (await store.listFolders(`${awsLogsPrefix(prefix)}${orgId}/`)).map(folderName);
   } else {
     if (options.isOrganizationTrail === true) {
@@ -199,14 +217,19 @@ export async function discoverLayout(
   if (options.accounts !== 'all') {
     const asked = options.accounts;
     const missing = asked.filter((a) => !accounts.includes(a));
-    if (missing.length > 0) warnings.push(`no logs for account(s) ${missing.join(', ')} under ${options.where}/${awsLogsPrefix(prefix)}.`);
+    if (missing.length > 0)
+      warnings.push(
+        `no logs for account(s) ${missing.join(', ')} under ${options.where}/${awsLogsPrefix(prefix)}.`,
+      );
     accounts = accounts.filter((a) => asked.includes(a));
   }
   const limit = pLimit(LIST_CONCURRENCY);
   const perAccount = await Promise.all(
     accounts.map((account) => limit(() => store.listFolders(accountPrefix(prefix, orgId, account)))),
   );
-  const regions = [...new Set(perAccount.flat().map(folderName))].filter((r) => /^[a-z0-9-]+$/.test(r)).sort();
+  const regions = [...new Set(perAccount.flat().map(folderName))]
+    .filter((r) => /^[a-z0-9-]+$/.test(r))
+    .sort();
   return { ...(orgId ? { orgId } : {}), accounts, regions, warnings };
 }
 

@@ -59,14 +59,20 @@ function checkSpec(spec: TableSpec): void {
   if (!BUCKET_NAME.test(spec.bucket) || spec.bucket.includes('..')) {
     throw new ConfigurationError(`bucket "${spec.bucket}" is not a valid S3 bucket name.`, '--source');
   }
-  if (!PREFIX_CHARS.test(spec.prefix) || spec.prefix.startsWith('/') || spec.prefix.endsWith('/') || spec.prefix.includes('//')) {
+  if (
+    !PREFIX_CHARS.test(spec.prefix) ||
+    spec.prefix.startsWith('/') ||
+    spec.prefix.endsWith('/') ||
+    spec.prefix.includes('//')
+  ) {
     throw new ConfigurationError(
       `the key prefix "${spec.prefix}" holds characters an Athena table location cannot take safely ` +
         '(allowed: letters, digits and !_.*()/=+@-). Use --engine scan for this location.',
       '--source',
     );
   }
-  if (spec.orgId !== undefined && !ORG_ID.test(spec.orgId)) throw new Error(`bad organization id ${spec.orgId}`);
+  if (spec.orgId !== undefined && !ORG_ID.test(spec.orgId))
+    throw new Error(`bad organization id ${spec.orgId}`);
   const badAccount = spec.accounts.find((a) => !ACCOUNT_ID.test(a));
   if (badAccount !== undefined) throw new Error(`bad account id ${badAccount}`);
   const badRegion = spec.regions.find((r) => !REGION_NAME.test(r));

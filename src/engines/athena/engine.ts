@@ -21,7 +21,14 @@ import { compileWhere } from '../../query/sql.js';
 import { S3Store } from '../../source/s3-store.js';
 import { resolveLocations, type LogLocation } from '../../source/trail.js';
 import type { ObjectStore } from '../../source/types.js';
-import type { Engine, EngineRun, EngineRunOptions, MatchedEvent, RegionStats, SearchStats } from '../types.js';
+import type {
+  Engine,
+  EngineRun,
+  EngineRunOptions,
+  MatchedEvent,
+  RegionStats,
+  SearchStats,
+} from '../types.js';
 import { dropTableDdl, validateDatabaseName, type TableSpec } from './ddl.js';
 import { rowToRecord } from './normalise.js';
 import { chooseOutputLocation, deleteQueryResults } from './output.js';
@@ -105,7 +112,9 @@ class ScanBudget {
   exceeded(): string | undefined {
     if (this.max === undefined) return undefined;
     const total = this.total();
-    return total > this.max ? `stopped: the run scanned ${total} bytes, over --max-scan-bytes ${this.max}` : undefined;
+    return total > this.max
+      ? `stopped: the run scanned ${total} bytes, over --max-scan-bytes ${this.max}`
+      : undefined;
   }
 }
 
@@ -148,21 +157,35 @@ export class AthenaEngine implements Engine {
       return cache.get(key) as T;
     };
     const athena = (region: string): AthenaClient =>
-      cached(`athena:${region}`, () => this.deps.athena?.(region) ?? new AthenaClient(baseClientConfig(inv.credentials, region)));
+      cached(
+        `athena:${region}`,
+        () => this.deps.athena?.(region) ?? new AthenaClient(baseClientConfig(inv.credentials, region)),
+      );
     const s3 = (region: string): S3Client =>
       cached(`s3:${region}`, () => this.deps.s3?.(region) ?? createS3Client(inv.credentials, region));
     const cloudtrail = (region: string): CloudTrailClient =>
-      cached(`ct:${region}`, () => this.deps.cloudtrail?.(region) ?? new CloudTrailClient(baseClientConfig(inv.credentials, region)));
+      cached(
+        `ct:${region}`,
+        () =>
+          this.deps.cloudtrail?.(region) ?? new CloudTrailClient(baseClientConfig(inv.credentials, region)),
+      );
     const store = (bucket: string, region: string): Pick<ObjectStore, 'listFolders'> =>
       this.deps.store?.(bucket, region) ?? new S3Store({ client: s3(region), bucket });
     return { athena, s3, cloudtrail, store, defaultRegion: defaultRegion(inv.credentials) };
   }
 
-  private async locations(inv: Investigation, clients: ReturnType<AthenaEngine['clients']>): Promise<LogLocation[]> {
+  private async locations(
+    inv: Investigation,
+    clients: ReturnType<AthenaEngine['clients']>,
+  ): Promise<LogLocation[]> {
     return this.deps.locations ?? resolveLocations(inv.source, inv.accounts, clients);
   }
 
-  private async *execute(inv: Investigation, options: EngineRunOptions, stats: SearchStats): AsyncGenerator<MatchedEvent> {
+  private async *execute(
+    inv: Investigation,
+    options: EngineRunOptions,
+    stats: SearchStats,
+  ): AsyncGenerator<MatchedEvent> {
     const logger = this.deps.logger ?? silentLogger;
     const clock = this.deps.clock ?? systemClock;
     // User mistakes surface before any AWS call.
@@ -190,9 +213,10 @@ export class AthenaEngine implements Engine {
     const createdTables: CreatedTable[] = [];
     const jobs: RegionJob[] = [];
 
-    const track = (athena: AthenaClient, s3Region: string, resultsPrefix: string | undefined) => (id: string) => {
-      started.push({ id, athena, s3Region, resultsPrefix });
-    };
+    const track =
+      (athena: AthenaClient, s3Region: string, resultsPrefix: string | undefined) => (id: string) => {
+        started.push({ id, athena, s3Region, resultsPrefix });
+      };
     const remember = (outcome: QueryOutcome): QueryOutcome => {
       const entry = started.find((s) => s.id === outcome.id);
       if (entry && outcome.resultLocation) entry.result = outcome.resultLocation;
@@ -211,39 +235,74 @@ export class AthenaEngine implements Engine {
           continue;
         }
         const athena = clients.athena(location.bucketRegion);
-        const output = await chooseOutputLocation(athena, inv.athena.workgroup, inv.athena.outputLocation, auditBuckets);
+        const output = await chooseOutputLocation(
+          athena,
+          inv.athena.workgroup,
+          inv.athena.outputLocation,
+          auditBuckets,
+        );
         for (const w of output.warnings) warn(w);
         const onStarted = track(athena, location.bucketRegion, output.resultsPrefix);
         const runDdl = async (sql: string): Promise<void> => {
           const outcome = remember(
             await runQuery(
               athena,
-              { sql, parameters: [], workgroup: inv.athena.workgroup, ...(output.location ? { outputLocation: output.location } : {}) },
+              {
+                sql,
+                parameters: [],
+                workgroup: inv.athena.workgroup,
+                ...(output.location ? { outputLocation: output.location } : {}),
+              },
               { clock, deadline, signal, onStarted },
             ),
           );
           if (outcome.state === 'ABORTED') throw cancelled(signal);
           if (outcome.state !== 'SUCCEEDED') {
-            throw new SearchError(`Athena could not prepare the table for ${location.description}: ${oneLine(outcome.reason ?? outcome.state)}`);
+            throw new SearchError(
+              `Athena could not prepare the table for ${location.description}: ${oneLine(outcome.reason ?? outcome.state)}`,
+            );
           }
         };
-        const ensured = await ensureTable({ athena, workgroup: inv.athena.workgroup, runDdl }, spec, (m) => logger.info(m));
-        if (ensured.created) createdTables.push({ athena, spec: ensured.spec, outputLocation: output.location, resultsPrefix: output.resultsPrefix, s3Region: location.bucketRegion });
+        const ensured = await ensureTable({ athena, workgroup: inv.athena.workgroup, runDdl }, spec, (m) =>
+          logger.info(m),
+        );
+        if (ensured.created)
+          createdTables.push({
+            athena,
+            spec: ensured.spec,
+            outputLocation: output.location,
+            resultsPrefix: output.resultsPrefix,
+            s3Region: location.bucketRegion,
+          });
 
         const { regions, missing } = regionsToQuery(inv, location);
-        if (missing.length > 0) warn(`no logs for region(s) ${missing.join(', ')} in ${location.description}.`);
+        if (missing.length > 0)
+          warn(`no logs for region(s) ${missing.join(', ')} in ${location.description}.`);
         for (const region of regions) {
           const query = plannedQuery(inv, ensured.spec, location, region);
-          const job: RegionJob = { location, spec: ensured.spec, region, athena, startedAt: clock.now(), outcome: Promise.resolve(notRun) };
+          const job: RegionJob = {
+            location,
+            spec: ensured.spec,
+            region,
+            athena,
+            startedAt: clock.now(),
+            outcome: Promise.resolve(notRun),
+          };
           job.outcome = limit(async (): Promise<QueryOutcome> => {
             job.startedAt = clock.now();
             const over = budget.exceeded();
-            if (over) return { id: undefined, state: 'STOPPED', reason: `not started: ${over}`, bytesScanned: 0 };
+            if (over)
+              return { id: undefined, state: 'STOPPED', reason: `not started: ${over}`, bytesScanned: 0 };
             logger.debug(`athena: querying ${region} of ${location.description}`);
             let queryId = '';
             const outcome = await runQuery(
               athena,
-              { sql: query.sql, parameters: query.parameters, workgroup: inv.athena.workgroup, ...(output.location ? { outputLocation: output.location } : {}) },
+              {
+                sql: query.sql,
+                parameters: query.parameters,
+                workgroup: inv.athena.workgroup,
+                ...(output.location ? { outputLocation: output.location } : {}),
+              },
               {
                 clock,
                 deadline,
@@ -256,7 +315,12 @@ export class AthenaEngine implements Engine {
               },
             );
             return remember(outcome);
-          }).catch((err: unknown): QueryOutcome => ({ id: undefined, state: 'FAILED', reason: errorMessage(err), bytesScanned: 0 }));
+          }).catch((err: unknown): QueryOutcome => ({
+            id: undefined,
+            state: 'FAILED',
+            reason: errorMessage(err),
+            bytesScanned: 0,
+          }));
           jobs.push(job);
         }
       }
@@ -288,7 +352,12 @@ export class AthenaEngine implements Engine {
         }
         regionStats.durationMs += clock.now() - job.startedAt;
         done++;
-        options.onProgress?.({ objectsDone: done, objectsTotal: jobs.length, bytesDone: stats.bytesScanned ?? 0, bytesTotal: 0 });
+        options.onProgress?.({
+          objectsDone: done,
+          objectsTotal: jobs.length,
+          bytesDone: stats.bytesScanned ?? 0,
+          bytesTotal: 0,
+        });
       }
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
@@ -356,25 +425,49 @@ export class AthenaEngine implements Engine {
           workgroup: inv.athena.workgroup,
           ...(table.outputLocation ? { outputLocation: table.outputLocation } : {}),
         },
-        { clock, deadline, onStarted: (id) => started.push({ id, athena: table.athena, s3Region: table.s3Region, resultsPrefix: table.resultsPrefix }) },
-      ).catch((err: unknown): QueryOutcome => ({ id: undefined, state: 'FAILED', reason: errorMessage(err), bytesScanned: 0 }));
+        {
+          clock,
+          deadline,
+          onStarted: (id) =>
+            started.push({
+              id,
+              athena: table.athena,
+              s3Region: table.s3Region,
+              resultsPrefix: table.resultsPrefix,
+            }),
+        },
+      ).catch((err: unknown): QueryOutcome => ({
+        id: undefined,
+        state: 'FAILED',
+        reason: errorMessage(err),
+        bytesScanned: 0,
+      }));
       if (outcome.resultLocation) {
         const entry = started.find((s) => s.id === outcome.id);
         if (entry) entry.result = outcome.resultLocation;
       }
-      if (outcome.state !== 'SUCCEEDED') warn(`cleanup: could not drop table ${table.spec.database}.${table.spec.table}: ${outcome.reason ?? outcome.state}`);
+      if (outcome.state !== 'SUCCEEDED')
+        warn(
+          `cleanup: could not drop table ${table.spec.database}.${table.spec.table}: ${outcome.reason ?? outcome.state}`,
+        );
     }
     for (const query of started) {
-      const location = query.result ?? (query.resultsPrefix ? `${query.resultsPrefix.replace(/\/+$/, '')}/${query.id}.csv` : undefined);
+      const location =
+        query.result ??
+        (query.resultsPrefix ? `${query.resultsPrefix.replace(/\/+$/, '')}/${query.id}.csv` : undefined);
       if (!location) {
-        warn(`cleanup: the results of query ${query.id} are in the workgroup's managed storage; Athena removes them itself.`);
+        warn(
+          `cleanup: the results of query ${query.id} are in the workgroup's managed storage; Athena removes them itself.`,
+        );
         continue;
       }
       try {
         const { errors } = await deleteQueryResults(clients.s3(query.s3Region), location);
         for (const e of errors) warn(`cleanup: could not delete ${e}`);
       } catch (err) {
-        warn(`cleanup: could not delete the results of query ${query.id}: ${errorMessage(err)} (needs s3:ListBucket and s3:DeleteObject on the output location)`);
+        warn(
+          `cleanup: could not delete the results of query ${query.id}: ${errorMessage(err)} (needs s3:ListBucket and s3:DeleteObject on the output location)`,
+        );
       }
     }
   }
@@ -389,5 +482,7 @@ function oneLine(text: string): string {
 }
 
 function cancelled(signal: AbortSignal): SearchError {
-  return new SearchError('The Athena search was cancelled; running queries were stopped.', { cause: signal.reason });
+  return new SearchError('The Athena search was cancelled; running queries were stopped.', {
+    cause: signal.reason,
+  });
 }

@@ -30,7 +30,10 @@ export async function chooseOutputLocation(
 ): Promise<OutputChoice> {
   const warnings: string[] = [];
   if (explicit !== undefined && !parseS3Url(explicit)) {
-    throw new ConfigurationError(`--athena-output "${explicit}" is not an s3://bucket/prefix location.`, '--athena-output');
+    throw new ConfigurationError(
+      `--athena-output "${explicit}" is not an s3://bucket/prefix location.`,
+      '--athena-output',
+    );
   }
   let configured: string | undefined;
   let enforced = false;
@@ -49,7 +52,9 @@ export async function chooseOutputLocation(
     warnings.push(`could not read Athena workgroup "${workgroup}" (${text}); using --athena-output.`);
   }
   if (explicit !== undefined && enforced) {
-    warnings.push(`workgroup "${workgroup}" enforces its own result location; --athena-output is ignored by Athena.`);
+    warnings.push(
+      `workgroup "${workgroup}" enforces its own result location; --athena-output is ignored by Athena.`,
+    );
   }
   const effective = explicit !== undefined && !enforced ? explicit : configured;
   if (effective === undefined && !managed) {
@@ -70,7 +75,11 @@ export async function chooseOutputLocation(
     }
     warnings.push(`query results are written into the trail bucket "${bucket}", as --athena-output asks.`);
   }
-  return { location: explicit !== undefined && !enforced ? explicit : undefined, resultsPrefix: effective, warnings };
+  return {
+    location: explicit !== undefined && !enforced ? explicit : undefined,
+    resultsPrefix: effective,
+    warnings,
+  };
 }
 
 const DELETE_BATCH = 1000;
@@ -92,7 +101,11 @@ export async function deleteQueryResults(
   let token: string | undefined;
   do {
     const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: parsed.bucket, Prefix: stem, ...(token ? { ContinuationToken: token } : {}) }),
+      new ListObjectsV2Command({
+        Bucket: parsed.bucket,
+        Prefix: stem,
+        ...(token ? { ContinuationToken: token } : {}),
+      }),
     );
     const keys = (page.Contents ?? []).map((o) => o.Key).filter((k): k is string => k !== undefined);
     for (let i = 0; i < keys.length; i += DELETE_BATCH) {
@@ -105,7 +118,8 @@ export async function deleteQueryResults(
       );
       const failed = res.Errors ?? [];
       deleted += batch.length - failed.length;
-      for (const f of failed) errors.push(`s3://${parsed.bucket}/${f.Key ?? '?'}: ${f.Code ?? ''} ${f.Message ?? ''}`.trim());
+      for (const f of failed)
+        errors.push(`s3://${parsed.bucket}/${f.Key ?? '?'}: ${f.Code ?? ''} ${f.Message ?? ''}`.trim());
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);

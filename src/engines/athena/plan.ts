@@ -7,7 +7,13 @@ import type { Investigation } from '../../investigation.js';
 import { executionParameters } from '../../query/sql-literal.js';
 import { scopeWarnings } from '../../source/planner.js';
 import type { LogLocation } from '../../source/trail.js';
-import { createDatabaseDdl, createTableDdl, isRegionName, validateDatabaseName, type TableSpec } from './ddl.js';
+import {
+  createDatabaseDdl,
+  createTableDdl,
+  isRegionName,
+  validateDatabaseName,
+  type TableSpec,
+} from './ddl.js';
 import { regionQuery } from './query-text.js';
 import { athenaRulePack, rulePackRegionQuery } from '../../sigma/sql.js';
 import type { RulePack } from '../../sigma/types.js';
@@ -32,7 +38,8 @@ export interface AthenaPlan {
 /** The table a location needs; undefined (with a reason) when it holds nothing to query. */
 export function tableSpecFor(inv: Investigation, location: LogLocation): TableSpec | string {
   const regions = location.regions.filter(isRegionName);
-  if (location.accounts.length === 0) return `no account folders with logs under ${location.description}/AWSLogs/`;
+  if (location.accounts.length === 0)
+    return `no account folders with logs under ${location.description}/AWSLogs/`;
   if (regions.length === 0) return `no region folders with logs under ${location.description}/AWSLogs/`;
   return {
     database: validateDatabaseName(inv.athena.database),
@@ -46,7 +53,10 @@ export function tableSpecFor(inv: Investigation, location: LogLocation): TableSp
 }
 
 /** Regions to query in a location: asked ∩ present; asked regions without logs are reported. */
-export function regionsToQuery(inv: Investigation, location: LogLocation): { regions: string[]; missing: string[] } {
+export function regionsToQuery(
+  inv: Investigation,
+  location: LogLocation,
+): { regions: string[]; missing: string[] } {
   const present = location.regions.filter(isRegionName);
   if (inv.regions === 'all') return { regions: present, missing: [] };
   return {
@@ -91,7 +101,10 @@ export function athenaRuleWarnings(inv: Investigation): string[] {
   const before = new Set(inv.rules.unsupported.map((u) => `${u.file}#${u.id ?? ''}`));
   return athenaRules(inv.rules)
     .unsupported.filter((u) => !before.has(`${u.file}#${u.id ?? ''}`))
-    .map((u) => `Rule ${u.title ?? u.id ?? u.file} cannot run on Athena (${u.reason}); use --engine scan to evaluate it.`);
+    .map(
+      (u) =>
+        `Rule ${u.title ?? u.id ?? u.file} cannot run on Athena (${u.reason}); use --engine scan to evaluate it.`,
+    );
 }
 
 /**
@@ -118,10 +131,16 @@ export function planAthena(inv: Investigation, locations: LogLocation[]): Athena
     }
     plan.ddl.push(createTableDdl(spec));
     const { regions, missing } = regionsToQuery(inv, location);
-    if (missing.length > 0) plan.warnings.push(`no logs for region(s) ${missing.join(', ')} in ${location.description}.`);
+    if (missing.length > 0)
+      plan.warnings.push(`no logs for region(s) ${missing.join(', ')} in ${location.description}.`);
     for (const region of regions) {
       const q = plannedQuery(inv, spec, location, region);
-      plan.queries.push({ region, table: `${spec.database}.${spec.table}`, sql: q.sql, parameters: executionParameters(q.parameters) });
+      plan.queries.push({
+        region,
+        table: `${spec.database}.${spec.table}`,
+        sql: q.sql,
+        parameters: executionParameters(q.parameters),
+      });
     }
   }
   return plan;

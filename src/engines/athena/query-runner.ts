@@ -54,11 +54,21 @@ export interface RunQueryOptions {
 
 const POLL_GROWTH = 1.5;
 
-export async function runQuery(client: AthenaClient, spec: QuerySpec, options: RunQueryOptions): Promise<QueryOutcome> {
+export async function runQuery(
+  client: AthenaClient,
+  spec: QuerySpec,
+  options: RunQueryOptions,
+): Promise<QueryOutcome> {
   const { clock, deadline, signal } = options;
-  if (signal?.aborted) return { id: undefined, state: 'ABORTED', reason: 'cancelled before it started', bytesScanned: 0 };
+  if (signal?.aborted)
+    return { id: undefined, state: 'ABORTED', reason: 'cancelled before it started', bytesScanned: 0 };
   if (clock.now() >= deadline) {
-    return { id: undefined, state: 'TIMED_OUT', reason: 'not started: the Athena timeout had passed', bytesScanned: 0 };
+    return {
+      id: undefined,
+      state: 'TIMED_OUT',
+      reason: 'not started: the Athena timeout had passed',
+      bytesScanned: 0,
+    };
   }
 
   const id = await startQuery(client, spec, options);
@@ -71,7 +81,15 @@ export async function runQuery(client: AthenaClient, spec: QuerySpec, options: R
   for (;;) {
     if (signal?.aborted) return stopped(client, clock, id, 'ABORTED', 'cancelled', bytes, location);
     if (clock.now() >= deadline) {
-      return stopped(client, clock, id, 'TIMED_OUT', 'timed out: stopped after the Athena timeout', bytes, location);
+      return stopped(
+        client,
+        clock,
+        id,
+        'TIMED_OUT',
+        'timed out: stopped after the Athena timeout',
+        bytes,
+        location,
+      );
     }
     let execution: QueryExecution | undefined;
     try {
@@ -89,7 +107,10 @@ export async function runQuery(client: AthenaClient, spec: QuerySpec, options: R
       const state = execution.Status?.State;
       if (state === 'SUCCEEDED') return withLocation({ id, state, bytesScanned: bytes }, location);
       if (state === 'FAILED' || state === 'CANCELLED') {
-        const reason = execution.Status?.StateChangeReason ?? execution.Status?.AthenaError?.ErrorMessage ?? state.toLowerCase();
+        const reason =
+          execution.Status?.StateChangeReason ??
+          execution.Status?.AthenaError?.ErrorMessage ??
+          state.toLowerCase();
         return withLocation({ id, state, reason, bytesScanned: bytes }, location);
       }
       const over = options.checkScanned?.(bytes);
@@ -128,7 +149,10 @@ async function startQuery(client: AthenaClient, spec: QuerySpec, options: RunQue
     if (!res.QueryExecutionId) throw new Error('StartQueryExecution returned no QueryExecutionId');
     return res.QueryExecutionId;
   } catch (err) {
-    throw new SearchError(`Athena did not start the query: ${describeAwsError(err, 'athena:StartQueryExecution')}`, { cause: err });
+    throw new SearchError(
+      `Athena did not start the query: ${describeAwsError(err, 'athena:StartQueryExecution')}`,
+      { cause: err },
+    );
   }
 }
 
@@ -146,9 +170,12 @@ async function getExecution(
     return res.QueryExecution ?? {};
   } catch (err) {
     if (signal?.aborted) throw err;
-    throw new SearchError(`Could not follow Athena query ${id}: ${describeAwsError(err, 'athena:GetQueryExecution')}`, {
-      cause: err,
-    });
+    throw new SearchError(
+      `Could not follow Athena query ${id}: ${describeAwsError(err, 'athena:GetQueryExecution')}`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
@@ -164,7 +191,10 @@ async function stopped(
   let why = reason;
   try {
     // Not tied to the abort signal: stopping is exactly what cancellation must still do.
-    await withRetry(() => client.send(new StopQueryExecutionCommand({ QueryExecutionId: id })), { clock, maxAttempts: 4 });
+    await withRetry(() => client.send(new StopQueryExecutionCommand({ QueryExecutionId: id })), {
+      clock,
+      maxAttempts: 4,
+    });
   } catch (err) {
     why = `${reason}; stopping query ${id} failed too: ${describeAwsError(err, 'athena:StopQueryExecution')}`;
   }
@@ -174,7 +204,10 @@ async function stopped(
 /** An AWS error as text, naming the permission when access was denied. */
 export function describeAwsError(err: unknown, permission: string): string {
   const e = (err ?? {}) as { name?: string; $metadata?: { httpStatusCode?: number } };
-  const denied = /AccessDenied/i.test(e.name ?? '') || e.$metadata?.httpStatusCode === 403 || /not authorized/i.test(errorMessage(err));
+  const denied =
+    /AccessDenied/i.test(e.name ?? '') ||
+    e.$metadata?.httpStatusCode === 403 ||
+    /not authorized/i.test(errorMessage(err));
   const text = `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${errorMessage(err)}`;
   return denied ? `${text} (the credentials need ${permission})` : text;
 }

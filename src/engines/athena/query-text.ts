@@ -47,5 +47,7 @@ export function regionQuery(input: RegionQueryInput): CompiledSql {
     `from_iso8601_timestamp("eventtime") < from_iso8601_timestamp(${params.add(input.window.until.toISOString())})`,
   );
   if (input.query.kind !== 'all') where.push(compileCondition(input.query, params));
-  return params.finish(`SELECT ${selectList()} FROM "${database}"."${input.table}" WHERE ${where.join(' AND ')}`);
+  return params.finish(
+    `SELECT ${selectList()} FROM "${database}"."${input.table}" WHERE ${where.join(' AND ')}`,
+  );
 }

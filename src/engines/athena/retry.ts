@@ -49,7 +49,12 @@ const RETRYABLE = new Set([
 export function isRetryable(err: unknown): boolean {
   const e = (err ?? {}) as SdkError;
   const status = e.$metadata?.httpStatusCode;
-  return RETRYABLE.has(e.Code ?? e.name ?? '') || status === 429 || (status !== undefined && status >= 500) || Boolean(e.$retryable);
+  return (
+    RETRYABLE.has(e.Code ?? e.name ?? '') ||
+    status === 429 ||
+    (status !== undefined && status >= 500) ||
+    Boolean(e.$retryable)
+  );
 }
 
 export interface RetryOptions {

@@ -14,9 +14,9 @@ export interface TableColumn {
 }
 
 /** Top-level columns in catalogue order (which is AWS's documented order). */
-export const TABLE_COLUMNS: readonly TableColumn[] = CLOUDTRAIL_FIELDS.filter((f) => f.athena !== undefined).map(
-  (def) => ({ name: def.athena as string, def }),
-);
+export const TABLE_COLUMNS: readonly TableColumn[] = CLOUDTRAIL_FIELDS.filter(
+  (f) => f.athena !== undefined,
+).map((def) => ({ name: def.athena as string, def }));
 
 /** The Hive type of a field: every leaf is STRING (including the JSON-text columns). */
 export function hiveType(def: FieldDef): string {

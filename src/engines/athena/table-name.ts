@@ -7,7 +7,11 @@ import { createHash } from 'node:crypto';
 
 const READABLE_MAX = 40;
 
-export function tableNameFor(location: { bucket: string; prefix: string; orgId?: string | undefined }): string {
+export function tableNameFor(location: {
+  bucket: string;
+  prefix: string;
+  orgId?: string | undefined;
+}): string {
   const readable = location.bucket
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '_')

@@ -33,16 +33,27 @@ export interface EnsuredTable {
 }
 
 /** Table properties of an existing table, or undefined when there is none. */
-async function existingProperties(ctx: TableContext, spec: TableSpec): Promise<Record<string, string> | undefined> {
+async function existingProperties(
+  ctx: TableContext,
+  spec: TableSpec,
+): Promise<Record<string, string> | undefined> {
   try {
     const res = await ctx.athena.send(
-      new GetTableMetadataCommand({ CatalogName: 'AwsDataCatalog', DatabaseName: spec.database, TableName: spec.table }),
+      new GetTableMetadataCommand({
+        CatalogName: 'AwsDataCatalog',
+        DatabaseName: spec.database,
+        TableName: spec.table,
+      }),
     );
     return res.TableMetadata?.Parameters ?? {};
   } catch (err) {
     const name = ((err ?? {}) as { name?: string }).name ?? '';
     // Athena answers MetadataException (EntityNotFound) for a table that does not exist.
-    if (name === 'MetadataException' || name === 'ResourceNotFoundException' || name === 'EntityNotFoundException') {
+    if (
+      name === 'MetadataException' ||
+      name === 'ResourceNotFoundException' ||
+      name === 'EntityNotFoundException'
+    ) {
       return undefined;
     }
     throw new SearchError(
@@ -53,7 +64,10 @@ async function existingProperties(ctx: TableContext, spec: TableSpec): Promise<R
 }
 
 function values(props: Record<string, string>, key: string): string[] {
-  return (props[key] ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+  return (props[key] ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 /** Why an existing table cannot serve `spec` (undefined = it can). */
@@ -69,7 +83,11 @@ export function tableOutdated(props: Record<string, string>, spec: TableSpec): s
   return undefined;
 }
 
-export async function ensureTable(ctx: TableContext, spec: TableSpec, log: (m: string) => void): Promise<EnsuredTable> {
+export async function ensureTable(
+  ctx: TableContext,
+  spec: TableSpec,
+  log: (m: string) => void,
+): Promise<EnsuredTable> {
   const ddl: string[] = [];
   const run = async (sql: string): Promise<void> => {
     ddl.push(sql);

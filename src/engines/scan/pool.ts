@@ -20,13 +20,14 @@ export interface ScanPool {
   close(): Promise<void>;
 }
 
+/** Young generation of each worker's heap (see the Worker's resourceLimits below). */
+const WORKER_YOUNG_GENERATION_MB = 16;
+
 /**
  * Where the worker script is: next to this module when running from source (.ts, loaded through
  * tsx), or `scan-worker.js` next to the bundle (dist/). The name is assembled at run time so the
  * bundler leaves it alone.
  */
-const WORKER_YOUNG_GENERATION_MB = 16;
-
 function workerScript(): WorkerScript | undefined {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
