@@ -16,6 +16,7 @@ import { runDryRun } from './plan.js';
 import {
   createProgress,
   formatMatchesTable,
+  formatRulesTable,
   formatSummaryLine,
   sanitizeForTerminal,
 } from './report/terminal.js';
@@ -77,6 +78,8 @@ export async function main(argv: string[]): Promise<number> {
       const more = result.summary.matches - result.firstMatches.length;
       if (more > 0) process.stdout.write(`… and ${more} more in ${result.resultsPath}\n`);
     }
+    const rules = formatRulesTable(result.summary);
+    if (rules) process.stdout.write(`${rules}\n`);
     for (const w of result.summary.warnings) logger.warning(w);
     process.stdout.write(`${formatSummaryLine(result.summary)}\n`);
     process.stdout.write(`Results: ${result.resultsPath}\nSummary: ${result.summaryPath}\n`);

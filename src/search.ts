@@ -20,6 +20,7 @@ import { createEngine } from './engines/create.js';
 import { openResultWriter } from './report/writers.js';
 import { SummaryBuilder, writeSummary } from './report/summary.js';
 import { EventDeduper } from './engines/dedupe.js';
+import { emptySearchStats } from './engines/stats.js';
 import { ruleIdsAtLeast } from './sigma/pack.js';
 import { s3IdleTimeoutMs } from './aws/clients.js';
 import { OutputWriteError, describeFsError } from './out-dir.js';
@@ -64,20 +65,7 @@ export function exitCodeFor(
 
 /** Stats for a run that failed before or while listing: nothing, or not everything, was read. */
 function failedStats(engine: 'scan' | 'athena', reason: string, message: string): SearchStats {
-  return {
-    engine,
-    engineReason: reason,
-    objectsListed: 0,
-    objectsRead: 0,
-    objectsSkipped: 0,
-    bytesRead: 0,
-    bytesUncompressed: 0,
-    recordsScanned: 0,
-    recordsOutsideWindow: 0,
-    failures: [{ key: SEARCH_FAILURE_KEY, reason: message }],
-    regions: [],
-    warnings: [],
-  };
+  return { ...emptySearchStats(engine, reason), failures: [{ key: SEARCH_FAILURE_KEY, reason: message }] };
 }
 
 /** Runs a file operation; a failure becomes an OutputWriteError naming the file and the cause. */

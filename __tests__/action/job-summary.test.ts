@@ -382,3 +382,56 @@ describe('renderFailureSummary', () => {
     );
   });
 });
+
+describe('Sigma detections', () => {
+  const rules = [
+    {
+      id: 'r1',
+      title: 'Logging stopped <img src=x onerror=alert(1)> | `x`',
+      level: 'high',
+      count: 3,
+      firstSeen: '2024-03-01T01:00:00Z',
+      lastSeen: '2024-03-01T02:00:00Z',
+      references: ['https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_StopLogging.html'],
+    },
+    {
+      id: 'r2',
+      title: 'Second',
+      level: null,
+      count: 1,
+      firstSeen: null,
+      lastSeen: null,
+      references: ['javascript:alert(1)'],
+    },
+  ];
+
+  it('lists the rules that matched, escaped, with safe links only', () => {
+    const md = renderJobSummary(
+      input({
+        summary: summaryOf({
+          matches: 4,
+          rulesEvaluated: 7,
+          rules,
+          rulesUnsupported: [{ file: 'a.yml', id: 'x', title: 'agg', reason: 'aggregation' }],
+        }),
+      }),
+    );
+    const section = md.slice(md.indexOf('### Detections by rule'));
+    expect(section).toContain('2 of 7 rules matched.');
+    expect(section).toContain('1 rules could not run');
+    expect(section).toContain(
+      '[link](https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_StopLogging.html)',
+    );
+    expect(section).not.toContain('](javascript:');
+    expect(section).not.toMatch(/<img/);
+    const row = section.split('\n').find((l) => l.includes('Logging stopped'))!;
+    // Six cells: the escaped `|` in the title does not add a column.
+    expect(row.replace(/\\\|/g, '').split('|').length - 2).toBe(6);
+  });
+
+  it('is absent without rules', () => {
+    expect(renderJobSummary(input({ summary: summaryOf({ matches: 1 }) }))).not.toContain(
+      'Detections by rule',
+    );
+  });
+});

@@ -367,6 +367,46 @@ function matchesSection(input: JobSummaryInput, budget: number): string | undefi
   return `${head}\n${rows.join('\n')}${noteFor(rows.length, cut)}`;
 }
 
+/** Rule references are links only when they are plain https URLs; anything else stays text. */
+function referenceLink(url: string | undefined): string {
+  if (url === undefined) return '';
+  return /^https:\/\/[\w.-]+(?::\d+)?(?:\/[\w./%~+-]*)?(?:#[\w.-]*)?$/.test(url) && url.length <= 300
+    ? `[link](${url})`
+    : cell(url, 120);
+}
+
+const MAX_RULE_ROWS = 50;
+
+/** Sigma runs: the rules that matched, highest level first, and how many rules could not run. */
+function rulesSection(summary: Summary): string | undefined {
+  if (summary.rulesEvaluated === undefined) return undefined;
+  const rules = summary.rules ?? [];
+  const rows = rules
+    .slice(0, MAX_RULE_ROWS)
+    .map((r) => [
+      cell(r.level ?? 'none', 20),
+      cell(r.title, 120),
+      count(r.count),
+      cell(r.firstSeen ?? '', 30),
+      cell(r.lastSeen ?? '', 30),
+      referenceLink(r.references[0]),
+    ]);
+  const more = rules.length - rows.length;
+  const unsupported = summary.rulesUnsupported?.length ?? 0;
+  const notes = [
+    `${count(rules.length)} of ${count(summary.rulesEvaluated)} rules matched.`,
+    more > 0 ? `…and ${count(more)} more rules in summary.json.` : '',
+    unsupported > 0
+      ? `${count(unsupported)} rules could not run on CloudTrail records (listed with the reason in summary.json).`
+      : '',
+  ].filter(Boolean);
+  const body =
+    rows.length > 0
+      ? `${table(['Level', 'Rule', 'Matches', 'First seen', 'Last seen', 'Reference'], rows)}\n\n`
+      : '';
+  return `### Detections by rule\n\n${body}${notes.join(' ')}`;
+}
+
 function topSection(summary: Summary): string | undefined {
   if (summary.matches === 0) return undefined;
   const tops: Array<[string, Array<{ value: string; count: number }>]> = [
@@ -497,6 +537,7 @@ export function renderJobSummary(input: JobSummaryInput, maxBytes = SUMMARY_BUDG
     searched(input.summary),
     warningsSection(input.summary),
     regionSection(input.summary),
+    rulesSection(input.summary),
     chartSection(input.summary),
   ];
   const after = [topSection(input.summary), failureSection(input.summary), filesSection(input)];

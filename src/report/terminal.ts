@@ -191,3 +191,19 @@ export function createProgress(
     },
   };
 }
+
+/**
+ * Sigma runs: one line per matched rule (level, matches, title), highest level first, at most
+ * `maxRules`; rule titles come from rule files, so they are sanitised like log values.
+ */
+export function formatRulesTable(summary: Summary, maxRules = 20): string {
+  const rules = summary.rules ?? [];
+  if (rules.length === 0) return '';
+  const lines = rules.slice(0, maxRules).map((r) => {
+    const level = (r.level ?? 'none').padEnd(13);
+    const n = String(r.count).padStart(7);
+    return `${sanitizeForTerminal(level)} ${n}  ${sanitizeForTerminal(truncate(r.title, 100))}`;
+  });
+  const more = rules.length > maxRules ? [`… and ${rules.length - maxRules} more rules in summary.json`] : [];
+  return [`${'level'.padEnd(13)} ${'matches'.padStart(7)}  rule`, ...lines, ...more].join('\n');
+}

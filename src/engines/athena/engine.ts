@@ -44,6 +44,7 @@ import {
 } from './plan.js';
 import { RULES_COLUMN, ruleIdsOfColumn } from '../../sigma/sql.js';
 import { ruleRefs } from '../../sigma/pack.js';
+import { emptyRegionStats, emptySearchStats } from '../stats.js';
 import { runQuery, type QueryOutcome } from './query-runner.js';
 import { readResultRows } from './results.js';
 import { systemClock, type Clock } from './retry.js';
@@ -130,19 +131,8 @@ export class AthenaEngine implements Engine {
 
   run(inv: Investigation, options: EngineRunOptions = {}): EngineRun {
     const stats: SearchStats = {
-      engine: 'athena',
-      engineReason: this.deps.engineReason ?? 'athena engine',
-      objectsListed: 0,
-      objectsRead: 0,
-      objectsSkipped: 0,
-      bytesRead: 0,
-      bytesUncompressed: 0,
-      recordsScanned: 0,
-      recordsOutsideWindow: 0,
+      ...emptySearchStats('athena', this.deps.engineReason ?? 'athena engine'),
       bytesScanned: 0,
-      failures: [],
-      regions: [],
-      warnings: [],
     };
     return {
       events: this.execute(inv, options, stats),
@@ -371,17 +361,7 @@ export class AthenaEngine implements Engine {
   private regionStats(stats: SearchStats, region: string): RegionStats {
     let entry = stats.regions.find((r) => r.region === region);
     if (!entry) {
-      entry = {
-        region,
-        status: 'complete',
-        objects: 0,
-        bytes: 0,
-        records: 0,
-        matches: 0,
-        durationMs: 0,
-        bytesScanned: 0,
-        errors: [],
-      };
+      entry = { ...emptyRegionStats(region), bytesScanned: 0 };
       stats.regions.push(entry);
     }
     return entry;

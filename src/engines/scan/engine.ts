@@ -3,6 +3,7 @@
  * filter them on worker threads, and stream the matches in plan order (deterministic output).
  * Unreadable objects are reported, never fatal: the run is then marked incomplete.
  */
+import { emptyRegionStats } from '../stats.js';
 import type { Investigation } from '../../investigation.js';
 import type { Logger } from '../../logger.js';
 import { errorMessage } from '../../errors.js';
@@ -61,19 +62,6 @@ const MAX_INFLIGHT_BYTES = 8 * 1024 * 1024;
 /** Failures logged one by one; past this, one line says how many more (all are in the summary). */
 const LOGGED_FAILURES = 10;
 
-function emptyRegion(region: string): RegionStats {
-  return {
-    region,
-    status: 'complete',
-    objects: 0,
-    bytes: 0,
-    records: 0,
-    matches: 0,
-    durationMs: 0,
-    errors: [],
-  };
-}
-
 export class ScanEngine implements Engine {
   constructor(
     private readonly openPlan: PlanOpener,
@@ -104,7 +92,7 @@ export class ScanEngine implements Engine {
     const region = (name: string | undefined): RegionStats => {
       const key = name ?? UNNAMED;
       let r = regions.get(key);
-      if (!r) regions.set(key, (r = emptyRegion(key)));
+      if (!r) regions.set(key, (r = emptyRegionStats(key)));
       return r;
     };
     const spec = {
