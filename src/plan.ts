@@ -14,6 +14,7 @@ import { atomicWriteFile } from './report/writers.js';
 import { outputFileNames } from './search.js';
 import { isoSecond } from './config/window.js';
 import { describeQuery } from './query/predicate.js';
+import { describeSource } from './report/summary.js';
 
 export interface ScanDryRunPlan {
   engine: 'scan';
@@ -39,7 +40,7 @@ export async function planScan(inv: Investigation, reason: string): Promise<Scan
   return {
     engine: 'scan',
     engineReason: reason,
-    source: objects[0]?.store ?? describeSource(inv),
+    source: objects[0]?.store ?? describeSource(inv.source),
     window: { since: isoSecond(inv.window.since), until: isoSecond(inv.window.until) },
     query: describeQuery(inv.query),
     prefixes: stats.prefixes,
@@ -47,13 +48,6 @@ export async function planScan(inv: Investigation, reason: string): Promise<Scan
     stats: { listed: stats.listed, selected: stats.selected, skipped: stats.skipped, bytes },
     warnings: plan.warnings(),
   };
-}
-
-function describeSource(inv: Investigation): string {
-  const s = inv.source;
-  if (s.kind === 'local') return s.path;
-  if (s.kind === 's3') return `s3://${s.bucket}${s.prefix ? `/${s.prefix}` : ''}`;
-  return s.trails.join(', ');
 }
 
 /** Builds the plan, writes plan.json, and returns a short text for the terminal. */

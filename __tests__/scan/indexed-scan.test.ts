@@ -10,7 +10,6 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { createObjectScanner, type MatcherSpec } from '../../src/engines/scan/scan-object.js';
 import type { QueryNode } from '../../src/query/ast.js';
-import { principalOf } from '../../src/report/summary.js';
 import { generateLogs } from '../../tools/generate/index.js';
 import { Rng } from '../../tools/generate/prng.js';
 import { PLAIN_STYLE, writeJson, type WriterStyle } from './json-writer.js';
@@ -84,7 +83,13 @@ function compare(spec: MatcherSpec, docs: readonly PreparedDoc[], window = WIDE_
         return {
           eventTime: text(eventTime),
           eventName: text(eventName),
-          principal: principalOf(r),
+          // The documented rule, written out: ARN, else principal id, else invoking service, else type.
+          principal:
+            text((r.userIdentity as Record<string, unknown> | undefined)?.arn) ??
+            text((r.userIdentity as Record<string, unknown> | undefined)?.principalId) ??
+            text((r.userIdentity as Record<string, unknown> | undefined)?.invokedBy) ??
+            text((r.userIdentity as Record<string, unknown> | undefined)?.type) ??
+            '(unknown)',
           sourceIPAddress: text(sourceIPAddress),
           awsRegion: text(awsRegion),
           errorCode: text(errorCode),

@@ -5,6 +5,7 @@
  * `escapeMarkdown` into a table cell (never the start of a block); the Mermaid chart holds only
  * labels and numbers computed here. The whole document stays under GitHub's 1 MiB limit.
  */
+import { estimateAthenaCostUsd } from './summary.js';
 import * as core from '@actions/core';
 import type { MatchedEvent, RegionStats } from '../engines/types.js';
 import type { Summary } from './types.js';
@@ -179,11 +180,6 @@ export function formatDuration(ms: number): string {
 
 const count = formatCount;
 
-/** Athena's price: $5 per TB scanned, at least 10 MB per query (one query per region). */
-export function athenaCostUsd(bytesScanned: number): number {
-  return (Math.max(bytesScanned, 10 * 1000 ** 2) / 1000 ** 4) * 5;
-}
-
 const usd = formatUsd;
 
 // ---------------------------------------------------------------------------------------------
@@ -284,7 +280,7 @@ function regionSection(summary: Summary): string | undefined {
       cell(r.region, 40),
       STATUS_ICON[r.status] ?? cell(r.status, 20),
       athena ? formatBytes(r.bytesScanned ?? 0) : count(r.objects),
-      athena ? usd(athenaCostUsd(r.bytesScanned ?? 0)) : formatBytes(r.bytes),
+      athena ? usd(estimateAthenaCostUsd([r.bytesScanned ?? 0])) : formatBytes(r.bytes),
       count(r.matches),
       formatDuration(r.durationMs),
       r.errors.length > 0 ? cell(r.errors.join('; '), 300) : '—',

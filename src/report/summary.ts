@@ -2,7 +2,8 @@
  * summary.json: the aggregates gathered while matches stream past (bounded memory), and the pure
  * assembly of the Summary from the engine's statistics and the investigation.
  */
-import type { EventFields, MatchedEvent, SearchStats } from '../engines/types.js';
+import type { MatchedEvent, SearchStats } from '../engines/types.js';
+import { eventFields, principalOf } from '../engines/scan/event-fields.js';
 import type { Investigation, SourceSpec } from '../investigation.js';
 import { describeQuery } from '../query/describe.js';
 import { VERSION } from '../version.js';
@@ -34,17 +35,7 @@ export function estimateAthenaCostUsd(bytesScannedPerQuery: readonly number[]): 
   return (billed / 1000 ** 4) * ATHENA_USD_PER_TB;
 }
 
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-/** Who acted: the ARN, else the principal id, else the invoking service, else the identity type. */
-export function principalOf(record: Record<string, unknown>): string {
-  const id = record.userIdentity;
-  if (id === null || typeof id !== 'object') return '(unknown)';
-  const u = id as Record<string, unknown>;
-  return str(u.arn) ?? str(u.principalId) ?? str(u.invokedBy) ?? str(u.type) ?? '(unknown)';
-}
+export { principalOf };
 
 export interface SummaryAggregates {
   eventNames: TopCounter;
@@ -199,17 +190,6 @@ export function ruleSections(
   };
 }
 
-function fieldsOf(
-  r: Record<string, unknown>,
-): Pick<EventFields, 'eventName' | 'principal' | 'sourceIPAddress' | 'eventTime'> {
-  return {
-    eventName: str(r.eventName),
-    principal: principalOf(r),
-    sourceIPAddress: str(r.sourceIPAddress),
-    eventTime: typeof r.eventTime === 'string' ? r.eventTime : undefined,
-  };
-}
-
 /** Gathers the summary's aggregates one match at a time, in bounded memory. */
 export class SummaryBuilder implements SummaryAggregates {
   readonly eventNames: TopCounter;
@@ -227,7 +207,7 @@ export class SummaryBuilder implements SummaryAggregates {
   /** Counts one unique match; `ruleIds` = the Sigma rules it matched (when rules ran). */
   add(event: MatchedEvent, ruleIds?: readonly string[]): void {
     // The scan engine hands over the few fields read here, sparing a JSON.parse per match.
-    const f = event.fields ?? fieldsOf(event.record);
+    const f = event.fields ?? eventFields(event.record);
     this.eventNames.add(f.eventName ?? '(none)');
     this.principals.add(f.principal);
     this.sourceIPs.add(f.sourceIPAddress ?? '(none)');

@@ -8,8 +8,8 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** Same rule as the summary's principalOf (src/report/summary.ts). */
-function principal(record: Record<string, unknown>): string {
+/** Who acted: the ARN, else the principal id, else the invoking service, else the identity type. */
+export function principalOf(record: Record<string, unknown>): string {
   const id = record.userIdentity;
   if (id === null || typeof id !== 'object') return '(unknown)';
   const u = id as Record<string, unknown>;
@@ -20,7 +20,7 @@ export function eventFields(record: Record<string, unknown>): EventFields {
   return {
     eventTime: str(record.eventTime),
     eventName: str(record.eventName),
-    principal: principal(record),
+    principal: principalOf(record),
     sourceIPAddress: str(record.sourceIPAddress),
     awsRegion: str(record.awsRegion),
     errorCode: str(record.errorCode),
