@@ -111,6 +111,39 @@ describe('JSONL', () => {
   });
 });
 
+describe('events handed over as bytes (the scan engine)', () => {
+  /** As the scan engine delivers a match: its stored text as UTF-8 bytes, spaced as stored. */
+  function bytesEvent(record: Record<string, unknown>, text: string): MatchedEvent {
+    const padded = Buffer.from(`##${text}##`, 'utf8'); // a view into a larger buffer, as in a batch
+    return { ...event(record), json: text, jsonBytes: padded.subarray(2, padded.length - 2) };
+  }
+  const texts = HOSTILE.map((r) => JSON.stringify(r, null, 1).replace(/\n/g, ' '));
+
+  it('JSONL and JSON hold those bytes exactly, mixed with events that only have text', async () => {
+    for (const format of ['jsonl', 'json'] as const) {
+      const writer = await openResultWriter(dir, `b.${format}`, format);
+      await writer.write(bytesEvent(HOSTILE[0]!, texts[0]!));
+      await writer.write(event(HOSTILE[1]!));
+      await writer.write(bytesEvent(HOSTILE[1]!, texts[1]!));
+      await writer.commit();
+      const written = await readFile(path.join(dir, `b.${format}`), 'utf8');
+      const expected =
+        format === 'jsonl'
+          ? `${texts[0]}\n${JSON.stringify(HOSTILE[1])}\n${texts[1]}\n`
+          : `[\n${texts[0]},\n${JSON.stringify(HOSTILE[1])},\n${texts[1]}\n]\n`;
+      expect(written).toBe(expected);
+    }
+  });
+
+  it('CSV reads the record, not the bytes', async () => {
+    const writer = await openResultWriter(dir, 'b.csv', 'csv');
+    await writer.write(bytesEvent(HOSTILE[0]!, texts[0]!));
+    await writer.commit();
+    const plain = await writeAll('csv', [HOSTILE[0]!], 'plain.csv');
+    expect(await readFile(path.join(dir, 'b.csv'), 'utf8')).toBe(await readFile(plain, 'utf8'));
+  });
+});
+
 describe('JSON', () => {
   it('writes a JSON array that reads back equal', async () => {
     const file = await writeAll('json', HOSTILE);

@@ -1,6 +1,11 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { DecodeError, decodeLogObject, gunzipIfNeeded } from '../../src/engines/scan/decode.js';
+import {
+  DecodeError,
+  decodeLogObject,
+  gunzipIfNeeded,
+  releaseBuffer,
+} from '../../src/engines/scan/decode.js';
 
 const ev = (id: string) => ({ eventID: id, eventName: 'X', eventTime: '2023-07-10T00:00:00Z' });
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -68,5 +73,25 @@ describe('decoding log objects', () => {
     for (const name of ['DeleteTrail.json', 'LookupEvents.json', 'StopLogging.json', 'UpdateTrail.json']) {
       expect(results[name]).toBe(1);
     }
+  });
+});
+
+describe('releasing decompressed buffers', () => {
+  const canTransfer = typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function';
+
+  it('frees a buffer that owns its memory (Node 22+; a no-op before)', () => {
+    const out = gunzipIfNeeded(gzipSync('x'.repeat(100_000)));
+    releaseBuffer(out);
+    expect(out.buffer.byteLength).toBe(canTransfer ? 0 : out.buffer.byteLength);
+    expect(out.length).toBe(canTransfer ? 0 : 100_000);
+    releaseBuffer(out); // twice: no error
+  });
+
+  it("never touches Buffer's shared pool, which later small buffers still use", () => {
+    const small = Buffer.from('a small buffer from the pool');
+    expect(small.buffer.byteLength).toBe(Buffer.poolSize); // it really is the pool
+    releaseBuffer(small);
+    expect(small.toString()).toBe('a small buffer from the pool');
+    expect(Buffer.from('and the pool still works').toString()).toBe('and the pool still works');
   });
 });

@@ -10,6 +10,11 @@ export interface MatchedEvent {
   record: Record<string, unknown>;
   /** The record serialised as JSON (the delivered bytes where the engine has them). */
   json: string;
+  /**
+   * `json` as UTF-8 bytes, on one line, when the engine holds them already (the scan engine's
+   * workers hand matches over as bytes): writers copy them instead of decoding and re-encoding.
+   */
+  jsonBytes?: Uint8Array;
   eventID: string | undefined;
   region: string | undefined;
   /**

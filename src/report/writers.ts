@@ -38,33 +38,57 @@ const CSV_OPTIONS = {
   escape_formulas: true,
 } as const;
 
+/** A piece of the file: text, or bytes already UTF-8. */
+type Piece = string | Uint8Array;
+
 interface Format {
   header: string;
-  row(event: MatchedEvent, index: number): string;
+  /** Appends one event's pieces to `out`. */
+  row(event: MatchedEvent, index: number, out: Piece[]): void;
   footer(count: number): string;
 }
 
-/** One JSON text per line; re-serialised if the engine's text spans lines (pretty-printed input). */
-function oneLineJson(event: MatchedEvent): string {
+/**
+ * One JSON text per line: the engine's bytes when it has them (always one line), else its text,
+ * re-serialised if that spans lines (pretty-printed input).
+ */
+function oneLineJson(event: MatchedEvent): Piece {
+  if (event.jsonBytes) return event.jsonBytes;
   return /[\r\n]/.test(event.json) ? JSON.stringify(event.record) : event.json;
 }
 
 const FORMATS: Record<OutputFormat, Format> = {
-  jsonl: { header: '', row: (e) => `${oneLineJson(e)}\n`, footer: () => '' },
+  jsonl: { header: '', row: (e, _, out) => out.push(oneLineJson(e), '\n'), footer: () => '' },
   json: {
     header: '[',
-    row: (e, i) => `${i === 0 ? '\n' : ',\n'}${oneLineJson(e)}`,
+    row: (e, i, out) => out.push(i === 0 ? '\n' : ',\n', oneLineJson(e)),
     footer: (count) => (count === 0 ? ']\n' : '\n]\n'),
   },
   csv: {
     header: stringify([CSV_HEADER as string[]], CSV_OPTIONS),
-    row: (e) => stringify([csvRow(e.record)], CSV_OPTIONS),
+    row: (e, _, out) => out.push(stringify([csvRow(e.record)], CSV_OPTIONS)),
     footer: () => '',
   },
 };
 
+/** The pieces as one buffer: runs of text are encoded once, bytes copied as they are. */
+function concatPieces(pieces: readonly Piece[]): Buffer {
+  const parts: Uint8Array[] = [];
+  let text = '';
+  for (const p of pieces) {
+    if (typeof p === 'string') text += p;
+    else {
+      if (text !== '') parts.push(Buffer.from(text, 'utf8'));
+      text = '';
+      parts.push(p);
+    }
+  }
+  if (text !== '') parts.push(Buffer.from(text, 'utf8'));
+  return Buffer.concat(parts);
+}
+
 class FileResultWriter implements ResultWriter {
-  private pending: string[] = [];
+  private pending: Piece[] = [];
   private pendingBytes = 0;
   private written = 0;
   private state: 'open' | 'committed' | 'aborted' = 'open';
@@ -90,15 +114,18 @@ class FileResultWriter implements ResultWriter {
 
   private async flush(): Promise<void> {
     if (this.pending.length === 0) return;
-    const chunk = this.pending.join('');
+    const chunk = concatPieces(this.pending);
     this.pending = [];
     this.pendingBytes = 0;
-    await this.handle.write(chunk, null, 'utf8');
+    // A write may be partial (a full disk shows up as ENOSPC on the next one).
+    for (let at = 0; at < chunk.length;) at += (await this.handle.write(chunk, at)).bytesWritten;
   }
 
   async write(event: MatchedEvent): Promise<void> {
     if (this.state !== 'open') throw new Error(`results file ${this.path} is already ${this.state}`);
-    this.push(this.format.row(event, this.written));
+    const from = this.pending.length;
+    this.format.row(event, this.written, this.pending);
+    for (let i = from; i < this.pending.length; i++) this.pendingBytes += this.pending[i]!.length;
     this.written++;
     if (this.pendingBytes >= CHUNK_BYTES) await this.flush();
   }

@@ -2,11 +2,21 @@
  * An ObjectStore over a local folder (or a single file): keys are '/'-separated paths relative to
  * the root, listed in the same order S3 lists keys.
  */
-import { promises as fs } from 'node:fs';
-import type { Dirent } from 'node:fs';
+import { promises as fs, readFileSync, statSync } from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
 import path from 'node:path';
 import { SearchError, errorMessage } from '../errors.js';
 import type { ObjectStore, StoredObject } from './types.js';
+
+/** The file's stat, or undefined when it cannot be had (gone, broken link, link loop, no access). */
+function statOrUndefined(file: string): Stats | undefined {
+  try {
+    // Synchronous: one call per file of a day folder, each a few microseconds.
+    return statSync(file);
+  } catch {
+    return undefined;
+  }
+}
 
 interface Entry {
   name: string;
@@ -71,7 +81,9 @@ export class LocalStore implements ObjectStore {
     signal?.throwIfAborted();
     const file = this.absolute(key);
     try {
-      const bytes = await fs.readFile(file, signal ? { signal } : {});
+      // Synchronous on purpose: a log file is read in well under a millisecond, and the promise
+      // API's open/stat/read/close round trips cost the main thread ~0.3 ms per file.
+      const bytes = readFileSync(file);
       return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
@@ -122,7 +134,7 @@ export class LocalStore implements ObjectStore {
     const entries: Entry[] = [];
     for (const d of dirents) {
       const full = path.join(dir, d.name);
-      const stat = await fs.stat(full).catch(() => undefined); // stat follows symlinks
+      const stat = statOrUndefined(full); // follows symlinks
       if (!stat) continue;
       if (stat.isDirectory()) entries.push({ name: d.name, sortKey: `${d.name}/`, dir: true, size: 0 });
       else if (stat.isFile()) entries.push({ name: d.name, sortKey: d.name, dir: false, size: stat.size });

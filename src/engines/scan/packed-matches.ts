@@ -65,15 +65,17 @@ class PackedEvent implements MatchedEvent {
 
   get json(): string {
     if (this.text === undefined) {
-      const { text, ends } = this.batch;
-      const start = this.index === 0 ? 0 : (ends[this.index - 1] as number);
-      this.text = Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString(
-        'utf8',
-        start,
-        ends[this.index],
-      );
+      const bytes = this.jsonBytes;
+      this.text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
     }
     return this.text;
+  }
+
+  /** A view of the batch's buffer: one line (workers re-serialise records that span lines). */
+  get jsonBytes(): Uint8Array {
+    const { text, ends } = this.batch;
+    const start = this.index === 0 ? 0 : (ends[this.index - 1] as number);
+    return text.subarray(start, ends[this.index]);
   }
 
   get record(): Record<string, unknown> {

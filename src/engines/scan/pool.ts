@@ -1,15 +1,15 @@
 /**
  * Runs ObjectScanner calls on worker threads (one per core) so indexing and JSON parsing use every
- * core; with 0 workers, or when the worker script cannot be found, it runs them in-process. Objects
- * are gunzipped first, on the main thread's libuv pool (see gunzipIfNeededAsync), and handed over
- * without a copy; results come back packed (packed-matches.ts).
+ * core; with 0 workers, or when the worker script cannot be found, it runs them in-process. Each
+ * object's stored (compressed) bytes are handed over without a copy; the worker gunzips, scans and
+ * frees them, so every thread reuses the same warm memory object after object. Results come back
+ * packed (packed-matches.ts).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { packResult, type PackedScanResult } from './packed-matches.js';
-import { DecodeError, gunzipIfNeededAsync } from './decode.js';
-import { createObjectScanner, failedResult, type MatcherSpec } from './scan-object.js';
+import { createObjectScanner, type MatcherSpec } from './scan-object.js';
 import type { WorkerTask } from './worker.js';
 
 /** Buffer.allocUnsafe serves sizes under half its 8 KB pool from the pool. */
@@ -49,22 +49,11 @@ interface WorkerScript {
   eval: boolean;
 }
 
-/** Gunzips on the thread pool; an unreadable object becomes its failed result. */
-async function decompress(bytes: Uint8Array, key: string): Promise<Uint8Array | PackedScanResult> {
-  try {
-    return await gunzipIfNeededAsync(bytes);
-  } catch (err) {
-    if (err instanceof DecodeError) return packResult(failedResult(key, err));
-    throw err;
-  }
-}
-
 function inProcessPool(spec: MatcherSpec): ScanPool {
   const scan = createObjectScanner(spec);
   return {
     async scan(bytes, key, scopeByRecord) {
-      const data = await decompress(bytes, key);
-      return data instanceof Uint8Array ? packResult(scan(data, key, scopeByRecord, true)) : data;
+      return packResult(scan(bytes, key, scopeByRecord));
     },
     close: async () => {},
   };
@@ -118,9 +107,7 @@ class WorkerPool implements ScanPool {
 
   async scan(bytes: Uint8Array, key: string, scopeByRecord: boolean): Promise<PackedScanResult> {
     if (this.broken) throw this.broken;
-    const data = await decompress(bytes, key);
-    if (!(data instanceof Uint8Array)) return data;
-    return this.post(data, key, scopeByRecord);
+    return this.post(bytes, key, scopeByRecord);
   }
 
   private post(bytes: Uint8Array, key: string, scopeByRecord: boolean): Promise<PackedScanResult> {
@@ -133,10 +120,10 @@ class WorkerPool implements ScanPool {
     this.owner.set(id, w);
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      const task: WorkerTask = { id, key, bytes, scopeByRecord, decompressed: true };
-      // Transfer, don't copy, when the bytes own their buffer. gunzip's single output chunk is
-      // one byte longer than the data (sized from the trailer); Buffer's shared 8 KB pool only
-      // holds buffers under 4 KB, so a spare tail under 4 KB cannot be someone else's bytes.
+      const task: WorkerTask = { id, key, bytes, scopeByRecord };
+      // Transfer, don't copy, when the bytes own their buffer (a file read or an S3 body may
+      // leave a spare tail). Buffer's shared 8 KB pool only holds buffers under 4 KB, so a spare
+      // tail under 4 KB cannot be someone else's bytes.
       const transferable =
         bytes.byteOffset === 0 &&
         bytes.buffer.byteLength - bytes.byteLength < SHARED_POOL_MIN_SPARE &&

@@ -12,7 +12,7 @@ import type { QueryNode } from '../../query/ast.js';
 import type { EventFields } from '../types.js';
 import { eventFields } from './event-fields.js';
 import { compilePredicate, matchedResources, type Predicate } from '../../query/predicate.js';
-import { decodeUtf8, DecodeError, gunzipIfNeeded, parseRecords } from './decode.js';
+import { decodeUtf8, DecodeError, gunzipIfNeeded, parseRecords, releaseBuffer } from './decode.js';
 import { createIndexedScanner, type IndexedScanner } from './indexed-scan.js';
 import {
   inScope,
@@ -70,14 +70,9 @@ export interface ObjectScanResult {
 
 /**
  * `scopeByRecord`: apply regions/accounts to each record (the object's name did not say).
- * `decompressed`: the bytes were already gunzipped (by gunzipIfNeededAsync): read them as they are.
+ * The stored bytes are gunzipped here when needed, and the decompressed copy is freed on return.
  */
-export type ObjectScanner = (
-  bytes: Uint8Array,
-  key: string,
-  scopeByRecord: boolean,
-  decompressed?: boolean,
-) => ObjectScanResult;
+export type ObjectScanner = (bytes: Uint8Array, key: string, scopeByRecord: boolean) => ObjectScanResult;
 
 export interface ScannerOptions {
   /** Use the indexed reader where it applies (default true); false = always the plain way. */
@@ -202,24 +197,27 @@ export function createObjectScanner(spec: MatcherSpec, options: ScannerOptions =
   const matcher = createRecordMatcher(spec);
   let indexed: IndexedScanner | undefined;
   const useIndex = options.indexed ?? true;
-  return (bytes, key, scopeByRecord, decompressed = false) => {
+  return (bytes, key, scopeByRecord) => {
     const checkScope = matcher.scope !== undefined && scopeByRecord;
     const result = emptyResult(key);
     let buf: Buffer;
     try {
-      buf = decompressed
-        ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-        : gunzipIfNeeded(bytes);
+      buf = gunzipIfNeeded(bytes);
     } catch (err) {
       result.error = failure(err);
       return result;
     }
     result.uncompressedBytes = buf.length;
-    if (useIndex) {
-      indexed ??= createIndexedScanner(matcher);
-      if (indexed(buf, key, checkScope, result)) return result;
+    try {
+      if (useIndex) {
+        indexed ??= createIndexedScanner(matcher);
+        if (indexed(buf, key, checkScope, result)) return result;
+      }
+      scanPlain(buf, key, matcher, checkScope, result);
+      return result;
+    } finally {
+      // Matches are copies (strings); nothing refers to the decompressed bytes any more.
+      if (buf.buffer !== bytes.buffer) releaseBuffer(buf);
     }
-    scanPlain(buf, key, matcher, checkScope, result);
-    return result;
   };
 }

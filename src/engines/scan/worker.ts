@@ -1,9 +1,10 @@
 /**
  * Worker-thread entry of the scan engine: builds the matcher once from workerData, then answers
- * one message per object with its scan result, matches packed (packed-matches.ts). Bundled on its own as dist/scan-worker.js.
+ * one message per object (its stored bytes) with its scan result, matches packed (packed-matches.ts). Bundled on its own as dist/scan-worker.js.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { packResult, transferList } from './packed-matches.js';
+import { releaseBuffer } from './decode.js';
 import { createObjectScanner, type MatcherSpec } from './scan-object.js';
 
 export interface WorkerTask {
@@ -11,8 +12,6 @@ export interface WorkerTask {
   key: string;
   bytes: Uint8Array;
   scopeByRecord: boolean;
-  /** The main thread already gunzipped `bytes`. */
-  decompressed: boolean;
 }
 
 if (parentPort) {
@@ -20,7 +19,8 @@ if (parentPort) {
   const scan = createObjectScanner((workerData as { spec: MatcherSpec }).spec);
   port.on('message', (task: WorkerTask) => {
     try {
-      const result = packResult(scan(task.bytes, task.key, task.scopeByRecord, task.decompressed));
+      const result = packResult(scan(task.bytes, task.key, task.scopeByRecord));
+      releaseBuffer(task.bytes); // this thread's own copy (transferred or cloned)
       port.postMessage({ id: task.id, result }, transferList(result));
     } catch (err) {
       port.postMessage({ id: task.id, failure: err instanceof Error ? err.message : String(err) });
