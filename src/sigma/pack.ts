@@ -8,9 +8,9 @@ import type { MatchNode, QueryNode } from '../query/ast.js';
 import { compilePredicate, type Predicate } from '../query/predicate.js';
 import { getKey } from '../query/record-walk.js';
 import { compileRule } from './compile.js';
-import { ruleFileLabel } from './parse.js';
 import {
   SIGMA_LEVELS,
+  ruleFileLabel,
   type CompiledRule,
   type RulePack,
   type SigmaLevel,

@@ -8,14 +8,9 @@
 import { parseAllDocuments } from 'yaml';
 import { ConfigurationError } from '../errors.js';
 import { isPlainObject } from '../query/values.js';
-import { SIGMA_LEVELS, type RuleSource, type SigmaLevel, type SigmaRule } from './types.js';
+import { SIGMA_LEVELS, ruleFileLabel, type RuleSource, type SigmaLevel, type SigmaRule } from './types.js';
 
 type Doc = Record<string, unknown>;
-
-/** The `field` of errors about a rule file. */
-export function ruleFileLabel(file: string): string {
-  return `rule file ${JSON.stringify(file)}`;
-}
 
 /** Every rule document of one source, in file order. */
 export function parseRuleSource(source: RuleSource): SigmaRule[] {

@@ -16,6 +16,14 @@ export interface RuleSource {
   text: string;
 }
 
+/**
+ * The `field` of errors about a rule file. Here, not in parse.ts, so the scan worker (which
+ * compiles packs) does not bundle the YAML parser.
+ */
+export function ruleFileLabel(file: string): string {
+  return `rule file ${JSON.stringify(file)}`;
+}
+
 /** One Sigma rule document, typed but not yet compiled. */
 export interface SigmaRule {
   file: string;

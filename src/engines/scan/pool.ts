@@ -6,10 +6,11 @@
  * packed (packed-matches.ts).
  */
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { packResult, type PackedScanResult } from './packed-matches.js';
-import { createObjectScanner, type MatcherSpec } from './scan-object.js';
+import { createObjectScanner, type MatcherSpec, type ObjectScanner } from './scan-object.js';
 import type { WorkerTask } from './worker.js';
 
 /** Buffer.allocUnsafe serves sizes under half its 8 KB pool from the pool. */
@@ -17,6 +18,10 @@ const SHARED_POOL_MIN_SPARE = Buffer.poolSize >>> 1;
 
 export interface ScanPool {
   scan(bytes: Uint8Array, key: string, scopeByRecord: boolean): Promise<PackedScanResult>;
+  /** Resolves once a worker is ready (at once without workers). */
+  ready(): Promise<void>;
+  /** Objects scanned on the calling thread: all without workers, else those before any was ready. */
+  readonly objectsOnMainThread: number;
   close(): Promise<void>;
 }
 
@@ -34,7 +39,16 @@ function workerScript(): WorkerScript | undefined {
     // From source (tests, tsx): register tsx's loader inside the thread, then load the .ts entry.
     const entry = new URL('./worker.ts', here).href;
     // Resolved here, from the project, so it works whatever the current folder is.
-    const tsxApi = import.meta.resolve('tsx/esm/api');
+    // (import.meta.resolve is missing under Vitest; require.resolve finds the CommonJS build,
+    // whose ESM twin sits beside it.)
+    const tsxApi =
+      typeof import.meta.resolve === 'function'
+        ? import.meta.resolve('tsx/esm/api')
+        : pathToFileURL(
+            createRequire(here)
+              .resolve('tsx/esm/api')
+              .replace(/\.cjs$/, '.mjs'),
+          ).href;
     const code =
       `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })` +
       `.catch((e) => { throw e; });`;
@@ -51,28 +65,52 @@ interface WorkerScript {
 
 function inProcessPool(spec: MatcherSpec): ScanPool {
   const scan = createObjectScanner(spec);
+  let scanned = 0;
   return {
+    get objectsOnMainThread() {
+      return scanned;
+    },
     async scan(bytes, key, scopeByRecord) {
+      scanned++;
       return packResult(scan(bytes, key, scopeByRecord));
     },
+    ready: async () => {},
     close: async () => {},
   };
 }
+
+/** What a worker posts: once `ready`, then one answer per task. */
+type WorkerMessage = { ready: true } | { id: number; result?: PackedScanResult; failure?: string };
 
 interface Pending {
   resolve: (r: PackedScanResult) => void;
   reject: (e: Error) => void;
 }
 
+/** Lets queued I/O and messages (a worker saying it is ready) run before the next step. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 class WorkerPool implements ScanPool {
   private readonly workers: Worker[] = [];
   private readonly load: number[] = [];
+  /** Workers that have loaded their code and built their matcher. */
+  private readonly isReady: boolean[] = [];
+  private readyCount = 0;
+  private readonly firstReady: Promise<void>;
+  private onFirstReady: () => void = () => {};
+  objectsOnMainThread = 0;
+  /** The main thread's own scanner, for the objects it reads while no worker is ready yet. */
+  private here: ObjectScanner | undefined;
   private readonly pending = new Map<number, Pending>();
-  private readonly owner = new Map<number, number>();
   private nextId = 0;
   private broken: Error | undefined;
 
-  constructor(count: number, script: WorkerScript, spec: MatcherSpec) {
+  constructor(
+    count: number,
+    script: WorkerScript,
+    private readonly spec: MatcherSpec,
+  ) {
+    this.firstReady = new Promise((resolve) => (this.onFirstReady = resolve));
     for (let i = 0; i < count; i++) {
       const worker = new Worker(script.source, {
         workerData: { spec },
@@ -81,11 +119,15 @@ class WorkerPool implements ScanPool {
         // resident memory per thread for garbage that dies young anyway.
         resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
       });
-      worker.on('message', (msg: { id: number; result?: PackedScanResult; failure?: string }) => {
+      worker.on('message', (msg: WorkerMessage) => {
+        if ('ready' in msg) {
+          this.isReady[i] = true;
+          if (this.readyCount++ === 0) this.onFirstReady();
+          return;
+        }
         const p = this.pending.get(msg.id);
         if (!p) return;
         this.pending.delete(msg.id);
-        this.owner.delete(msg.id);
         this.load[i]!--;
         if (msg.result) p.resolve(msg.result);
         else p.reject(new Error(msg.failure ?? 'worker failed'));
@@ -96,28 +138,42 @@ class WorkerPool implements ScanPool {
       });
       this.workers.push(worker);
       this.load.push(0);
+      this.isReady.push(false);
     }
   }
 
   private fail(err: Error): void {
     this.broken ??= err;
+    this.onFirstReady(); // whoever waits for a worker learns of the failure from scan()
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
   }
 
   async scan(bytes: Uint8Array, key: string, scopeByRecord: boolean): Promise<PackedScanResult> {
     if (this.broken) throw this.broken;
+    if (this.readyCount === 0) {
+      // A worker takes 100+ ms to start (Node's own modules, then ours). Meanwhile the main
+      // thread, otherwise idle, scans the first objects itself; once one worker is ready, the
+      // workers take everything.
+      await yieldToEventLoop();
+      if (this.broken) throw this.broken;
+      if (this.readyCount === 0) {
+        this.here ??= createObjectScanner(this.spec);
+        this.objectsOnMainThread++;
+        return packResult(this.here(bytes, key, scopeByRecord));
+      }
+    }
     return this.post(bytes, key, scopeByRecord);
   }
 
   private post(bytes: Uint8Array, key: string, scopeByRecord: boolean): Promise<PackedScanResult> {
-    if (this.broken) return Promise.reject(this.broken);
-    // Least-loaded worker: objects vary from KBs to tens of MBs.
-    let w = 0;
-    for (let i = 1; i < this.load.length; i++) if (this.load[i]! < this.load[w]!) w = i;
+    // Least-loaded ready worker: objects vary from KBs to tens of MBs.
+    let w = -1;
+    for (let i = 0; i < this.load.length; i++) {
+      if (this.isReady[i] && (w === -1 || this.load[i]! < this.load[w]!)) w = i;
+    }
     const id = this.nextId++;
     this.load[w]!++;
-    this.owner.set(id, w);
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       const task: WorkerTask = { id, key, bytes, scopeByRecord };
@@ -130,6 +186,10 @@ class WorkerPool implements ScanPool {
         bytes.buffer instanceof ArrayBuffer;
       this.workers[w]!.postMessage(task, transferable ? [bytes.buffer as ArrayBuffer] : []);
     });
+  }
+
+  ready(): Promise<void> {
+    return this.firstReady;
   }
 
   async close(): Promise<void> {

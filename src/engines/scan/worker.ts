@@ -17,6 +17,7 @@ export interface WorkerTask {
 if (parentPort) {
   const port = parentPort;
   const scan = createObjectScanner((workerData as { spec: MatcherSpec }).spec);
+  port.postMessage({ ready: true });
   port.on('message', (task: WorkerTask) => {
     try {
       const result = packResult(scan(task.bytes, task.key, task.scopeByRecord));

@@ -1,0 +1,70 @@
+/**
+ * The worker pool: while its workers start, the main thread scans objects itself; once one is
+ * ready the workers take the rest. Wherever an object was scanned, its result must be exactly the
+ * in-process scanner's, and a gzip failure must be reported the same way.
+ */
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { createScanPool } from '../../src/engines/scan/pool.js';
+import { unpackMatches, type PackedScanResult } from '../../src/engines/scan/packed-matches.js';
+import { createObjectScanner } from '../../src/engines/scan/scan-object.js';
+import { generateLogs } from '../../tools/generate/index.js';
+import { specFor } from './scan-reference.js';
+
+const spec = specFor({
+  kind: 'match',
+  field: { segments: ['eventSource'], display: 'eventSource' },
+  cond: { op: 'equals', values: ['s3.amazonaws.com', 'sts.amazonaws.com'] },
+  all: false,
+  cased: false,
+});
+
+const objects = [
+  ...generateLogs({
+    accounts: ['111111111111'],
+    regions: ['us-east-1', 'eu-west-1'],
+    start: '2023-07-10T00:00:00Z',
+    hours: 4,
+    filesPerHour: 4,
+    recordsPerFile: [20, 60],
+  }),
+].map((f) => ({ key: f.key, bytes: gzipSync(JSON.stringify({ Records: f.records })) }));
+objects.push({ key: 'broken.json.gz', bytes: gzipSync('{"Records":[]}').subarray(0, 20) });
+
+/** A pool's result as plain data: the match texts decoded, everything else as is. */
+function plain(result: PackedScanResult) {
+  const { matches, ...stats } = result;
+  return { stats, texts: unpackMatches(matches).map((m) => m.json), ids: matches.eventIDs };
+}
+
+describe('the scan pool', () => {
+  it('gives the in-process results whether the main thread or a worker scanned the object', async () => {
+    const reference = createObjectScanner(spec);
+    const expected = objects.map((o) => {
+      const { matches, ...stats } = reference(new Uint8Array(o.bytes), o.key, false);
+      return { stats, texts: matches.map((m) => m.json), ids: matches.map((m) => m.eventID) };
+    });
+    const pool = createScanPool(spec, 2);
+    try {
+      const half = Math.floor(objects.length / 2);
+      // Posted before any worker can have started: these run on the main thread.
+      const first = objects.slice(0, half).map((o) => pool.scan(copy(o.bytes), o.key, false));
+      const firstResults = await Promise.all(first);
+      const onMainThread = pool.objectsOnMainThread;
+      expect(onMainThread).toBeGreaterThan(0);
+      await pool.ready();
+      const rest = await Promise.all(objects.slice(half).map((o) => pool.scan(copy(o.bytes), o.key, false)));
+      expect(pool.objectsOnMainThread).toBe(onMainThread); // the workers took every later object
+      expect([...firstResults, ...rest].map(plain)).toEqual(expected);
+      expect(expected.at(-1)!.stats.error).toMatch(/gzip/);
+      expect(expected.reduce((n, e) => n + e.texts.length, 0)).toBeGreaterThan(50);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+/** The bytes in a buffer of their own, as a store hands them over (the pool may transfer it). */
+function copy(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
+}
