@@ -102,6 +102,7 @@ describe('invalid input: exit 2, a message naming the field and the fix, no stac
     ['unknown modifier', ['--filter', '{"eventname|contans":"x"}'], /contans/],
     ['wrong value type', ['--filter', '{"eventname":{"a":1}}'], /eventname/],
     ['bad region', ['--regions', 'us-east-1,narnia'], /--regions: "narnia" is not an AWS region/],
+    ['bad API region', ['--aws-region', 'us east 1'], /--aws-region: "us east 1" is not an AWS region/],
     ['bad account', ['--accounts', '12345'], /--accounts: "12345"/],
     ['negative days', ['--days', '-1'], /--days must be at least 0.01/],
     ['zero days', ['--days', '0'], /--days must be at least 0.01/],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAccounts, parseRegions } from '../../src/config/scope.js';
+import { parseAccounts, parseRegionName, parseRegions } from '../../src/config/scope.js';
 
 describe('regions and accounts', () => {
   it('reads lists and "all"', () => {
@@ -18,5 +18,12 @@ describe('regions and accounts', () => {
     expect(() => parseRegions('us-east-1,useast1')).toThrow(/--regions: "useast1" is not an AWS region name/);
     expect(() => parseRegions('US-EAST-1')).toThrow(/not an AWS region/);
     expect(() => parseAccounts('12345')).toThrow(/--accounts: "12345" is not an AWS account id.*12-digit/);
+  });
+
+  it('checks a single region name (--aws-region)', () => {
+    expect(parseRegionName(' eu-central-1 ', '--aws-region')).toBe('eu-central-1');
+    expect(parseRegionName('us-gov-west-1', '--aws-region')).toBe('us-gov-west-1');
+    expect(() => parseRegionName('eu-central', '--aws-region')).toThrow(/--aws-region: "eu-central" is not/);
+    expect(() => parseRegionName('us-east-1,eu-west-1', '--aws-region')).toThrow(/not an AWS region name/);
   });
 });

@@ -12,7 +12,7 @@ import { parseSource } from '../source/location.js';
 import type { RawOptions } from './options.js';
 import { resolveWindow } from './window.js';
 import { isInside } from '../out-dir.js';
-import { parseAccounts, parseRegions } from './scope.js';
+import { parseAccounts, parseRegionName, parseRegions } from './scope.js';
 
 export const DEFAULT_OUT_DIR = 'cloudtrail-investigation';
 
@@ -132,7 +132,7 @@ function parseCredentials(raw: RawOptions): Credentials {
     if (key) throw new ConfigurationError('Give either --profile or access keys, not both.', '--profile');
     creds.profile = raw.profile.trim();
   }
-  if (raw.awsRegion?.trim()) creds.region = raw.awsRegion.trim();
+  if (raw.awsRegion?.trim()) creds.region = parseRegionName(raw.awsRegion, '--aws-region');
   return creds;
 }
 

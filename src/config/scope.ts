@@ -25,6 +25,18 @@ export function parseRegions(value: string | string[] | undefined, field = '--re
   return [...new Set(items)];
 }
 
+/** One region name (e.g. `--aws-region`), trimmed; a ConfigurationError naming `field` otherwise. */
+export function parseRegionName(value: string, field: string): string {
+  const r = value.trim();
+  if (!REGION.test(r)) {
+    throw new ConfigurationError(
+      `${field}: "${r}" is not an AWS region name. Use a name such as us-east-1.`,
+      field,
+    );
+  }
+  return r;
+}
+
 export function parseAccounts(value: string | string[] | undefined, field = '--accounts'): string[] | 'all' {
   if (value === undefined) return 'all';
   const items = splitList(value);
