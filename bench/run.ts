@@ -5,7 +5,7 @@
  * bench/results.json, and fails when the tools disagree on how many events match.
  * Options: see bench/options.ts (`npm run bench -- --smoke` runs on tiny data in seconds).
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ import {
   summariseTool,
   type ScenarioResult,
 } from './report.js';
+import { startBenchS3Server } from './s3-server.js';
 import { scenarios, type Scenario } from './scenarios.js';
 import { jqAvailable, measure, type Measurement, type ToolContext, type ToolName } from './tools.js';
 
@@ -30,18 +31,18 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`);
 /** Scenarios also run against the S3-protocol server. */
 const S3_SCENARIOS = new Set(['selective', 'broad']);
 
+/** The lean S3-protocol server (bench/s3-server.ts) over the dataset's folder, in this process. */
 async function startS3(
   dataset: Dataset,
 ): Promise<{ ctx: NonNullable<ToolContext['s3']>; close: () => Promise<void> }> {
-  const { startS3Server } = await import('../__tests__/helpers/s3-server.js');
-  const server = await startS3Server();
-  const bucket = 'bench-trail-logs';
-  await server.createBucket(bucket);
-  const objects = await Promise.all(
-    dataset.files.map(async (f) => ({ key: f.key, body: await readFile(path.join(dataset.dir, f.key)) })),
-  );
-  await server.seed(bucket, objects);
-  return { ctx: { source: `s3://${bucket}`, env: server.env }, close: () => server.close() };
+  const server = await startBenchS3Server({ dir: dataset.dir, bucket: 'bench-trail-logs' });
+  if (server.objects !== dataset.files.length) {
+    await server.close();
+    throw new Error(
+      `the S3 server found ${server.objects} objects in ${dataset.dir}, the manifest ${dataset.files.length}`,
+    );
+  }
+  return { ctx: { source: `s3://${server.bucket}`, env: server.env }, close: () => server.close() };
 }
 
 function machine(): Record<string, unknown> {

@@ -169,7 +169,11 @@ async function jq(ctx: ToolContext, scenario: Scenario): Promise<Measurement> {
 }
 
 async function floor(ctx: ToolContext, scenario: Scenario): Promise<Measurement> {
-  const r = await run(process.execPath, [ctx.build.floor, await listFile(ctx, scenario)]);
+  const r = await run(process.execPath, [
+    ctx.build.floor,
+    await listFile(ctx, scenario),
+    String(ctx.workers),
+  ]);
   check(r, 'the gunzip floor');
   const m = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Measurement;
   return { wallMs: r.wallMs, workMs: m.workMs, count: undefined, maxRssKb: m.maxRssKb, cpuMs: m.cpuMs };

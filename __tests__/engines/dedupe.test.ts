@@ -1,0 +1,257 @@
+/**
+ * De-duplication on eventID: the compact set must answer exactly as a Set<string> of the same ids
+ * would (the reference here), whatever the ids look like and however large the set grows.
+ */
+import { describe, it, expect } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { EventDeduper, EventIdSet, Uint128Set, packUuid } from '../../src/engines/dedupe.js';
+
+/** Deterministic PRNG (mulberry32): a failing case can be replayed from its seed. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function hexDigits(rand: () => number, n: number, alphabet = '0123456789abcdef'): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += alphabet[Math.floor(rand() * alphabet.length)];
+  return s;
+}
+
+function uuidFrom(hex32: string): string {
+  return `${hex32.slice(0, 8)}-${hex32.slice(8, 12)}-${hex32.slice(12, 16)}-${hex32.slice(16, 20)}-${hex32.slice(20)}`;
+}
+
+/** Characters next to the hex digits' ranges (and other likely confusions). */
+const NEAR_HEX = '/:@G`gAF-_ \u0000\uff10';
+
+/** A random id of one of many shapes: canonical UUIDs, other spellings of them, near misses, others. */
+function randomId(rand: () => number, pool: string[]): string | undefined {
+  // Half the time an id already drawn (or a variant of one): duplicates and look-alikes.
+  if (pool.length > 0 && rand() < 0.5) {
+    const base = pool[Math.floor(rand() * pool.length)] as string;
+    switch (Math.floor(rand() * 6)) {
+      case 0:
+        return base.toUpperCase();
+      case 1:
+        return `${base}x`;
+      case 2:
+        return base.slice(1);
+      case 3:
+        return ` ${base}`;
+      default:
+        return base;
+    }
+  }
+  let id: string | undefined;
+  switch (Math.floor(rand() * 12)) {
+    case 0:
+      id = uuidFrom(hexDigits(rand, 32, '0123456789ABCDEF'));
+      break;
+    case 1:
+      id = uuidFrom(hexDigits(rand, 32, '0123456789abcdefABCDEF'));
+      break;
+    case 2: // hyphens elsewhere
+      id = `${hexDigits(rand, 9)}-${hexDigits(rand, 3)}-${hexDigits(rand, 4)}-${hexDigits(rand, 4)}-${hexDigits(rand, 12)}`;
+      break;
+    case 3: // one hyphen too many (37 chars) or none (32 chars)
+      id = rand() < 0.5 ? `${uuidFrom(hexDigits(rand, 32))}-` : hexDigits(rand, 32);
+      break;
+    case 4: {
+      // A character just outside the hex ranges where a digit should be.
+      const hex = hexDigits(rand, 32);
+      const at = Math.floor(rand() * 32);
+      id = uuidFrom(hex.slice(0, at) + NEAR_HEX[Math.floor(rand() * NEAR_HEX.length)] + hex.slice(at + 1));
+      break;
+    }
+    case 5: // a hyphen replaced by a hex digit: 36 chars, 4 would-be hyphens short
+      id = hexDigits(rand, 8) + 'a' + hexDigits(rand, 27);
+      break;
+    case 6:
+      id = rand() < 0.5 ? '' : undefined;
+      break;
+    case 7: // huge (rarely: they are costly to build)
+      id =
+        rand() < 0.1
+          ? `${'x'.repeat(200_000 + Math.floor(rand() * 10))}${hexDigits(rand, 4)}`
+          : `${uuidFrom(hexDigits(rand, 32))}${'y'.repeat(Math.floor(rand() * 1000))}`;
+      break;
+    case 8: // non-ASCII: fullwidth digits look like hex to no one but a careless parser
+      id = uuidFrom(hexDigits(rand, 31)) + '\uff10';
+      break;
+    case 9: // the all-zero UUID, the table's empty marker
+      id = '00000000-0000-0000-0000-000000000000';
+      break;
+    default:
+      id = uuidFrom(hexDigits(rand, 32));
+  }
+  if (id !== undefined) pool.push(id);
+  return id;
+}
+
+describe('packUuid', () => {
+  it('packs canonical lowercase UUIDs into their 128 bits, 32 per (signed) word, first digits first', () => {
+    const rand = mulberry32(7);
+    for (let n = 0; n < 1000; n++) {
+      const hex = hexDigits(rand, 32);
+      const out = new Int32Array(4);
+      expect(packUuid(uuidFrom(hex), out)).toBe(true);
+      // Independent: BigInt over the 32 hex digits.
+      const big = BigInt(`0x${hex}`);
+      const words = [96n, 64n, 32n, 0n].map((shift) => Number(BigInt.asIntN(32, big >> shift)));
+      expect([...out]).toEqual(words);
+    }
+  });
+
+  it('refuses every other spelling', () => {
+    const lower = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
+    const refused = [
+      lower.toUpperCase(),
+      '3F2504e0-4f89-41d3-9a0c-0305e82c3301',
+      `${lower}0`,
+      lower.slice(0, 35),
+      `{${lower.slice(1)}`,
+      lower.replace(/-/g, ''),
+      `${lower.slice(0, 8)}0${lower.slice(9)}`, // first hyphen made a digit
+      `${lower.slice(0, 7)}-${lower.slice(7, 8)}${lower.slice(9)}`, // hyphen moved
+      `${lower.slice(0, 35)}g`,
+      `${lower.slice(0, 35)}\uff10`,
+      '',
+    ];
+    for (const id of refused) expect(packUuid(id, new Int32Array(4)), id).toBe(false);
+    // Each digit replaced by each character next to the hex ranges.
+    for (let at = 0; at < 36; at++) {
+      if (lower[at] === '-') continue;
+      for (const c of NEAR_HEX) {
+        const id = lower.slice(0, at) + c + lower.slice(at + 1);
+        expect(packUuid(id, new Int32Array(4)), id).toBe(false);
+      }
+    }
+  });
+});
+
+describe('EventIdSet', () => {
+  it('answers exactly as a Set<string> over random mixes of ids', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const rand = mulberry32(seed);
+      const set = new EventIdSet();
+      const reference = new Set<string>();
+      const pool: string[] = [];
+      const wrong: string[] = [];
+      for (let n = 0; n < 20_000; n++) {
+        const id = randomId(rand, pool);
+        if (id === undefined) continue;
+        const expected = !reference.has(id);
+        reference.add(id);
+        if (set.add(id) !== expected) wrong.push(`step ${n}: ${id.slice(0, 60)} new=${expected}`);
+      }
+      expect(wrong, `seed ${seed}`).toEqual([]);
+      expect(set.size).toBe(reference.size);
+    }
+  });
+
+  it('keeps a lowercase UUID and its uppercase spelling apart (different strings, different ids)', () => {
+    const set = new EventIdSet();
+    const lower = 'e4a8e0a0-19ca-4e5a-93b6-36a9c0ffee00';
+    expect(set.add(lower)).toBe(true);
+    expect(set.add(lower.toUpperCase())).toBe(true);
+    expect(set.add('E4a8e0a0-19ca-4e5a-93b6-36a9c0ffee00')).toBe(true);
+    expect(set.add(lower)).toBe(false);
+    expect(set.add(lower.toUpperCase())).toBe(false);
+    expect(set.size).toBe(3);
+    // An all-digit UUID has only one spelling.
+    const digits = '12345678-1234-1234-1234-123456789012';
+    expect(set.add(digits)).toBe(true);
+    expect(set.add(digits.toUpperCase())).toBe(false);
+  });
+
+  it('stays exact through many resizes (300k UUIDs, each added twice)', () => {
+    const set = new EventIdSet();
+    const ids: string[] = Array.from({ length: 300_000 }, () => randomUUID());
+    const reference = new Set(ids);
+    expect(ids.filter((id) => !set.add(id))).toEqual([]);
+    expect(set.size).toBe(reference.size);
+    expect(ids.filter((id) => set.add(id))).toEqual([]);
+    // Never-added neighbours of added ids (last digit changed) are new.
+    const rand = mulberry32(11);
+    const wrong: string[] = [];
+    for (let n = 0; n < 20_000; n++) {
+      const id = ids[Math.floor(rand() * ids.length)] as string;
+      const last = id[35] === 'f' ? '0' : (parseInt(id[35] as string, 16) + 1).toString(16);
+      const neighbour = id.slice(0, 35) + last;
+      if (set.add(neighbour) !== !reference.has(neighbour)) wrong.push(neighbour);
+      reference.add(neighbour);
+    }
+    expect(wrong).toEqual([]);
+    expect(set.size).toBe(reference.size);
+  });
+});
+
+describe('Uint128Set', () => {
+  it('stays exact for keys differing in a single word, from a tiny table', () => {
+    // Keys that agree on three words out of four, in each position: a hash using only part of
+    // the key would pile them up, a comparison on part of the key would merge them.
+    const set = new Uint128Set(2);
+    const reference = new Set<string>();
+    const key = new Int32Array(4);
+    const wrong: string[] = [];
+    for (let word = 0; word < 4; word++) {
+      for (let v = 0; v < 20_000; v++) {
+        key.fill(0x5a5a5a5a);
+        // Small values, then negative and large ones (odd multiplier: still distinct).
+        key[word] = v < 10_000 ? v : Math.imul(v, 0x9e3779b1);
+        const name = [...key].join(',');
+        if (set.add(key) !== !reference.has(name)) wrong.push(name);
+        reference.add(name);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(set.size).toBe(reference.size);
+    for (const name of reference) {
+      key.set(name.split(',').map(Number));
+      if (set.add(key)) wrong.push(`again ${name}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('holds the all-zero key, which marks empty slots, like any other', () => {
+    const set = new Uint128Set(2);
+    const zero = new Int32Array(4);
+    expect(set.add(zero)).toBe(true);
+    expect(set.add(zero)).toBe(false);
+    expect(set.add(Int32Array.of(0, 0, 0, 1))).toBe(true);
+    expect(set.add(Int32Array.of(1, 0, 0, 0))).toBe(true);
+    expect(set.add(zero)).toBe(false);
+    expect(set.size).toBe(3);
+  });
+});
+
+describe('EventDeduper', () => {
+  it('keeps the first occurrence of each id and every event without one', () => {
+    const rand = mulberry32(42);
+    const dedupe = new EventDeduper();
+    const reference = new Set<string>();
+    const pool: string[] = [];
+    let unique = 0;
+    let dropped = 0;
+    const wrong: number[] = [];
+    for (let n = 0; n < 30_000; n++) {
+      const id = randomId(rand, pool);
+      const first = id === undefined || !reference.has(id);
+      if (id !== undefined) reference.add(id);
+      if (first) unique++;
+      else dropped++;
+      if (dedupe.isFirst(id) !== first) wrong.push(n);
+    }
+    expect(wrong).toEqual([]);
+    expect(dropped).toBeGreaterThan(0);
+    expect(dedupe.unique).toBe(unique);
+    expect(dedupe.dropped).toBe(dropped);
+  });
+});
