@@ -5,18 +5,7 @@
 import { describe, it, expect } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { EventDeduper, EventIdSet, Uint128Set, packUuid } from '../../src/engines/dedupe.js';
-
-/** Deterministic PRNG (mulberry32): a failing case can be replayed from its seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../tools/generate/prng.js';
 
 function hexDigits(rand: () => number, n: number, alphabet = '0123456789abcdef'): string {
   let s = '';
@@ -97,7 +86,7 @@ function randomId(rand: () => number, pool: string[]): string | undefined {
 
 describe('packUuid', () => {
   it('packs canonical lowercase UUIDs into their 128 bits, 32 per (signed) word, first digits first', () => {
-    const rand = mulberry32(7);
+    const rand = seededRandom(7);
     for (let n = 0; n < 1000; n++) {
       const hex = hexDigits(rand, 32);
       const out = new Int32Array(4);
@@ -139,7 +128,7 @@ describe('packUuid', () => {
 describe('EventIdSet', () => {
   it('answers exactly as a Set<string> over random mixes of ids', () => {
     for (const seed of [1, 2, 3, 4, 5]) {
-      const rand = mulberry32(seed);
+      const rand = seededRandom(seed);
       const set = new EventIdSet();
       const reference = new Set<string>();
       const pool: string[] = [];
@@ -179,7 +168,7 @@ describe('EventIdSet', () => {
     expect(set.size).toBe(reference.size);
     expect(ids.filter((id) => set.add(id))).toEqual([]);
     // Never-added neighbours of added ids (last digit changed) are new.
-    const rand = mulberry32(11);
+    const rand = seededRandom(11);
     const wrong: string[] = [];
     for (let n = 0; n < 20_000; n++) {
       const id = ids[Math.floor(rand() * ids.length)] as string;
@@ -234,7 +223,7 @@ describe('Uint128Set', () => {
 
 describe('EventDeduper', () => {
   it('keeps the first occurrence of each id and every event without one', () => {
-    const rand = mulberry32(42);
+    const rand = seededRandom(42);
     const dedupe = new EventDeduper();
     const reference = new Set<string>();
     const pool: string[] = [];

@@ -16,6 +16,7 @@ import { formatMatchesTable, formatSummaryLine } from '../../src/report/terminal
 import { annotationsFor, describeMatch } from '../../src/report/annotations.js';
 import type { Summary } from '../../src/report/types.js';
 import type { MatchedEvent } from '../../src/engines/types.js';
+import { seededRandom } from '../../tools/generate/prng.js';
 
 const HOSTILE = [
   '<img src=x onerror=alert(1)>',
@@ -257,21 +258,10 @@ describe('hostile values end to end', () => {
 
 // ---- property: random hostile strings in every rendered field -------------------------------------
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('random hostile combinations, rendered', () => {
   it('job summary, failure summary, terminal table, summary line and annotations stay inert', () => {
     expect(summaryJson, 'the CLI run above wrote summary.json').toBeDefined();
-    const rand = prng(42);
+    const rand = seededRandom(42);
     const hostile = (): string => {
       const n = 1 + Math.floor(rand() * 4);
       return Array.from({ length: n }, () => HOSTILE[Math.floor(rand() * HOSTILE.length)]!).join('');

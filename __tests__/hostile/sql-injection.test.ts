@@ -11,18 +11,7 @@ import { parseFilter } from '../../src/query/parse-filter.js';
 import { executionParameters } from '../../src/query/sql-literal.js';
 import { regionQuery } from '../../src/engines/athena/query-text.js';
 import type { QueryNode } from '../../src/query/ast.js';
-
-/** Deterministic PRNG (mulberry32): a failing case can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../tools/generate/prng.js';
 
 const PIECES = [
   "'",
@@ -152,7 +141,7 @@ describe('no value or key changes the structure of the SQL', () => {
       const benignLiterals = executionParameters(benign.parameters);
       const benignTokens = tokens(substituted(benign.sql, benignLiterals).text);
       expect(trino.validate(substituted(benign.sql, benignLiterals).text)).toEqual([]);
-      const rand = prng(1000 + shapeIndex);
+      const rand = seededRandom(1000 + shapeIndex);
       for (let i = 0; i < ITERATIONS; i++) {
         const value = hostileString(rand);
         const key = hostileKey(rand);
@@ -189,7 +178,7 @@ describe('no value or key changes the structure of the SQL', () => {
   }
 
   it('the parsed statement is valid Trino for hostile values too (sampled)', () => {
-    const rand = prng(7);
+    const rand = seededRandom(7);
     for (let i = 0; i < 10; i++) {
       const value = hostileString(rand);
       const key = hostileKey(rand);
@@ -200,7 +189,7 @@ describe('no value or key changes the structure of the SQL', () => {
   });
 
   it('the generator does produce the dangerous characters (the property is not vacuous)', () => {
-    const rand = prng(1);
+    const rand = seededRandom(1);
     const seen = Array.from({ length: 500 }, () => hostileString(rand)).join('');
     for (const ch of ["'", '\\', '--', ';', '*/', '\u0000', '\n', '?', '😀']) expect(seen).toContain(ch);
   });

@@ -120,3 +120,9 @@ export class Rng {
     return buf.toString('base64');
   }
 }
+
+/** A seeded `() => number` in [0, 1), for property tests: a failing case replays from its seed. */
+export function seededRandom(seed: string | number): () => number {
+  const rng = new Rng(seed);
+  return () => rng.next();
+}
