@@ -110,7 +110,7 @@ describe('the CLI never prints or writes a secret', () => {
         '--source',
         's3://my-trail-bucket/logs',
         '--aws-region',
-        'mars-north-9',
+        'xx-north-9', // well-formed, but no such region
         '--log-level',
         'debug',
       ],
