@@ -34,7 +34,8 @@ objects.push({ key: 'broken.json.gz', bytes: gzipSync('{"Records":[]}').subarray
 /** A pool's result as plain data: the match texts decoded, everything else as is. */
 function plain(result: PackedScanResult) {
   const { matches, ...stats } = result;
-  return { stats, texts: unpackMatches(matches).map((m) => m.json), ids: matches.eventIDs };
+  const events = unpackMatches(matches);
+  return { stats, texts: events.map((m) => m.json), ids: events.map((m) => m.eventID) };
 }
 
 describe('the scan pool', () => {

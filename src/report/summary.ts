@@ -195,7 +195,11 @@ export class SummaryBuilder implements SummaryAggregates {
   readonly eventNames: TopCounter;
   readonly principals: TopCounter;
   readonly sourceIPs: TopCounter;
-  readonly hours = new Map<number, number>();
+  /**
+   * Hour number since the epoch -> matches. Hour numbers are small integers; hour starts in ms are
+   * not, and would box a number on every lookup.
+   */
+  private readonly hourCounts = new Map<number, number>();
   readonly ruleHits = new Map<string, RuleHits>();
 
   constructor(options: { maxKeys?: number } = {}) {
@@ -213,10 +217,10 @@ export class SummaryBuilder implements SummaryAggregates {
     this.sourceIPs.add(f.sourceIPAddress ?? '(none)');
     const t = f.eventTime !== undefined ? Date.parse(f.eventTime) : Number.NaN;
     if (Number.isFinite(t)) {
-      const hour = Math.floor(t / HOUR_MS) * HOUR_MS;
-      const current = this.hours.get(hour);
-      if (current !== undefined) this.hours.set(hour, current + 1);
-      else if (this.hours.size < MAX_TRACKED_HOURS) this.hours.set(hour, 1);
+      const hour = Math.floor(t / HOUR_MS);
+      const current = this.hourCounts.get(hour);
+      if (current !== undefined) this.hourCounts.set(hour, current + 1);
+      else if (this.hourCounts.size < MAX_TRACKED_HOURS) this.hourCounts.set(hour, 1);
     }
     if (ruleIds) {
       for (const id of ruleIds) {
@@ -229,6 +233,11 @@ export class SummaryBuilder implements SummaryAggregates {
         this.ruleHits.set(id, hit);
       }
     }
+  }
+
+  /** Hour start (ms) -> matches. */
+  get hours(): Map<number, number> {
+    return new Map([...this.hourCounts].map(([hour, count]) => [hour * HOUR_MS, count]));
   }
 
   build(input: SummaryInputs): Summary {

@@ -20,7 +20,7 @@ import {
   type SearchStats,
 } from '../types.js';
 import { createScanPool, type ScanPool } from './pool.js';
-import { unpackMatches, type PackedScanResult } from './packed-matches.js';
+import { PackedBatch, packedByteLength, type PackedScanResult } from './packed-matches.js';
 import type { ObjectStore } from '../../source/types.js';
 
 /** One object to read, and the store (bucket or folder) it lives in. */
@@ -50,14 +50,23 @@ interface Outcome {
   bytes: number;
   startedAt: number;
   endedAt: number;
+  /** Bytes of the packed matches, counted in the engine's waiting bytes until emitted. */
+  resultBytes: number;
 }
 
 /**
- * Stored (compressed) bytes read ahead at most. A match's text is at most its record, and logs
- * compress about tenfold, so this bounds the results waiting to be emitted in order to ~100 MB
- * even when every record matches; objects of a few KB still get `concurrency` fetches at once.
+ * Stored (compressed) bytes read ahead at most; objects of a few KB still get `concurrency`
+ * fetches at once.
  */
 const MAX_INFLIGHT_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Packed matches (workers' results) waiting to be emitted in plan order, at most: no new fetch
+ * starts past this. The stored bytes alone do not bound them: when every record matches, 8 MB of
+ * compressed logs are ~70 MB of matches. The head object is always in flight, so a single object
+ * with more matches than this still goes through.
+ */
+export const MAX_WAITING_RESULT_BYTES = 16 * 1024 * 1024;
 
 /** Failures logged one by one; past this, one line says how many more (all are in the summary). */
 const LOGGED_FAILURES = 10;
@@ -89,6 +98,8 @@ export class ScanEngine implements Engine {
     let objectsDone = 0;
     let bytesDone = 0;
     let finished = false;
+    /** Bytes of the packed matches received and not yet emitted. */
+    let waitingResultBytes = 0;
     const region = (name: string | undefined): RegionStats => {
       const key = name ?? UNNAMED;
       let r = regions.get(key);
@@ -122,15 +133,18 @@ export class ScanEngine implements Engine {
         const data = await store.get(object.key, signal);
         bytes = data.byteLength;
         const result = await pool.scan(data, object.key, object.region === undefined);
-        return { object, result, bytes, startedAt, endedAt: Date.now() };
+        const resultBytes = packedByteLength(result.matches);
+        waitingResultBytes += resultBytes;
+        return { object, result, bytes, startedAt, endedAt: Date.now(), resultBytes };
       } catch (err) {
-        return { object, error: errorMessage(err), bytes, startedAt, endedAt: Date.now() };
+        return { object, error: errorMessage(err), bytes, startedAt, endedAt: Date.now(), resultBytes: 0 };
       }
     };
     // Wall-clock span per region: first object started to last object finished.
     const spans = new Map<string, { start: number; end: number }>();
 
-    const account = (outcome: Outcome): MatchedEvent[] => {
+    /** Counts an object into the statistics; its matches, if it was read. */
+    const account = (outcome: Outcome): PackedBatch | undefined => {
       const { object, result } = outcome;
       const r = region(object.region);
       const span = spans.get(r.region);
@@ -151,7 +165,7 @@ export class ScanEngine implements Engine {
           logger.warning('More objects could not be read; summary.json lists them all.');
         }
       }
-      if (!result) return [];
+      if (!result) return undefined;
       totals.read++;
       totals.bytes += outcome.bytes;
       totals.uncompressed += result.uncompressedBytes;
@@ -162,12 +176,13 @@ export class ScanEngine implements Engine {
       r.objects++;
       r.bytes += outcome.bytes;
       r.records += result.records;
-      r.matches += result.matches.ends.length;
-      return unpackMatches(result.matches);
+      r.matches += result.matches.count;
+      return new PackedBatch(result.matches);
     };
 
     const openPlan = this.openPlan;
-    async function* events(): AsyncGenerator<MatchedEvent> {
+    /** Each read object's matches, in plan order (empty batches left out). */
+    async function* batches(): AsyncGenerator<PackedBatch> {
       // Workers start (load, compile) while the objects are being listed.
       const pool = createScanPool(spec, inv.workers);
       let plan: ScanPlan;
@@ -182,12 +197,20 @@ export class ScanEngine implements Engine {
       // Stored bytes of the in-flight objects: their results wait here until emitted in order.
       const inflightSizes: number[] = [];
       let inflightBytes = 0;
-      const emitHead = async function* (): AsyncGenerator<MatchedEvent> {
+      /** The head object's outcome, accounted for: its matches are emitted next. */
+      const takeHead = async (): Promise<{ outcome: Outcome; batch: PackedBatch | undefined }> => {
         const outcome = await inflight.shift()!;
         inflightBytes -= inflightSizes.shift()!;
-        yield* account(outcome);
+        return { outcome, batch: account(outcome) };
+      };
+      const headEmitted = (outcome: Outcome): void => {
+        waitingResultBytes -= outcome.resultBytes;
         onProgress?.({ objectsDone, objectsTotal: objectsPlanned, bytesDone, bytesTotal: bytesPlanned });
       };
+      const mustEmit = (): boolean =>
+        inflight.length >= inv.concurrency ||
+        (inflight.length > 1 &&
+          (inflightBytes > MAX_INFLIGHT_BYTES || waitingResultBytes > MAX_WAITING_RESULT_BYTES));
       try {
         for await (const { store, object } of plan.objects) {
           if (signal?.aborted) break;
@@ -196,14 +219,17 @@ export class ScanEngine implements Engine {
           inflight.push(fetchAndScan(store, pool, object));
           inflightSizes.push(object.size);
           inflightBytes += object.size;
-          while (
-            inflight.length >= inv.concurrency ||
-            (inflight.length > 1 && inflightBytes > MAX_INFLIGHT_BYTES)
-          ) {
-            yield* emitHead();
+          while (mustEmit()) {
+            const { outcome, batch } = await takeHead();
+            if (batch && batch.count > 0) yield batch;
+            headEmitted(outcome);
           }
         }
-        while (inflight.length > 0) yield* emitHead();
+        while (inflight.length > 0) {
+          const { outcome, batch } = await takeHead();
+          if (batch && batch.count > 0) yield batch;
+          headEmitted(outcome);
+        }
         const ps = plan.stats();
         totals.listed = ps.listed;
         totals.skipped = ps.skipped;
@@ -220,7 +246,7 @@ export class ScanEngine implements Engine {
 
     const engineReason = this.engineReason;
     return {
-      events: events(),
+      events: eventsOf(batches()),
       stats(): SearchStats {
         if (totals.noTime > 0) {
           warnings.push(`${totals.noTime} records had no readable eventTime and were not searched.`);
@@ -248,4 +274,46 @@ export class ScanEngine implements Engine {
       },
     };
   }
+}
+
+/**
+ * The events of `batches`, one at a time, each made as the consumer reaches it: a whole batch of
+ * event objects would survive young collections while it is consumed. An event costs one resolved
+ * promise here; an async generator yielding each one (or delegating to another) costs several
+ * promises and objects per event, which on a million-match export is most of the main thread's
+ * garbage. The generator resumes only between batches, so it still accounts for an object once
+ * its last event is consumed, and its `finally` runs when the consumer stops early (`return`).
+ */
+export function eventsOf(batches: AsyncGenerator<PackedBatch>): AsyncIterableIterator<MatchedEvent> {
+  let batch: PackedBatch | undefined;
+  let next = 0;
+  let pulling: Promise<IteratorResult<MatchedEvent>> | undefined;
+  const pull = async (): Promise<IteratorResult<MatchedEvent>> => {
+    try {
+      const r = await batches.next();
+      if (r.done === true) return { done: true, value: undefined };
+      batch = r.value;
+      next = 1;
+      return { done: false, value: batch.event(0) };
+    } finally {
+      pulling = undefined;
+    }
+  };
+  const iterator: AsyncIterableIterator<MatchedEvent> = {
+    [Symbol.asyncIterator]: () => iterator,
+    next() {
+      // A caller that does not wait for one result before asking for the next gets them in order.
+      if (pulling) return pulling.then(() => iterator.next());
+      if (batch && next < batch.count) return Promise.resolve({ done: false, value: batch.event(next++) });
+      batch = undefined;
+      return (pulling = pull());
+    },
+    async return(value?: unknown) {
+      batch = undefined;
+      await pulling?.catch(() => {});
+      await batches.return(undefined);
+      return { done: true, value };
+    },
+  };
+  return iterator;
 }
