@@ -197,13 +197,12 @@ export class ScanEngine implements Engine {
       // Stored bytes of the in-flight objects: their results wait here until emitted in order.
       const inflightSizes: number[] = [];
       let inflightBytes = 0;
-      /** The head object's outcome, accounted for: its matches are emitted next. */
-      const takeHead = async (): Promise<{ outcome: Outcome; batch: PackedBatch | undefined }> => {
+      /** Accounts for the head object and yields its matches (one generator per object, not per event). */
+      const emitHead = async function* (): AsyncGenerator<PackedBatch> {
         const outcome = await inflight.shift()!;
         inflightBytes -= inflightSizes.shift()!;
-        return { outcome, batch: account(outcome) };
-      };
-      const headEmitted = (outcome: Outcome): void => {
+        const batch = account(outcome);
+        if (batch && batch.count > 0) yield batch;
         waitingResultBytes -= outcome.resultBytes;
         onProgress?.({ objectsDone, objectsTotal: objectsPlanned, bytesDone, bytesTotal: bytesPlanned });
       };
@@ -219,17 +218,9 @@ export class ScanEngine implements Engine {
           inflight.push(fetchAndScan(store, pool, object));
           inflightSizes.push(object.size);
           inflightBytes += object.size;
-          while (mustEmit()) {
-            const { outcome, batch } = await takeHead();
-            if (batch && batch.count > 0) yield batch;
-            headEmitted(outcome);
-          }
+          while (mustEmit()) yield* emitHead();
         }
-        while (inflight.length > 0) {
-          const { outcome, batch } = await takeHead();
-          if (batch && batch.count > 0) yield batch;
-          headEmitted(outcome);
-        }
+        while (inflight.length > 0) yield* emitHead();
         const ps = plan.stats();
         totals.listed = ps.listed;
         totals.skipped = ps.skipped;
