@@ -15,7 +15,7 @@ export interface ToolResult {
   medianWallMs: number;
   /** Median CPU time of the tool's process, all threads (ms), when measured. */
   medianCpuMs: number | undefined;
-  /** Median CPU time of the S3-protocol server during the runs (ms), for scan-s3. */
+  /** Median CPU time of the S3-protocol server during the runs (ms), for scan-s3*. */
   medianServerCpuMs: number | undefined;
   /** Uncompressed MB (10^6 bytes) of log per second, at the median. */
   mbPerSecond: number;
@@ -33,7 +33,7 @@ export interface ScenarioResult {
   uncompressedBytes: number;
   records: number;
   tools: ToolResult[];
-  /** The scan engine's throughput divided by each other tool's (scan-s3: divided by scan). */
+  /** The scan engine's throughput divided by each other tool's (scan-s3*: divided by scan). */
   ratios: Record<string, number>;
 }
 
@@ -98,7 +98,7 @@ export function ratios(tools: readonly ToolResult[]): Record<string, number> {
   if (!scan) return out;
   for (const t of tools) {
     if (t.tool === 'scan') continue;
-    if (t.tool === 'scan-s3') out['scan-s3/scan'] = t.mbPerSecond / scan.mbPerSecond;
+    if (t.tool.startsWith('scan-s3')) out[`${t.tool}/scan`] = t.mbPerSecond / scan.mbPerSecond;
     else out[`scan/${t.tool}`] = scan.mbPerSecond / t.mbPerSecond;
   }
   return out;
@@ -164,8 +164,8 @@ export function formatTable(results: readonly ScenarioResult[]): string {
       const ratio =
         t.tool === 'scan'
           ? ''
-          : t.tool === 'scan-s3'
-            ? `S3/local ${fmt(r.ratios['scan-s3/scan'], 2)}`
+          : t.tool.startsWith('scan-s3')
+            ? `S3/local ${fmt(r.ratios[`${t.tool}/scan`], 2)}`
             : fmt(r.ratios[`scan/${t.tool}`], 2);
       rows.push([
         r.scenario,

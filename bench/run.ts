@@ -21,6 +21,7 @@ import {
   summariseTool,
   type ScenarioResult,
 } from './report.js';
+import { nginxPath, startNginxS3Server } from './s3-nginx.js';
 import { startBenchS3Server } from './s3-server.js';
 import { scenarios, type Scenario } from './scenarios.js';
 import { jqAvailable, measure, type Measurement, type ToolContext, type ToolName } from './tools.js';
@@ -31,18 +32,34 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`);
 /** Scenarios also run against the S3-protocol server. */
 const S3_SCENARIOS = new Set(['selective', 'broad']);
 
-/** The lean S3-protocol server (bench/s3-server.ts) over the dataset's folder, in this process. */
+/**
+ * An S3-protocol server over the dataset's folder: nginx in front of the lean server when nginx is
+ * installed (bench/s3-nginx.ts says why), else the lean server alone, in this process.
+ */
 async function startS3(
   dataset: Dataset,
 ): Promise<{ ctx: NonNullable<ToolContext['s3']>; close: () => Promise<void> }> {
-  const server = await startBenchS3Server({ dir: dataset.dir, bucket: 'bench-trail-logs' });
+  const bucket = 'bench-trail-logs';
+  const nginx = await nginxPath();
+  const withNginx = nginx ? await startNginxS3Server({ nginx, dir: dataset.dir, bucket }) : undefined;
+  const server = withNginx ?? (await startBenchS3Server({ dir: dataset.dir, bucket }));
+  const cpuMs = withNginx ? withNginx.cpuMs : ownCpuMs;
   if (server.objects !== dataset.files.length) {
     await server.close();
     throw new Error(
       `the S3 server found ${server.objects} objects in ${dataset.dir}, the manifest ${dataset.files.length}`,
     );
   }
-  return { ctx: { source: `s3://${server.bucket}`, env: server.env }, close: () => server.close() };
+  return {
+    ctx: { source: `s3://${server.bucket}`, env: server.env, server: nginx ? 'nginx' : 'node', cpuMs },
+    close: () => server.close(),
+  };
+}
+
+/** The bench process's CPU time (ms): the lean server runs in it. */
+function ownCpuMs(): Promise<number> {
+  const { user, system } = process.cpuUsage();
+  return Promise.resolve((user + system) / 1000);
 }
 
 function machine(): Record<string, unknown> {
@@ -107,6 +124,10 @@ async function main(): Promise<void> {
   const withJq = opts.jq && (await jqAvailable());
   if (opts.jq && !withJq) log('jq or zcat not found: skipping zcat | jq');
   const s3 = opts.s3 ? await startS3(dataset) : undefined;
+  if (s3)
+    log(
+      `S3-protocol server: ${s3.ctx.server === 'nginx' ? 'nginx (object GETs) + the lean server (the rest)' : 'the lean Node server (nginx not installed)'}`,
+    );
   const loadBefore = os.loadavg();
   const started = Date.now();
   try {
@@ -120,7 +141,7 @@ async function main(): Promise<void> {
     const results: ScenarioResult[] = [];
     for (const scenario of scenarios(dataset, opts.scenarios)) {
       const tools: ToolName[] = ['scan', 'duckdb', 'gunzip-floor'];
-      if (s3 && S3_SCENARIOS.has(scenario.name)) tools.splice(1, 0, 'scan-s3');
+      if (s3 && S3_SCENARIOS.has(scenario.name)) tools.splice(1, 0, 'scan-s3', 'scan-s3-sdk');
       if (withJq) tools.push('jq');
       log(`Scenario ${scenario.name}: ${scenario.description}`);
       results.push(await runScenario(scenario, tools, ctx, opts));
@@ -133,6 +154,7 @@ async function main(): Promise<void> {
       durationS: Math.round((Date.now() - started) / 1000),
       machine: { ...machine(), loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() },
       options: { ...opts, out: undefined, dataDir: undefined },
+      ...(s3 ? { s3Server: s3.ctx.server } : {}),
       dataset: { files: dataset.files.length, ...size, generator: dataset.options },
       method:
         'Each tool runs as a child process on the same files, runs interleaved. Time = the work as the tool ' +

@@ -10,7 +10,8 @@ import path from 'node:path';
 import type { BenchBuild } from './build.js';
 import type { Scenario } from './scenarios.js';
 
-export type ToolName = 'scan' | 'scan-s3' | 'duckdb' | 'jq' | 'gunzip-floor';
+/** `scan-s3`: objects read with signed GETs (the default); `scan-s3-sdk`: with the SDK's GetObject. */
+export type ToolName = 'scan' | 'scan-s3' | 'scan-s3-sdk' | 'duckdb' | 'jq' | 'gunzip-floor';
 
 export interface Measurement {
   wallMs: number;
@@ -33,7 +34,14 @@ export interface ToolContext {
   /** A scratch folder for outputs and lists. */
   tmp: string;
   /** s3:// location of the same data and the environment that reaches it. */
-  s3?: { source: string; env: Record<string, string> };
+  s3?: {
+    source: string;
+    env: Record<string, string>;
+    /** Which server answers (`nginx` or `node`), for the table. */
+    server: string;
+    /** CPU time (ms) the server has spent so far: it shares the machine's cores. */
+    cpuMs(): Promise<number>;
+  };
 }
 
 const GNU_TIME = '/usr/bin/time';
@@ -100,9 +108,9 @@ async function scan(
   if (scenario.filter) args.push('--filter', JSON.stringify(scenario.filter));
   args.push('--since', scenario.since, '--until', scenario.until, '--out-dir', out);
   args.push('--workers', String(ctx.workers), '--no-progress', '--no-color', '--log-level', 'error');
-  const serverCpu = process.cpuUsage();
+  const serverBefore = ctx.s3 && source.startsWith('s3://') ? await ctx.s3.cpuMs() : undefined;
   const r = await run(process.execPath, args, { ...env, BENCH_PROBE_FILE: probeFile });
-  const server = process.cpuUsage(serverCpu);
+  const serverCpuMs = serverBefore === undefined ? undefined : (await ctx.s3!.cpuMs()) - serverBefore;
   check(r, 'the scan engine');
   const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8')) as {
     matches: number;
@@ -116,8 +124,7 @@ async function scan(
     workMs: summary.durationMs,
     count: summary.matches + summary.duplicatesDropped,
     ...(await readProbe(probeFile)),
-    // The S3 server runs in this process; otherwise this is the bench's own idle wait.
-    ...(source.startsWith('s3://') ? { serverCpuMs: (server.user + server.system) / 1000 } : {}),
+    ...(serverCpuMs === undefined ? {} : { serverCpuMs }),
   };
 }
 
@@ -186,6 +193,9 @@ export function measure(tool: ToolName, ctx: ToolContext, scenario: Scenario): P
     case 'scan-s3':
       if (!ctx.s3) throw new Error('no S3 server');
       return scan(ctx, scenario, ctx.s3.source, ctx.s3.env);
+    case 'scan-s3-sdk':
+      if (!ctx.s3) throw new Error('no S3 server');
+      return scan(ctx, scenario, ctx.s3.source, { ...ctx.s3.env, CLOUDTRAIL_INVESTIGATE_S3_READS: 'sdk' });
     case 'duckdb':
       return duckdb(ctx, scenario);
     case 'jq':

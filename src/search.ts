@@ -22,7 +22,7 @@ import { SummaryBuilder, writeSummary } from './report/summary.js';
 import { EventDeduper } from './engines/dedupe.js';
 import { emptySearchStats } from './engines/stats.js';
 import { ruleIdsAtLeast } from './sigma/pack.js';
-import { s3IdleTimeoutMs } from './aws/clients.js';
+import { s3IdleTimeoutMs, s3ReadMode } from './aws/clients.js';
 import { OutputWriteError, describeFsError } from './out-dir.js';
 
 export interface SearchOptions {
@@ -88,6 +88,7 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
   logger.info(`Engine: ${choice.engine} (${choice.reason})`);
   // Settings read from the environment are checked before anything is read (exit code 2).
   s3IdleTimeoutMs();
+  s3ReadMode();
   const names = outputFileNames(inv);
   await writing(inv.output.dir, () => mkdir(inv.output.dir, { recursive: true }));
   const resultsPath = path.join(inv.output.dir, names.results);

@@ -3,6 +3,7 @@
  * once; each SELECT follows the script of its region (states it passes through, rows it returns,
  * bytes scanned). A fake clock makes polling and backoff instant and observable.
  */
+import { S3_READS_ENV } from '../../src/aws/clients.js';
 import {
   AthenaClient,
   GetQueryExecutionCommand,
@@ -59,6 +60,7 @@ export function fakeClock(): Clock & { sleeps: number[]; time(): number } {
 
 const mockAthena = () => mockClient(AthenaClient);
 const mockS3 = () => mockClient(S3Client);
+const READS_AT_START = process.env[S3_READS_ENV];
 
 export interface Harness {
   athena: ReturnType<typeof mockAthena>;
@@ -89,6 +91,8 @@ interface HarnessOptions {
 export function harness(options: HarnessOptions): Harness {
   const athena = mockAthena();
   const s3 = mockS3();
+  // S3 is mocked at the SDK: the engine's stores must call S3 through it, not with signed requests.
+  process.env[S3_READS_ENV] = 'sdk';
   const h: Harness = {
     athena,
     s3,
@@ -101,6 +105,8 @@ export function harness(options: HarnessOptions): Harness {
     reset() {
       athena.restore();
       s3.restore();
+      if (READS_AT_START === undefined) delete process.env[S3_READS_ENV];
+      else process.env[S3_READS_ENV] = READS_AT_START;
     },
   };
   const pollCount = new Map<string, number>();

@@ -43,7 +43,9 @@ function deps(): DiscoveryDeps {
       return new CloudTrailClient({ region, credentials: creds });
     },
     s3: (region) => new S3Client({ region, credentials: creds }),
-    store: (bucket, region) => new S3Store({ client: new S3Client({ region, credentials: creds }), bucket }),
+    // The SDK's S3 calls are mocked here: the store must make them through the SDK.
+    store: (bucket, region) =>
+      new S3Store({ client: new S3Client({ region, credentials: creds }), bucket, reads: 'sdk' }),
     defaultRegion: 'eu-central-1',
   };
 }

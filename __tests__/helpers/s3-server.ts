@@ -39,6 +39,10 @@ export interface RecordedRequest {
   key: string | undefined;
   query: Record<string, string>;
   userAgent: string | undefined;
+  /** The request line's target as sent (path and query, still percent-encoded). */
+  rawUrl: string;
+  /** The request's headers (lowercase names). */
+  headers: Record<string, string>;
 }
 
 export type FaultKind = 'SlowDown' | 'InternalError' | 'AccessDenied' | 'reset' | 'truncate';
@@ -321,6 +325,13 @@ function requestMiddleware(requests: RecordedRequest[], faults: FaultRule[]): Mi
       key,
       query: queryRecord(ctx),
       userAgent: Array.isArray(ua) ? ua.join(' ') : ua,
+      rawUrl: ctx.req.url ?? ctx.path,
+      headers: Object.fromEntries(
+        Object.entries(ctx.headers).map(([name, value]) => [
+          name,
+          Array.isArray(value) ? value.join(',') : (value ?? ''),
+        ]),
+      ),
     };
     requests.push(req);
     const rule = faults.find((f) => (f.times ?? Infinity) > 0 && faultMatches(f, req));

@@ -86,6 +86,7 @@ describe('bench arithmetic', () => {
     const tools = [
       summariseTool('scan', [run(500, 1)], input),
       summariseTool('scan-s3', [run(600, 1)], input),
+      summariseTool('scan-s3-sdk', [run(1000, 1)], input),
       summariseTool('duckdb', [run(1500, 1)], input),
       summariseTool('gunzip-floor', [run(200)], input),
     ];
@@ -93,6 +94,7 @@ describe('bench arithmetic', () => {
     expect(r['scan/duckdb']).toBeCloseTo(3);
     expect(r['scan/gunzip-floor']).toBeCloseTo(0.4);
     expect(r['scan-s3/scan']).toBeCloseTo(500 / 600);
+    expect(r['scan-s3-sdk/scan']).toBeCloseTo(500 / 1000);
     const result: ScenarioResult = {
       scenario: 'selective',
       description: '',

@@ -4,7 +4,7 @@
  */
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { readBody } from '../../src/source/s3-store.js';
+import { readBody } from '../../src/source/s3-body.js';
 
 type Body = Parameters<typeof readBody>[0];
 

@@ -25,6 +25,11 @@ export type CredentialProvider = ReturnType<typeof fromNodeProviderChain>;
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });
 const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });
 
+/** The process's keep-alive pool for a protocol (`http:` or `https:`). */
+export function connectionAgent(protocol: 'http:' | 'https:'): http.Agent {
+  return protocol === 'https:' ? httpsAgent : httpAgent;
+}
+
 /**
  * The SDK credential provider for the investigation's credentials: a named profile, static keys,
  * or else the SDK's default chain (environment, web identity, SSO, container, instance metadata).
@@ -79,6 +84,22 @@ export function s3IdleTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
     );
   }
   return ms;
+}
+
+/** How S3 objects are read: `signed` GETs (the default, cheaper) or the SDK's GetObject. */
+export type S3ReadMode = 'signed' | 'sdk';
+/** Set to `sdk` to read objects through the SDK's GetObject (a way out should an endpoint need it). */
+export const S3_READS_ENV = 'CLOUDTRAIL_INVESTIGATE_S3_READS';
+
+/** The read mode `CLOUDTRAIL_INVESTIGATE_S3_READS` asks for; `signed` when unset; anything else is refused. */
+export function s3ReadMode(env: NodeJS.ProcessEnv = process.env): S3ReadMode {
+  const raw = env[S3_READS_ENV]?.trim().toLowerCase();
+  if (!raw) return 'signed';
+  if (raw === 'signed' || raw === 'sdk') return raw;
+  throw new ConfigurationError(
+    `${S3_READS_ENV} must be "signed" (plain signed GETs, the default) or "sdk" (the AWS SDK's GetObject); got "${env[S3_READS_ENV]}".`,
+    S3_READS_ENV,
+  );
 }
 
 /**

@@ -2,10 +2,12 @@
  * An ObjectStore over one S3 bucket: paginated listing, whole-object reads with retries of
  * transient failures, and errors that say which permission is missing.
  */
-import { Readable, finished } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import type { GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { SearchError, errorMessage } from '../errors.js';
+import { s3IdleTimeoutMs, s3ReadMode, type S3ReadMode } from '../aws/clients.js';
+import { readBody } from './s3-body.js';
+import { SignedS3Bucket } from './s3-signed.js';
 import type { ObjectStore, StoredObject } from './types.js';
 
 /** A failed S3 call, with the S3 error code (e.g. `AccessDenied`) and what was being read. */
@@ -41,6 +43,13 @@ export interface S3StoreOptions {
   /** Injectable for tests. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
+  /**
+   * How objects are read and listed: `signed` (default; plain signed GETs, see s3-signed.ts) or
+   * `sdk` (the SDK's GetObject and ListObjectsV2). Defaults to `CLOUDTRAIL_INVESTIGATE_S3_READS` (see clients.ts).
+   */
+  reads?: S3ReadMode;
+  /** Silence after which a signed request fails (default: the S3 idle timeout). */
+  idleTimeoutMs?: number;
 }
 
 const TRANSIENT_CODES = new Set([
@@ -113,72 +122,6 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-type Body = NonNullable<GetObjectCommandOutput['Body']>;
-
-/** A connection cut mid-body can end the stream "successfully" behind some proxies: check. */
-function checkLength(received: number, contentLength: number | undefined): void {
-  if (contentLength !== undefined && received !== contentLength) {
-    throw Object.assign(new Error(`read ${received} of ${contentLength} bytes`), { code: 'TruncatedBody' });
-  }
-}
-
-/** Largest Content-Length allocated up front: past it, memory grows only as bytes arrive. */
-const PREALLOCATE_MAX_BYTES = 64 * 1024 * 1024;
-
-/** Chunks joined in memory of their own: Buffer.concat may return a slice of Buffer's shared pool. */
-function joinOwned(chunks: Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
-}
-
-/**
- * The whole body in one buffer of its own, sized from Content-Length when the response has one:
- * each chunk is copied once, and the buffer can be handed to a scan worker without a copy. Rejects
- * with a TruncatedBody error when fewer or more bytes arrive than Content-Length says, and with the
- * stream's error (a reset, a timeout, an abort, a premature close) when it fails.
- *
- * Cheaper than the SDK's `transformToByteArray` (a piped collector, then a concatenation) and than
- * `for await` over the stream: in a short run the SDK's and the streams' code is still cold, and
- * those layers cost more CPU per object than the HTTP request itself.
- */
-export function readBody(body: Body, contentLength: number | undefined): Promise<Uint8Array> {
-  if (!(body instanceof Readable)) {
-    // Not a Node stream (a Blob or a web stream): the SDK's way.
-    return body.transformToByteArray().then((bytes) => {
-      checkLength(bytes.byteLength, contentLength);
-      return bytes;
-    });
-  }
-  return new Promise((resolve, reject) => {
-    const preallocate = contentLength !== undefined && contentLength <= PREALLOCATE_MAX_BYTES;
-    const out = preallocate
-      ? new Uint8Array(Buffer.allocUnsafeSlow(contentLength).buffer, 0, contentLength)
-      : undefined;
-    const chunks: Uint8Array[] = [];
-    let received = 0;
-    body.on('data', (chunk: Uint8Array) => {
-      if (!out) chunks.push(chunk);
-      else if (received + chunk.byteLength <= out.byteLength) out.set(chunk, received);
-      received += chunk.byteLength;
-    });
-    const cleanup = finished(body, (err) => {
-      cleanup();
-      if (err) return reject(err);
-      try {
-        checkLength(received, contentLength);
-        resolve(out ?? joinOwned(chunks, received));
-      } catch (failure) {
-        reject(failure);
-      }
-    });
-  });
-}
-
 export class S3Store implements ObjectStore {
   readonly description: string;
   readonly bucket: string;
@@ -189,6 +132,10 @@ export class S3Store implements ObjectStore {
   private readonly maxDelayMs: number;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly random: () => number;
+  /** Resolves to undefined when the SDK makes every call. */
+  private signedBucket: Promise<SignedS3Bucket | undefined> | undefined;
+  private readonly reads: S3ReadMode;
+  private readonly idleTimeoutMs: number;
 
   constructor(options: S3StoreOptions) {
     this.client = options.client;
@@ -200,6 +147,8 @@ export class S3Store implements ObjectStore {
     this.maxDelayMs = options.maxDelayMs ?? 5_000;
     this.sleep = options.sleep ?? abortableSleep;
     this.random = options.random ?? Math.random;
+    this.reads = options.reads ?? s3ReadMode();
+    this.idleTimeoutMs = options.idleTimeoutMs ?? s3IdleTimeoutMs();
   }
 
   async *list(prefix: string): AsyncIterable<StoredObject> {
@@ -253,8 +202,18 @@ export class S3Store implements ObjectStore {
   }
 
   private listPage(prefix: string, delimiter: string | undefined, token: string | undefined) {
-    return this.withRetries('list', prefix, () =>
-      this.client.send(
+    return this.withRetries('list', prefix, async () => {
+      const signed = await this.signed();
+      if (signed?.active) {
+        const page = await signed.list({
+          prefix,
+          delimiter,
+          continuationToken: token,
+          maxKeys: this.pageSize,
+        });
+        if (page) return page;
+      }
+      return this.client.send(
         new ListObjectsV2Command({
           Bucket: this.bucket,
           Prefix: prefix,
@@ -262,11 +221,25 @@ export class S3Store implements ObjectStore {
           ...(delimiter ? { Delimiter: delimiter } : {}),
           ...(token ? { ContinuationToken: token } : {}),
         }),
-      ),
-    );
+      );
+    });
+  }
+
+  /** Signed requests to the bucket, unless the SDK makes every call (`reads: 'sdk'`, or an endpoint it alone signs). */
+  private signed(): Promise<SignedS3Bucket | undefined> {
+    this.signedBucket ??=
+      this.reads === 'signed'
+        ? SignedS3Bucket.forBucket(this.client, this.bucket, { idleTimeoutMs: this.idleTimeoutMs })
+        : Promise.resolve(undefined);
+    return this.signedBucket;
   }
 
   private async readOnce(key: string, signal?: AbortSignal): Promise<Uint8Array> {
+    const signed = await this.signed();
+    if (signed?.active) {
+      const bytes = await signed.get(key, signal);
+      if (bytes) return bytes;
+    }
     const res = await this.client.send(
       new GetObjectCommand({ Bucket: this.bucket, Key: key }),
       signal ? { abortSignal: signal } : {},
