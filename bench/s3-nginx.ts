@@ -112,7 +112,13 @@ http {
   default_type binary/octet-stream;
   server {
     listen 127.0.0.1:${port};
-    # Bucket calls (listings), with or without the trailing slash: the lean server.
+    # Bucket calls (listings), with or without the trailing slash: the lean server. Both spelled
+    # out: nginx would answer 301 for the one without (S3 never does).
+    location = /${options.bucket} {
+      proxy_pass ${lean.endpoint};
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
     location = /${options.bucket}/ {
       proxy_pass ${lean.endpoint};
       proxy_http_version 1.1;

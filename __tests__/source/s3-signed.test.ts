@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/errors.js';
 import { S3_READS_ENV, s3ReadMode } from '../../src/aws/clients.js';
 import { SignedS3Bucket, encodeKeyPath, parseS3Error } from '../../src/source/s3-signed.js';
-import { parseListObjectsV2, xmlUnescape } from '../../src/source/s3-list-xml.js';
+import { parseListObjectsV2, xmlUnescape } from '../../src/source/s3-xml.js';
 import { S3Store, S3StoreError } from '../../src/source/s3-store.js';
 import { S3RVER_CREDENTIALS, startS3Server } from '../helpers/s3-server.js';
 import type { RecordedRequest, S3TestServer } from '../helpers/s3-server.js';
@@ -320,6 +320,9 @@ describe('signed GETs: protocol edge cases', () => {
       404,
     ]);
     expect(parseS3Error(429, '').Code).toBe('TooManyRequests');
+    // A proxy's entities are kept as written rather than failing the report.
+    const proxied = parseS3Error(503, '<Error><Code>SlowDown</Code><Message>busy&nbsp;now</Message></Error>');
+    expect([proxied.Code, proxied.message]).toEqual(['SlowDown', 'busy&nbsp;now']);
   });
 
   it('reads a ListObjectsV2 document: escapes, empty pages, truncation, and refuses what is not one', () => {

@@ -29,7 +29,7 @@ import { getEndpointFromInstructions } from '@smithy/core/endpoints';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { connectionAgent, USER_AGENT } from '../aws/clients.js';
 import { readBody } from './s3-body.js';
-import { parseListObjectsV2, type ListPage } from './s3-list-xml.js';
+import { parseErrorXml, parseListObjectsV2, type ListPage } from './s3-xml.js';
 
 /** SHA-256 of an empty payload: what a GET's `x-amz-content-sha256` says. */
 const EMPTY_PAYLOAD_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -71,16 +71,14 @@ export class S3HttpError extends Error {
   }
 }
 
-/** The `<Code>` and `<Message>` of an S3 XML error body, or what the status says when it has none. */
+/** The error an answer other than 200 stands for: its XML's code and message, else its status's. */
 export function parseS3Error(status: number, body: string): S3HttpError {
-  const field = (name: string) =>
-    new RegExp(`<${name}>([^<]*)</${name}>`)
-      .exec(body)?.[1]
-      ?.replace(/&(lt|gt|quot|apos|amp);/g, (_, e: string) =>
-        e === 'lt' ? '<' : e === 'gt' ? '>' : e === 'quot' ? '"' : e === 'apos' ? "'" : '&',
-      );
-  const code = field('Code') ?? (http.STATUS_CODES[status] ?? `HTTP${status}`).replace(/\s+/g, '');
-  return new S3HttpError(status, code, field('Message') ?? `HTTP ${status} from S3`);
+  const { code, message } = parseErrorXml(body);
+  return new S3HttpError(
+    status,
+    code ?? (http.STATUS_CODES[status] ?? `HTTP${status}`).replace(/\s+/g, ''),
+    message ?? `HTTP ${status} from S3`,
+  );
 }
 
 /** Where a bucket's objects are and how requests to them are signed. */

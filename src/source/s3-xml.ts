@@ -1,8 +1,8 @@
 /**
- * The ListObjectsV2 answer (`ListBucketResult`) read from its XML: the keys and sizes, the common
- * prefixes, and whether and how to ask for the next page. Only what a listing needs, read by
- * regular expressions over S3's fixed, flat document shape; text is XML-unescaped (the five named
- * entities and numeric character references, which is all S3 writes).
+ * S3's XML answers, read: a ListObjectsV2 page (`ListBucketResult`: the keys and sizes, the common
+ * prefixes, and whether and how to ask for the next page) and an error's code and message. Only
+ * what is needed, read by regular expressions over S3's fixed, flat documents; text is
+ * XML-unescaped (the five named entities and numeric character references, which is all S3 writes).
  */
 
 /** A listing page, in the SDK's ListObjectsV2 output shape (the store reads either). */
@@ -35,7 +35,7 @@ export function xmlUnescape(text: string): string {
 }
 
 /** The text of the first `<name>` element of `xml`, unescaped, or undefined. */
-function first(xml: string, name: string): string | undefined {
+export function first(xml: string, name: string): string | undefined {
   const m = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml);
   return m ? xmlUnescape(m[1] as string) : undefined;
 }
@@ -69,4 +69,21 @@ export function parseListObjectsV2(xml: string): ListPage {
     IsTruncated: first(xml, 'IsTruncated') === 'true',
     ...(token !== undefined ? { NextContinuationToken: token } : {}),
   };
+}
+
+/**
+ * The `<Code>` and `<Message>` of an S3 error document. Lenient, unlike a listing: the body may
+ * come from a proxy (HTML, odd entities), and an error must be reported whatever it says.
+ */
+export function parseErrorXml(body: string): { code?: string; message?: string } {
+  const text = (name: string): string | undefined => {
+    try {
+      return first(body, name);
+    } catch {
+      return new RegExp(`<${name}>([^<]*)</${name}>`).exec(body)?.[1];
+    }
+  };
+  const code = text('Code');
+  const message = text('Message');
+  return { ...(code !== undefined ? { code } : {}), ...(message !== undefined ? { message } : {}) };
 }
