@@ -10,6 +10,7 @@ import type { Logger } from './logger.js';
 import {
   SEARCH_FAILURE_KEY,
   type EngineProgress,
+  ownedEvent,
   type MatchedEvent,
   type SearchStats,
 } from './engines/types.js';
@@ -17,7 +18,7 @@ import type { Summary } from './report/types.js';
 import { ExitCode, SearchError, errorMessage } from './errors.js';
 import { chooseEngine } from './engines/select.js';
 import { createEngine } from './engines/create.js';
-import { openResultWriter } from './report/writers.js';
+import { openResultWriter, type ResultWriter } from './report/writers.js';
 import { SummaryBuilder, writeSummary } from './report/summary.js';
 import { EventDeduper } from './engines/dedupe.js';
 import { emptySearchStats } from './engines/stats.js';
@@ -68,15 +69,34 @@ function failedStats(engine: 'scan' | 'athena', reason: string, message: string)
   return { ...emptySearchStats(engine, reason), failures: [{ key: SEARCH_FAILURE_KEY, reason: message }] };
 }
 
+/** A failed file operation as an OutputWriteError naming the file and the cause. */
+function writeFailure(file: string, err: unknown): OutputWriteError {
+  if (err instanceof OutputWriteError) return err;
+  return new OutputWriteError(`Could not write ${file}: ${describeFsError(err)}. No results were kept.`, {
+    cause: err,
+  });
+}
+
 /** Runs a file operation; a failure becomes an OutputWriteError naming the file and the cause. */
 async function writing<T>(file: string, op: () => Promise<T>): Promise<T> {
   try {
     return await op();
   } catch (err) {
-    if (err instanceof OutputWriteError) throw err;
-    throw new OutputWriteError(`Could not write ${file}: ${describeFsError(err)}. No results were kept.`, {
-      cause: err,
-    });
+    throw writeFailure(file, err);
+  }
+}
+
+/**
+ * Writes one event: a promise only when a chunk of the file is being written, to await before the
+ * next (no promise or closure per event: most events are only copied into memory). Failures
+ * become OutputWriteErrors, as with `writing`.
+ */
+function writeEvent(writer: ResultWriter, event: MatchedEvent): Promise<void> | undefined {
+  try {
+    const flushing = writer.write(event);
+    return flushing && writing(writer.path, () => flushing);
+  } catch (err) {
+    throw writeFailure(writer.path, err);
   }
 }
 
@@ -109,14 +129,20 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
   let stats: SearchStats;
   try {
     const engine = createEngine(choice, logger);
-    const run = engine.run(inv, { ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) });
+    // Transient events: each is written, counted and dropped before the next is asked for.
+    const run = engine.run(inv, {
+      ...(signal ? { signal } : {}),
+      ...(onProgress ? { onProgress } : {}),
+      transientEvents: true,
+    });
     try {
       for await (const event of run.events) {
         if (!dedupe.isFirst(event.eventID)) continue;
-        await writing(resultsPath, () => writer.write(event));
+        const flushing = writeEvent(writer, event);
+        if (flushing) await flushing;
         builder.add(event, event.ruleIds);
         if (gateRules && event.ruleIds?.some((id) => gateRules.has(id))) gateMatches++;
-        if (firstMatches.length < keepFirst) firstMatches.push(event);
+        if (firstMatches.length < keepFirst) firstMatches.push(ownedEvent(event));
       }
       stats = run.stats();
     } catch (err) {

@@ -243,7 +243,7 @@ describe('atomicity', () => {
     await writer.abort();
     expect(await readdir(dir)).toEqual(['results.json']);
     expect(await readFile(path.join(dir, 'results.json'), 'utf8')).toBe('previous run');
-    await expect(writer.write(event(HOSTILE[1]!))).rejects.toThrow(/aborted/);
+    expect(() => writer.write(event(HOSTILE[1]!))).toThrow(/aborted/);
   });
 
   it('atomicWriteFile replaces a file whole and leaves no temp file, even when it fails', async () => {
@@ -254,6 +254,54 @@ describe('atomicity', () => {
     expect(await readdir(dir)).toEqual(['summary.json']);
     await expect(atomicWriteFile(path.join(dir, 'missing-folder', 'plan.json'), '{}')).rejects.toThrow();
     expect(await readdir(dir)).toEqual(['summary.json']);
+  });
+});
+
+describe('writing a chunk at a time', () => {
+  /** An event with only text (no bytes): `n` records padded with `pad` to about `size` characters. */
+  function sized(n: number, size: number, pad = 'x'): MatchedEvent {
+    return event({ eventID: `id-${n}`, padding: pad.repeat(Math.max(0, Math.ceil(size / pad.length))) });
+  }
+
+  it('returns a promise only from the write that fills a chunk, and refuses a write until it settles', async () => {
+    const writer = await openResultWriter(dir, 'c.jsonl', 'jsonl');
+    const events = Array.from({ length: 1000 }, (_, n) => sized(n, 1000));
+    const promised: number[] = [];
+    for (const [n, e] of events.entries()) {
+      const flushing = writer.write(e);
+      if (!flushing) continue;
+      promised.push(n);
+      // The chunk is being written: nothing may be added to it meanwhile.
+      expect(() => writer.write(sized(-1, 10))).toThrow(/previous write has not finished/);
+      await flushing;
+    }
+    await writer.commit();
+    // ~1 KB per line, a chunk every 256 KB: ~4 of the 1,000 writes wait for the disk.
+    expect(promised.length).toBeGreaterThanOrEqual(3);
+    expect(promised.length).toBeLessThanOrEqual(4);
+    expect(promised[0]).toBeGreaterThan(200);
+    const expected = events.map((e) => `${e.json}\n`).join('');
+    expect(await readFile(path.join(dir, 'c.jsonl'), 'utf8')).toBe(expected);
+  });
+
+  it('writes events bigger than a chunk, and multi-byte text across chunk ends, exactly', async () => {
+    const events: MatchedEvent[] = [];
+    // Sizes that put chunk ends inside 2-, 3- and 4-byte characters and between them; every
+    // third event handed over as bytes, the others as text only.
+    for (let n = 0; n < 900; n++) {
+      const e = sized(n, 700 + (n % 7), ['é', '✓', '🔑', 'a'][n % 4]);
+      events.push(n % 3 === 0 ? { ...e, jsonBytes: Buffer.from(e.json) } : e);
+    }
+    events.splice(100, 0, sized(-1, 700_000, '日本'));
+    events.splice(400, 0, { ...sized(-2, 300_000), jsonBytes: Buffer.from(sized(-2, 300_000).json) });
+    const texts = events.map((e) => e.json);
+    for (const format of ['jsonl', 'json'] as const) {
+      const writer = await openResultWriter(dir, `big.${format}`, format);
+      for (const e of events) await writer.write(e);
+      await writer.commit();
+      const expected = format === 'jsonl' ? `${texts.join('\n')}\n` : `[\n${texts.join(',\n')}\n]\n`;
+      expect(await readFile(path.join(dir, `big.${format}`), 'utf8')).toBe(expected);
+    }
   });
 });
 

@@ -119,6 +119,69 @@ describe('eventsOf', () => {
   });
 });
 
+describe('eventsOf with transient events', () => {
+  /** An id long enough that a batch of 600 outgrows Buffer's pool (smaller ones are left to the GC). */
+  const id = (prefix: string, i: number) => `${prefix}${i}-${'x'.repeat(200)}`;
+
+  /** Two batches of 600 events. */
+  function twoBatches() {
+    const ids = (prefix: string) => Array.from({ length: 600 }, (_, i) => id(prefix, i));
+    const packed = [packMatches(ids('a').map(scanMatch)), packMatches(ids('b').map(scanMatch))];
+    async function* source(): AsyncGenerator<PackedBatch> {
+      for (const matches of packed) yield new PackedBatch(matches);
+    }
+    return { packed, source };
+  }
+
+  async function take(events: AsyncIterator<MatchedEvent>, n: number): Promise<MatchedEvent[]> {
+    const taken: MatchedEvent[] = [];
+    for (let i = 0; i < n; i++) taken.push((await events.next()).value as MatchedEvent);
+    return taken;
+  }
+
+  const detached = (bytes: Uint8Array) => (bytes.buffer as ArrayBuffer & { detached?: boolean }).detached;
+
+  it('releases a batch once the event after its last is asked for: its events then throw', async () => {
+    const { source } = twoBatches();
+    const events = eventsOf(source(), true);
+    const a = await take(events, 600);
+    expect(a[599]!.json).toBe(JSON.stringify({ eventID: id('a', 599) }));
+    expect(a[0]!.eventID).toBe(id('a', 0));
+    const [b0] = await take(events, 1);
+    expect(b0!.eventID).toBe(id('b', 0));
+    // Read from freed memory they would be empty or garbage: they refuse instead.
+    expect(() => a[1]!.json).toThrow(/transient event was read/);
+    expect(() => a[599]!.eventID).toThrow(/transient event was read/);
+    expect(() => a[2]!.jsonBytes).toThrow(/transient event was read/);
+    expect(b0!.json).toBe(JSON.stringify({ eventID: id('b', 0) }));
+    // A consumer that stops early releases the batch it was in.
+    await events.return!();
+    expect(() => b0!.region).toThrow(/transient event was read/);
+  });
+
+  it.runIf(typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function')(
+    'frees the buffers of a released batch at once (Node 22+)',
+    async () => {
+      const { packed, source } = twoBatches();
+      const events = eventsOf(source(), true);
+      await take(events, 601);
+      expect(detached(packed[0]!.bytes)).toBe(true);
+      expect(detached(packed[1]!.bytes)).toBe(false);
+    },
+  );
+
+  it('by default leaves every event readable after the stream moved on', async () => {
+    const { packed, source } = twoBatches();
+    const events = eventsOf(source());
+    const all = await take(events, 1200);
+    expect((await events.next()).done).toBe(true);
+    expect(all.map((e) => e.json)).toEqual(
+      all.map((_, i) => JSON.stringify({ eventID: id(i < 600 ? 'a' : 'b', i % 600) })),
+    );
+    expect(packed.map((m) => detached(m.bytes) ?? false)).toEqual([false, false]);
+  });
+});
+
 describe('the scan engine', () => {
   const RECORDS = 400;
   const OBJECTS = 40;

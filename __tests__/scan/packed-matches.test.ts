@@ -5,14 +5,16 @@
  * undefined, very long values, values repeated across matches. Expected values are the matches
  * that were packed.
  */
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../tools/generate/prng.js';
 import type { EventFields } from '../../src/engines/types.js';
-import type { ScanMatch } from '../../src/engines/scan/scan-object.js';
+import { createObjectScanner, type ScanMatch } from '../../src/engines/scan/scan-object.js';
+import { specFor } from './scan-reference.js';
 import {
   PackedBatch,
+  createPackingScanner,
   packMatches,
-  packResult,
   transferList,
   unpackMatches,
   type PackedMatches,
@@ -214,21 +216,38 @@ describe('packed matches', () => {
     expect(readBack(transferred(packMatches(matches)))).toEqual(expected(matches));
   });
 
-  it('packs a whole scan result, its counts kept', () => {
-    const result = {
-      key: 'AWSLogs/x.json.gz',
-      matches: [match(1)],
-      records: 10,
-      recordsOutsideWindow: 2,
-      recordsWithoutTime: 1,
-      recordsInvalid: 0,
-      recordsOutOfScope: 3,
-      uncompressedBytes: 1234,
-    };
-    const { matches, ...rest } = packResult(result);
-    const { matches: _m, ...counts } = result;
-    expect(rest).toEqual(counts);
-    expect(matches.count).toBe(1);
-    expect(readBack(matches)).toEqual(expected(result.matches));
+  it('keeps each batch intact, in buffers of its exact size, while later ones are packed', () => {
+    // Packing reuses one scratch buffer per thread: a batch must be a copy, never a view of it.
+    const big = Array.from({ length: 300 }, (_, i) =>
+      match(i, { json: JSON.stringify({ eventID: `big-${i}`, pad: 'é🔑'.repeat(300 + i) }) }),
+    );
+    const small = [match(1), match(2, { json: '{"eventID":"short"}' })];
+    const batches = [big, small, big.slice(0, 20).reverse(), []].map((m) => ({ m, packed: packMatches(m) }));
+    for (const { m, packed } of batches) {
+      expect(readBack(packed)).toEqual(expected(m));
+      expect(packed.bytes.buffer.byteLength).toBe(packed.bytes.byteLength);
+    }
+    // Past the first buffer's 64 KB: the packer grew while packing.
+    expect(batches[0]!.packed.bytes.byteLength).toBeGreaterThan(500_000);
+  });
+
+  it('packs a scan as it goes: the same counts and matches as the plain scanner', () => {
+    const spec = specFor({ kind: 'all' });
+    const records = Array.from({ length: 500 }, (_, i) => ({
+      eventTime: `2023-07-10T00:${String(i % 60).padStart(2, '0')}:00Z`,
+      eventID: `id-${i}`,
+      eventName: i % 3 ? 'GetObject' : 'AssumeRole',
+      awsRegion: 'eu-west-1',
+      userIdentity: { arn: `arn:aws:iam::111111111111:user/u${i % 7}` },
+      note: 'é✓🔑'.repeat(i % 50),
+    }));
+    const bytes = gzipSync(JSON.stringify({ Records: [...records, 42] }));
+    const { matches, ...counts } = createPackingScanner(spec)(new Uint8Array(bytes), 'k.json.gz', false);
+    const plain = createObjectScanner(spec)(new Uint8Array(bytes), 'k.json.gz', false);
+    const { matches: plainMatches, ...plainCounts } = plain;
+    expect(counts).toEqual(plainCounts);
+    expect(counts.recordsInvalid).toBe(1);
+    expect(plainMatches).toHaveLength(500);
+    expect(readBack(matches)).toEqual(expected(plainMatches));
   });
 });

@@ -5,10 +5,11 @@
  * Every id seen is kept for the whole run, so its memory grows with the match count: a
  * `Set<string>` cost ~100 bytes per id (a 1 M-match export held ~100 MB, in a heap that could not
  * be compacted around them). CloudTrail's eventIDs are nearly always lowercase UUIDs, which are
- * kept here as their 16 bytes in an open-addressing table over a typed array (19-24 bytes per id
- * with the table's free slots, outside the JavaScript heap); any other id is kept as a string.
+ * kept here as their 16 bytes in open-addressing tables over typed arrays (19-24 bytes per id with
+ * the tables' free slots, outside the JavaScript heap); any other id is kept as a string.
  */
 import { randomBytes } from 'node:crypto';
+import { releaseBuffer } from './scan/decode.js';
 
 /** 32-bit words per packed UUID. */
 const WORDS = 4;
@@ -62,27 +63,30 @@ export function packUuid(id: string, out: Int32Array): boolean {
 }
 
 /**
- * A set of 128-bit keys: open addressing with linear probing over one Int32Array (4 words per
- * slot), grown by a quarter when 85% full. The all-zero key marks an empty slot, so the all-zero
- * key itself is tracked by a flag. The hash is MurmurHash3 over the 16 bytes with a random seed
- * per set: eventIDs are written by whoever wrote the logs, and ids chosen to collide under a fixed
- * hash would make every insert walk a long run of slots.
+ * Tables a set is split into, by the low bits of each key's hash. A growing table holds its old
+ * and new slots at once while it re-places its keys: split, that is 1/16 of the set, not all of it
+ * (one table for 1 M ids held 16 + 20 MB at once, late in a run, when everything else peaks).
+ */
+const TABLES = 16;
+
+/**
+ * A set of 128-bit keys, in TABLES open-addressing tables chosen by the key's hash. The all-zero
+ * key marks an empty slot, so the all-zero key itself is tracked by a flag. The hash is MurmurHash3
+ * over the 16 bytes with a random seed per set: eventIDs are written by whoever wrote the logs, and
+ * ids chosen to collide under a fixed hash would make every insert walk a long run of slots.
  */
 export class Uint128Set {
-  private slots: Int32Array;
-  /** Number of slots (any size: not a power of two). */
-  private capacity: number;
-  private count = 0;
+  private readonly tables: KeyTable[];
   private hasZero = false;
   private readonly seed = randomBytes(4).readInt32LE(0);
 
   constructor(initialSlots = INITIAL_SLOTS) {
-    this.capacity = Math.max(2, Math.ceil(initialSlots));
-    this.slots = new Int32Array(this.capacity * WORDS);
+    const slots = Math.max(2, Math.ceil(initialSlots / TABLES));
+    this.tables = Array.from({ length: TABLES }, () => new KeyTable(slots, this.seed));
   }
 
   get size(): number {
-    return this.count + (this.hasZero ? 1 : 0);
+    return this.tables.reduce((n, t) => n + t.count, this.hasZero ? 1 : 0);
   }
 
   /** Adds the key `k[0..3]`; false when it was already there. */
@@ -96,9 +100,35 @@ export class Uint128Set {
       this.hasZero = true;
       return true;
     }
+    // The low bits pick the table, the high ones the slot in it (home()): independent.
+    const hash = hash128(this.seed, a, b, c, d);
+    return this.tables[hash & (TABLES - 1)]!.add(a, b, c, d, hash);
+  }
+}
+
+/**
+ * One table of non-zero 128-bit keys: linear probing over one Int32Array (4 words per slot), grown
+ * by a quarter when 85% full.
+ */
+class KeyTable {
+  private slots: Int32Array;
+  /** Number of slots (any size: not a power of two). */
+  private capacity: number;
+  count = 0;
+
+  constructor(
+    slots: number,
+    private readonly seed: number,
+  ) {
+    this.capacity = slots;
+    this.slots = new Int32Array(slots * WORDS);
+  }
+
+  /** Adds the key (a, b, c, d), whose hash128 is `hash`; false when it was already there. */
+  add(a: number, b: number, c: number, d: number, hash: number): boolean {
     const slots = this.slots;
     const capacity = this.capacity;
-    for (let i = home(this.hash(a, b, c, d), capacity); ; i = i + 1 === capacity ? 0 : i + 1) {
+    for (let i = home(hash, capacity); ; i = i + 1 === capacity ? 0 : i + 1) {
       const at = i * WORDS;
       const sa = slots[at] as number;
       const sb = slots[at + 1] as number;
@@ -129,7 +159,7 @@ export class Uint128Set {
       const d = old[from + 3] as number;
       if ((a | b | c | d) === 0) continue;
       // Keys are distinct: the first empty slot of the probe sequence is the place.
-      let at = home(this.hash(a, b, c, d), capacity) * WORDS;
+      let at = home(hash128(this.seed, a, b, c, d), capacity) * WORDS;
       while (
         ((slots[at] as number) |
           (slots[at + 1] as number) |
@@ -146,23 +176,27 @@ export class Uint128Set {
     }
     this.slots = slots;
     this.capacity = capacity;
+    // Freed now (Node 22+; on Node 20 by a later collection): a table lives long enough to reach
+    // the old generation, whose collections are rare, so the collector would leave each old table
+    // resident beside its successor for seconds.
+    releaseBuffer(old);
   }
+}
 
-  /** MurmurHash3 (x86, 32-bit) of the four words, seeded; unsigned. */
-  private hash(a: number, b: number, c: number, d: number): number {
-    let h = this.seed;
-    h = mixWord(h, a);
-    h = mixWord(h, b);
-    h = mixWord(h, c);
-    h = mixWord(h, d);
-    h ^= 16;
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
-    return h >>> 0;
-  }
+/** MurmurHash3 (x86, 32-bit) of the four words, seeded; unsigned. */
+function hash128(seed: number, a: number, b: number, c: number, d: number): number {
+  let h = seed;
+  h = mixWord(h, a);
+  h = mixWord(h, b);
+  h = mixWord(h, c);
+  h = mixWord(h, d);
+  h ^= 16;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 /**

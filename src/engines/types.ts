@@ -26,6 +26,12 @@ export interface MatchedEvent {
   ruleIds?: string[];
 }
 
+/** A copy of `event` that owns its data: still readable after a transient event's memory is freed. */
+export function ownedEvent(event: MatchedEvent): MatchedEvent {
+  const { record, json, eventID, region, fields, ruleIds } = event;
+  return { record, json, eventID, region, ...(fields ? { fields } : {}), ...(ruleIds ? { ruleIds } : {}) };
+}
+
 /** A record's fields as summaries read them: non-empty strings, else undefined. */
 export interface EventFields {
   eventTime: string | undefined;
@@ -92,6 +98,13 @@ export interface EngineProgress {
 export interface EngineRunOptions {
   signal?: AbortSignal;
   onProgress?: (p: EngineProgress) => void;
+  /**
+   * The consumer is done with an event once it asks for the next one: it keeps none, or copies
+   * what it keeps (`ownedEvent`). The engine may then free what the event reads from at once
+   * (the scan engine frees each object's match buffers instead of leaving them to the garbage
+   * collector). Default false: events stay readable for as long as they are referenced.
+   */
+  transientEvents?: boolean;
 }
 
 /** A run in progress: iterate `events` to the end, then read `stats()`. */

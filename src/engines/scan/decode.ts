@@ -66,7 +66,7 @@ export function gunzipIfNeeded(bytes: Uint8Array, maxBytes = MAX_UNCOMPRESSED_BY
  * resident set ~100 MB larger). Only for buffers nothing else can be viewing: never Buffer's
  * shared 8 KB pool. ArrayBuffer#transfer is in Node 22+; on Node 20 the GC frees it as before.
  */
-export function releaseBuffer(bytes: Uint8Array): void {
+export function releaseBuffer(bytes: ArrayBufferView): void {
   const buffer = bytes.buffer as ArrayBuffer & {
     transfer?: (length: number) => ArrayBuffer;
     detached?: boolean;

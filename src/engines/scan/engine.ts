@@ -237,7 +237,7 @@ export class ScanEngine implements Engine {
 
     const engineReason = this.engineReason;
     return {
-      events: eventsOf(batches()),
+      events: eventsOf(batches(), options.transientEvents === true),
       stats(): SearchStats {
         if (totals.noTime > 0) {
           warnings.push(`${totals.noTime} records had no readable eventTime and were not searched.`);
@@ -274,10 +274,20 @@ export class ScanEngine implements Engine {
  * promises and objects per event, which on a million-match export is most of the main thread's
  * garbage. The generator resumes only between batches, so it still accounts for an object once
  * its last event is consumed, and its `finally` runs when the consumer stops early (`return`).
+ * With `transient` events, a batch's buffers are freed as soon as the consumer is past its last
+ * event (EngineRunOptions.transientEvents).
  */
-export function eventsOf(batches: AsyncGenerator<PackedBatch>): AsyncIterableIterator<MatchedEvent> {
+export function eventsOf(
+  batches: AsyncGenerator<PackedBatch>,
+  transient = false,
+): AsyncIterableIterator<MatchedEvent> {
   let batch: PackedBatch | undefined;
   let next = 0;
+  /** The consumer is past the current batch: done with it. */
+  const leave = (): void => {
+    if (transient) batch?.release();
+    batch = undefined;
+  };
   let pulling: Promise<IteratorResult<MatchedEvent>> | undefined;
   const pull = async (): Promise<IteratorResult<MatchedEvent>> => {
     try {
@@ -296,11 +306,11 @@ export function eventsOf(batches: AsyncGenerator<PackedBatch>): AsyncIterableIte
       // A caller that does not wait for one result before asking for the next gets them in order.
       if (pulling) return pulling.then(() => iterator.next());
       if (batch && next < batch.count) return Promise.resolve({ done: false, value: batch.event(next++) });
-      batch = undefined;
+      leave();
       return (pulling = pull());
     },
     async return(value?: unknown) {
-      batch = undefined;
+      leave();
       await pulling?.catch(() => {});
       await batches.return(undefined);
       return { done: true, value };

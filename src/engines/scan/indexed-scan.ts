@@ -13,7 +13,7 @@ import { isUtf8 } from 'node:buffer';
 import { isJsonLinesKey } from './decode.js';
 import { compilePrefilter } from './prefilter.js';
 import { placeInWindow } from './record-checks.js';
-import type { ObjectScanResult, RecordMatcher } from './scan-object.js';
+import type { MatchSink, ObjectScanResult, RecordMatcher } from './scan-object.js';
 import {
   FLAG_ESCAPE,
   FLAG_NONASCII,
@@ -38,7 +38,7 @@ export type IndexedScanner = (
   buf: Buffer,
   key: string,
   checkScope: boolean,
-  result: ObjectScanResult,
+  result: ObjectScanResult<MatchSink>,
 ) => boolean;
 
 /** Records the prefilter cannot vouch for: parse them. */

@@ -1,7 +1,9 @@
 /**
  * How a worker hands an object's matches to the main thread: as bytes only, in two transferred
- * buffers (moved, not copied, and outside the JavaScript heap). The main thread makes one small
- * event object per match as the consumer reaches it, and decodes a string only when it is read.
+ * buffers (moved, not copied, and outside the JavaScript heap). The worker packs each match as the
+ * scan finds it (MatchPacker); the main thread makes one small event object per match as the
+ * consumer reaches it, decodes a string only when it is read, and with transient events frees the
+ * buffers once the consumer is past the batch (PackedBatch.release).
  *
  * Why bytes only: anything the main thread holds per match while it waits its turn in plan order
  * (cloned strings, field objects, one event object per match for a whole batch) survives young
@@ -18,7 +20,14 @@
  * values that repeat (names, principals, addresses, regions, rule lists) are stored once per object.
  */
 import type { EventFields, MatchedEvent } from '../types.js';
-import type { ObjectScanResult, ScanMatch } from './scan-object.js';
+import { releaseBuffer } from './decode.js';
+import {
+  createObjectScanner,
+  type MatcherSpec,
+  type MatchSink,
+  type ObjectScanResult,
+  type ScanMatch,
+} from './scan-object.js';
 
 export interface PackedMatches {
   /** Matches in the batch. */
@@ -100,36 +109,96 @@ function joinStrings(strings: readonly string[]): { joined: string; lengths: num
   return { joined, total, lengths: strings.map((t) => (ascii ? t.length : Buffer.byteLength(t, 'utf8'))) };
 }
 
+/** First size of a packer's buffer for match texts; it doubles as needed. */
+const INITIAL_JSON_BYTES = 64 * 1024;
+/**
+ * A finished packer's buffer is kept for the next one (of this thread) up to this size: the same
+ * warm memory object after object, instead of a series of doubling buffers each time.
+ */
+const KEPT_JSON_BYTES = 8 * 1024 * 1024;
+let spareJson: Buffer | undefined;
+
+/**
+ * Packs an object's matches as the scan finds them (worker side): each match's JSON is encoded
+ * into a buffer at once, so its text, the largest part of a match, dies young. Kept as strings
+ * until the whole object was scanned, the texts (~1.5 MB for a 1.5 MB file when every record
+ * matches) outlived young collections and were promoted: a worker's old generation grew to
+ * ~55 MB between full collections, where ~25 MB holds what it needs.
+ */
+export class MatchPacker implements MatchSink {
+  private readonly table = new StringTable();
+  /** Per match: where its JSON ends in `json`. */
+  private readonly ends: number[] = [];
+  /** Per match: SLOTS references into the table. */
+  private readonly refs: number[] = [];
+  private json: Buffer;
+  private used = 0;
+
+  constructor() {
+    this.json = spareJson ?? Buffer.allocUnsafeSlow(INITIAL_JSON_BYTES);
+    spareJson = undefined;
+  }
+
+  push(m: ScanMatch): void {
+    this.makeRoom(m.json);
+    this.used += this.json.write(m.json, this.used, 'utf8');
+    this.ends.push(this.used);
+    slotValues(m).forEach((value, slot) => this.refs.push(this.table.ref(value, slot)));
+  }
+
+  /** Room for `text`'s UTF-8 (at most 3 bytes per UTF-16 unit: most texts need no measuring). */
+  private makeRoom(text: string): void {
+    const room = this.json.length - this.used;
+    if (text.length * 3 <= room) return;
+    const needed = Buffer.byteLength(text, 'utf8');
+    if (needed <= room) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(this.json.length * 2, this.used + needed));
+    this.json.copy(grown, 0, 0, this.used);
+    releaseBuffer(this.json);
+    this.json = grown;
+  }
+
+  /** The matches packed, in buffers of their exact size. The packer cannot be used afterwards. */
+  finish(): PackedMatches {
+    const count = this.ends.length;
+    const entries = this.table.entries;
+    const strings = joinStrings(entries);
+    const bytes = Buffer.allocUnsafeSlow(this.used + strings.total);
+    this.json.copy(bytes, 0, 0, this.used);
+    if (this.json.length <= KEPT_JSON_BYTES) spareJson = this.json;
+    else releaseBuffer(this.json);
+    if (strings.total > 0) bytes.write(strings.joined, this.used, 'utf8');
+    const index = new Uint32Array(count * (1 + SLOTS) + entries.length);
+    index.set(this.ends);
+    index.set(this.refs, count);
+    const endsAt = count * (1 + SLOTS);
+    let at = this.used;
+    strings.lengths.forEach((length, e) => (index[endsAt + e] = at += length));
+    return { count, bytes, index };
+  }
+}
+
 export function packMatches(matches: readonly ScanMatch[]): PackedMatches {
-  const count = matches.length;
-  const table = new StringTable();
-  const refs = new Uint32Array(count * SLOTS);
-  matches.forEach((m, i) => {
-    slotValues(m).forEach((value, slot) => (refs[i * SLOTS + slot] = table.ref(value, slot)));
-  });
-  // The JSON texts one by one: joined, the whole object's matches would be one more
-  // object-sized string, in the worker's large-object space.
-  let jsonBytes = 0;
-  for (const m of matches) jsonBytes += Buffer.byteLength(m.json, 'utf8');
-  const strings = joinStrings(table.entries);
-  const bytes = Buffer.allocUnsafeSlow(jsonBytes + strings.total);
-  const index = new Uint32Array(count * (1 + SLOTS) + table.entries.length);
-  let at = 0;
-  matches.forEach((m, i) => (index[i] = at += bytes.write(m.json, at, 'utf8')));
-  index.set(refs, count);
-  if (strings.total > 0) bytes.write(strings.joined, at, 'utf8');
-  const endsAt = count * (1 + SLOTS);
-  strings.lengths.forEach((length, e) => (index[endsAt + e] = at += length));
-  return { count, bytes, index };
+  const packer = new MatchPacker();
+  for (const m of matches) packer.push(m);
+  return packer.finish();
+}
+
+/** Scans an object (as ObjectScanner does) and returns its matches packed. */
+export type PackingScanner = (bytes: Uint8Array, key: string, scopeByRecord: boolean) => PackedScanResult;
+
+/** The scanner the workers run: each object's matches packed as they are found. */
+export function createPackingScanner(spec: MatcherSpec): PackingScanner {
+  const scan = createObjectScanner(spec, { matches: () => new MatchPacker() });
+  return (bytes, key, scopeByRecord) => {
+    const result = scan(bytes, key, scopeByRecord);
+    return { ...result, matches: result.matches.finish() };
+  };
 }
 
 /** Bytes a packed batch holds. */
 export function packedByteLength(matches: PackedMatches): number {
   return matches.bytes.byteLength + matches.index.byteLength;
-}
-
-export function packResult(result: ObjectScanResult): PackedScanResult {
-  return { ...result, matches: packMatches(result.matches) };
 }
 
 /** The buffers to transfer along with a packed result. */
@@ -147,6 +216,7 @@ export class PackedBatch {
   private readonly endsAt: number;
   /** The shared slots' strings, decoded once: a few dozen per batch. */
   private readonly decoded = new Map<number, string>();
+  private released = false;
 
   constructor(matches: PackedMatches) {
     const { count, bytes, index } = matches;
@@ -162,18 +232,21 @@ export class PackedBatch {
    * span lines). A plain Uint8Array: Buffer's subarray costs a species lookup and a bigger object.
    */
   jsonBytes(i: number): Uint8Array {
+    this.checkLive();
     const start = i === 0 ? 0 : (this.index[i - 1] as number);
     const { buffer, byteOffset } = this.bytes;
     return new Uint8Array(buffer, byteOffset + start, (this.index[i] as number) - start);
   }
 
   json(i: number): string {
+    this.checkLive();
     const start = i === 0 ? 0 : (this.index[i - 1] as number);
     return this.bytes.toString('utf8', start, this.index[i]);
   }
 
   /** Match `i`'s value in `slot`. */
   string(i: number, slot: number): string | undefined {
+    this.checkLive();
     const ref = this.index[this.count + i * SLOTS + slot] as number;
     if (ref === 0) return undefined;
     if (!SHARED[slot]) return this.decode(ref);
@@ -204,6 +277,24 @@ export class PackedBatch {
   ruleIds(i: number): string[] | undefined {
     const text = this.string(i, RULE_IDS);
     return text === undefined ? undefined : (JSON.parse(text) as string[]);
+  }
+
+  /**
+   * Frees the batch's buffers now rather than at some later garbage collection (Node 22+; on
+   * Node 20 the collector still frees them). On a million-match export the main thread received
+   * ~1.5 GB of them: waiting for the collector kept tens of MB resident in the workers' malloc
+   * arenas, and their external bytes made V8 run a full collection every few hundred ms, each one
+   * counting the young objects it kept towards growing the young generation. Its events cannot
+   * be read afterwards (they throw instead of reading freed memory).
+   */
+  release(): void {
+    this.released = true;
+    releaseBuffer(this.bytes);
+    releaseBuffer(this.index);
+  }
+
+  private checkLive(): void {
+    if (this.released) throw new Error('a transient event was read after the next one was asked for');
   }
 
   /** Match `i` as an event; each call makes a new (small) object. */

@@ -9,8 +9,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { packResult, type PackedScanResult } from './packed-matches.js';
-import { createObjectScanner, type MatcherSpec, type ObjectScanner } from './scan-object.js';
+import { createPackingScanner, type PackedScanResult, type PackingScanner } from './packed-matches.js';
+import type { MatcherSpec } from './scan-object.js';
 import type { WorkerTask } from './worker.js';
 
 /** Buffer.allocUnsafe serves sizes under half its 8 KB pool from the pool. */
@@ -64,7 +64,7 @@ interface WorkerScript {
 }
 
 function inProcessPool(spec: MatcherSpec): ScanPool {
-  const scan = createObjectScanner(spec);
+  const scan = createPackingScanner(spec);
   let scanned = 0;
   return {
     get objectsOnMainThread() {
@@ -72,7 +72,7 @@ function inProcessPool(spec: MatcherSpec): ScanPool {
     },
     async scan(bytes, key, scopeByRecord) {
       scanned++;
-      return packResult(scan(bytes, key, scopeByRecord));
+      return scan(bytes, key, scopeByRecord);
     },
     ready: async () => {},
     close: async () => {},
@@ -100,7 +100,7 @@ class WorkerPool implements ScanPool {
   private onFirstReady: () => void = () => {};
   objectsOnMainThread = 0;
   /** The main thread's own scanner, for the objects it reads while no worker is ready yet. */
-  private here: ObjectScanner | undefined;
+  private here: PackingScanner | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private broken: Error | undefined;
@@ -158,9 +158,9 @@ class WorkerPool implements ScanPool {
       await yieldToEventLoop();
       if (this.broken) throw this.broken;
       if (this.readyCount === 0) {
-        this.here ??= createObjectScanner(this.spec);
+        this.here ??= createPackingScanner(this.spec);
         this.objectsOnMainThread++;
-        return packResult(this.here(bytes, key, scopeByRecord));
+        return this.here(bytes, key, scopeByRecord);
       }
     }
     return this.post(bytes, key, scopeByRecord);

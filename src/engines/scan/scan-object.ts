@@ -52,9 +52,14 @@ export interface ScanMatch {
   ruleIds?: string[];
 }
 
-export interface ObjectScanResult {
+/** Where a scan puts its matches: an array, or a packer that encodes each one as it comes. */
+export interface MatchSink {
+  push(match: ScanMatch): unknown;
+}
+
+export interface ObjectScanResult<M extends MatchSink = ScanMatch[]> {
   key: string;
-  matches: ScanMatch[];
+  matches: M;
   records: number;
   recordsOutsideWindow: number;
   /** Records without a usable eventTime (cannot be placed in the window). */
@@ -72,11 +77,17 @@ export interface ObjectScanResult {
  * `scopeByRecord`: apply regions/accounts to each record (the object's name did not say).
  * The stored bytes are gunzipped here when needed, and the decompressed copy is freed on return.
  */
-export type ObjectScanner = (bytes: Uint8Array, key: string, scopeByRecord: boolean) => ObjectScanResult;
+export type ObjectScanner<M extends MatchSink = ScanMatch[]> = (
+  bytes: Uint8Array,
+  key: string,
+  scopeByRecord: boolean,
+) => ObjectScanResult<M>;
 
-export interface ScannerOptions {
+export interface ScannerOptions<M extends MatchSink = ScanMatch[]> {
   /** Use the indexed reader where it applies (default true); false = always the plain way. */
   indexed?: boolean;
+  /** A new sink for each object's matches (default: an array). */
+  matches?: () => M;
 }
 
 /** The per-record decision, shared by both readers. */
@@ -89,9 +100,9 @@ export interface RecordMatcher {
    * Counts `item` into `result` and adds it to the matches when it matches. `json`: the record's
    * own text when the caller has it (one line), else it is serialised.
    */
-  consider(item: unknown, result: ObjectScanResult, checkScope: boolean, json?: string): void;
+  consider(item: unknown, result: ObjectScanResult<MatchSink>, checkScope: boolean, json?: string): void;
   /** Adds a record already known to match. */
-  emit(record: Record<string, unknown>, result: ObjectScanResult, json?: string): void;
+  emit(record: Record<string, unknown>, result: ObjectScanResult<MatchSink>, json?: string): void;
 }
 
 export function createRecordMatcher(spec: MatcherSpec): RecordMatcher {
@@ -99,7 +110,11 @@ export function createRecordMatcher(spec: MatcherSpec): RecordMatcher {
   const window = windowBounds(spec.since, spec.until);
   const scope = scopeOf(spec.regions, spec.accounts);
   const ruleMatcher = spec.rules ? createRuleMatcher({ rules: spec.rules }) : undefined;
-  const emit = (record: Record<string, unknown>, result: ObjectScanResult, json?: string): void => {
+  const emit = (
+    record: Record<string, unknown>,
+    result: ObjectScanResult<MatchSink>,
+    json?: string,
+  ): void => {
     const ruleIds = ruleMatcher?.(record);
     if (ruleIds && ruleIds.length === 0) return;
     let text = json;
@@ -154,13 +169,13 @@ export function createRecordMatcher(spec: MatcherSpec): RecordMatcher {
 
 /** The result for an object that could not be read at all. */
 export function failedResult(key: string, err: unknown): ObjectScanResult {
-  return { ...emptyResult(key), error: failure(err) };
+  return { ...emptyResult(key, []), error: failure(err) };
 }
 
-function emptyResult(key: string): ObjectScanResult {
+function emptyResult<M extends MatchSink>(key: string, matches: M): ObjectScanResult<M> {
   return {
     key,
-    matches: [],
+    matches,
     records: 0,
     recordsOutsideWindow: 0,
     recordsWithoutTime: 0,
@@ -180,7 +195,7 @@ function scanPlain(
   key: string,
   matcher: RecordMatcher,
   checkScope: boolean,
-  result: ObjectScanResult,
+  result: ObjectScanResult<MatchSink>,
 ): void {
   let records: unknown[];
   try {
@@ -193,13 +208,17 @@ function scanPlain(
   for (const item of records) matcher.consider(item, result, checkScope);
 }
 
-export function createObjectScanner(spec: MatcherSpec, options: ScannerOptions = {}): ObjectScanner {
+export function createObjectScanner<M extends MatchSink = ScanMatch[]>(
+  spec: MatcherSpec,
+  options: ScannerOptions<M> = {},
+): ObjectScanner<M> {
   const matcher = createRecordMatcher(spec);
   let indexed: IndexedScanner | undefined;
   const useIndex = options.indexed ?? true;
+  const newMatches = options.matches ?? (() => [] as ScanMatch[] as unknown as M);
   return (bytes, key, scopeByRecord) => {
     const checkScope = matcher.scope !== undefined && scopeByRecord;
-    const result = emptyResult(key);
+    const result = emptyResult(key, newMatches());
     let buf: Buffer;
     try {
       buf = gunzipIfNeeded(bytes);

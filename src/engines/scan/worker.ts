@@ -3,9 +3,9 @@
  * one message per object (its stored bytes) with its scan result, matches packed (packed-matches.ts). Bundled on its own as dist/scan-worker.js.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { packResult, transferList } from './packed-matches.js';
+import { createPackingScanner, transferList } from './packed-matches.js';
 import { releaseBuffer } from './decode.js';
-import { createObjectScanner, type MatcherSpec } from './scan-object.js';
+import type { MatcherSpec } from './scan-object.js';
 
 export interface WorkerTask {
   id: number;
@@ -16,11 +16,11 @@ export interface WorkerTask {
 
 if (parentPort) {
   const port = parentPort;
-  const scan = createObjectScanner((workerData as { spec: MatcherSpec }).spec);
+  const scan = createPackingScanner((workerData as { spec: MatcherSpec }).spec);
   port.postMessage({ ready: true });
   port.on('message', (task: WorkerTask) => {
     try {
-      const result = packResult(scan(task.bytes, task.key, task.scopeByRecord));
+      const result = scan(task.bytes, task.key, task.scopeByRecord);
       releaseBuffer(task.bytes); // this thread's own copy (transferred or cloned)
       port.postMessage({ id: task.id, result }, transferList(result));
     } catch (err) {

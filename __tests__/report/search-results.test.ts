@@ -1,0 +1,94 @@
+/**
+ * runSearch's results: the engine's events are transient (freed once the next is asked for), so
+ * the first matches it keeps for tables and annotations must be copies that read back equal to the
+ * results file; and a chunk of the results file that cannot be written fails the run with an
+ * OutputWriteError naming the file, leaving no results behind.
+ */
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { buildInvestigation } from '../../src/config/build.js';
+import { silentLogger } from '../../src/logger.js';
+import { OutputWriteError } from '../../src/out-dir.js';
+import { openResultWriter, type ResultWriter } from '../../src/report/writers.js';
+import { runSearch } from '../../src/search.js';
+import { repoRoot } from '../helpers/cli.js';
+
+vi.mock('../../src/report/writers.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/report/writers.js')>();
+  return { ...real, openResultWriter: vi.fn(real.openResultWriter) };
+});
+
+/** A day of the examples: 24 objects, 234 matches, ~330 KB of results (more than one chunk). */
+function investigation(outDir: string) {
+  return buildInvestigation({
+    source: path.join(repoRoot, 'examples/cloudtrail'),
+    since: '2023-07-10',
+    until: '2023-07-11',
+    engine: 'scan',
+    outDir,
+    workers: 0,
+  });
+}
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'ct-search-'));
+});
+afterEach(async () => {
+  vi.mocked(openResultWriter).mockClear();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('runSearch keeps readable copies of the first matches', () => {
+  it('read back equal to the first lines of the results file, across many objects', async () => {
+    const result = await runSearch(investigation(dir), { logger: silentLogger, keepFirst: 200 });
+    const lines = (await readFile(result.resultsPath, 'utf8')).trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThan(200);
+    expect(result.firstMatches).toHaveLength(200);
+    result.firstMatches.forEach((event, i) => {
+      const record = JSON.parse(lines[i]!) as Record<string, unknown>;
+      expect(event.json).toBe(lines[i]);
+      expect(event.record).toEqual(record);
+      expect(event.eventID).toBe(record.eventID);
+      expect(event.fields?.eventName).toBe(record.eventName);
+    });
+  });
+});
+
+describe('a results chunk that cannot be written', () => {
+  /** The real writer, except that its `failAt`-th write fails as `fail` says. */
+  function failingWriter(fail: 'rejects' | 'throws', failAt: number) {
+    vi.mocked(openResultWriter).mockImplementationOnce(async (...args) => {
+      const real = await vi.importActual<typeof import('../../src/report/writers.js')>(
+        '../../src/report/writers.js',
+      );
+      const writer = await real.openResultWriter(...args);
+      let writes = 0;
+      const error = Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+      return new Proxy(writer, {
+        get(target, key) {
+          if (key !== 'write') return Reflect.get(target, key, target) as unknown;
+          return (event: Parameters<ResultWriter['write']>[0]) => {
+            if (++writes < failAt) return target.write(event);
+            if (fail === 'throws') throw error;
+            return Promise.reject(error);
+          };
+        },
+      });
+    });
+  }
+
+  for (const fail of ['rejects', 'throws'] as const) {
+    it(`fails the run with an OutputWriteError naming the file (the write ${fail})`, async () => {
+      failingWriter(fail, 120);
+      const run = runSearch(investigation(dir), { logger: silentLogger });
+      await expect(run).rejects.toThrow(OutputWriteError);
+      await expect(run).rejects.toThrow(
+        `Could not write ${path.join(dir, 'results.jsonl')}: no space left on the device (ENOSPC)`,
+      );
+      expect(await readdir(dir)).toEqual([]);
+    });
+  }
+});
