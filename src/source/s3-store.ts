@@ -178,9 +178,9 @@ export class S3Store implements ObjectStore {
   }
 
   /**
-   * Runs one S3 call, again after a backoff while it fails transiently (on top of the SDK's own
-   * retries, which do not cover a body cut mid-stream). Listings too: a failed listing loses a
-   * whole day folder, or the whole search.
+   * Runs one S3 call, again after a backoff while it fails transiently (signed requests have no
+   * other retries; through the SDK, this comes on top of its own, which do not cover a body cut
+   * mid-stream). Listings too: a failed listing loses a whole day folder, or the whole search.
    */
   private async withRetries<T>(
     op: 'get' | 'list',
