@@ -1,11 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import {
-  DecodeError,
-  decodeLogObject,
-  gunzipIfNeeded,
-  releaseBuffer,
-} from '../../src/engines/scan/decode.js';
+import { DecodeError, decodeLogObject, gunzipIfNeeded } from '../../src/engines/scan/decode.js';
+import { releaseBuffer } from '../../src/engines/release-buffer.js';
 
 const ev = (id: string) => ({ eventID: id, eventName: 'X', eventTime: '2023-07-10T00:00:00Z' });
 const bytes = (s: string) => new TextEncoder().encode(s);

@@ -9,7 +9,7 @@
  * the tables' free slots, outside the JavaScript heap); any other id is kept as a string.
  */
 import { randomBytes } from 'node:crypto';
-import { releaseBuffer } from './scan/decode.js';
+import { releaseBuffer } from './release-buffer.js';
 
 /** 32-bit words per packed UUID. */
 const WORDS = 4;

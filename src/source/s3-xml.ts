@@ -34,9 +34,18 @@ export function xmlUnescape(text: string): string {
   });
 }
 
+/** `<name>text</name>` patterns by name, compiled once: a listing page looks up 2,000 elements. */
+const ELEMENTS = new Map<string, RegExp>();
+
+function elementPattern(name: string): RegExp {
+  let re = ELEMENTS.get(name);
+  if (!re) ELEMENTS.set(name, (re = new RegExp(`<${name}>([^<]*)</${name}>`)));
+  return re;
+}
+
 /** The text of the first `<name>` element of `xml`, unescaped, or undefined. */
 export function first(xml: string, name: string): string | undefined {
-  const m = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml);
+  const m = elementPattern(name).exec(xml);
   return m ? xmlUnescape(m[1] as string) : undefined;
 }
 
@@ -80,7 +89,7 @@ export function parseErrorXml(body: string): { code?: string; message?: string }
     try {
       return first(body, name);
     } catch {
-      return new RegExp(`<${name}>([^<]*)</${name}>`).exec(body)?.[1];
+      return elementPattern(name).exec(body)?.[1];
     }
   };
   const code = text('Code');

@@ -20,7 +20,7 @@
  * values that repeat (names, principals, addresses, regions, rule lists) are stored once per object.
  */
 import type { EventFields, MatchedEvent } from '../types.js';
-import { releaseBuffer } from './decode.js';
+import { releaseBuffer } from '../release-buffer.js';
 import {
   createObjectScanner,
   type MatcherSpec,

@@ -12,7 +12,8 @@ import type { QueryNode } from '../../query/ast.js';
 import type { EventFields } from '../types.js';
 import { eventFields } from './event-fields.js';
 import { compilePredicate, matchedResources, type Predicate } from '../../query/predicate.js';
-import { decodeUtf8, DecodeError, gunzipIfNeeded, parseRecords, releaseBuffer } from './decode.js';
+import { decodeUtf8, DecodeError, gunzipIfNeeded, parseRecords } from './decode.js';
+import { releaseBuffer } from '../release-buffer.js';
 import { createIndexedScanner, type IndexedScanner } from './indexed-scan.js';
 import {
   inScope,

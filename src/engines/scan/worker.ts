@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createPackingScanner, transferList } from './packed-matches.js';
-import { releaseBuffer } from './decode.js';
+import { releaseBuffer } from '../release-buffer.js';
 import type { MatcherSpec } from './scan-object.js';
 
 export interface WorkerTask {
