@@ -312,6 +312,45 @@ describe('signed GETs: protocol edge cases', () => {
     );
   });
 
+  it.each([
+    ['before the answer', (_res: http.ServerResponse) => {}],
+    [
+      'in the middle of the body',
+      (res: http.ServerResponse) => {
+        res.writeHead(200, { 'content-length': '100' });
+        res.write('only the start');
+      },
+    ],
+  ])('stops a read %s as soon as the search is cancelled', async (_when, stall) => {
+    await withServer(
+      (_region, _req, res) => stall(res),
+      async (client) => {
+        // A long idle timeout: only the cancellation can end these reads quickly.
+        const store = new S3Store({ client, bucket: 'b', reads: 'signed', idleTimeoutMs: 60_000 });
+        const controller = new AbortController();
+        const reads = [store.get('k/1', controller.signal), store.get('k/2', controller.signal)];
+        const other = new AbortController();
+        const untouched = store.get('k/3', other.signal);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const started = Date.now();
+        controller.abort(new Error('run cancelled'));
+        await Promise.all(reads.map((read) => expect(read).rejects.toThrow('run cancelled')));
+        expect(Date.now() - started).toBeLessThan(2_000);
+        // A read under another signal goes on until its own signal says stop.
+        const state = await Promise.race([
+          untouched.then(
+            () => 'settled',
+            () => 'settled',
+          ),
+          new Promise((resolve) => setTimeout(() => resolve('pending'), 200)),
+        ]);
+        expect(state).toBe('pending');
+        other.abort(new Error('other cancelled'));
+        await expect(untouched).rejects.toThrow('other cancelled');
+      },
+    );
+  });
+
   it('parses the fields of an error body, unescaping XML entities', () => {
     const err = parseS3Error(404, xmlError('NoSuchKey', 'The key &lt;a&gt; &quot;b&quot; does not exist'));
     expect([err.Code, err.message, err.$metadata.httpStatusCode]).toEqual([

@@ -8,9 +8,10 @@
  * costs, and a listing page of 1,000 keys tens of milliseconds (its XML parser); signed here, a
  * third of that and less. What is not rewritten is taken from the SDK client the store was given:
  * the endpoint comes from the SDK's own endpoint rules for GetObject (custom endpoints, path
- * style, FIPS, dual-stack), resolved once per bucket and region; the signature is the SDK's SigV4
- * signer; the credentials are the client's provider (cached, and refreshed before they expire);
- * the connections are the client's keep-alive pool.
+ * style, FIPS, dual-stack), resolved once per bucket and region; the credentials are the client's
+ * provider (cached, and refreshed before they expire); the connections are the client's keep-alive
+ * pool. The signature is SigV4 for a bodiless GET (sigv4.ts: the SDK's general signer cost as much
+ * CPU per object as the HTTP request).
  *
  * Only endpoints signed with plain SigV4 for `s3` are used this way (S3 Express directory buckets
  * and multi-region access points sign differently: `forBucket` says undefined and the store keeps
@@ -26,13 +27,11 @@ import https from 'node:https';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { getEndpointFromInstructions } from '@smithy/core/endpoints';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { connectionAgent, USER_AGENT } from '../aws/clients.js';
 import { readBody } from './s3-body.js';
 import { parseErrorXml, parseListObjectsV2, type ListPage } from './s3-xml.js';
+import { GetSigner, sigv4Encode } from './sigv4.js';
 
-/** SHA-256 of an empty payload: what a GET's `x-amz-content-sha256` says. */
-const EMPTY_PAYLOAD_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 /** Error bodies are short XML documents; no more than this is read of one. */
 const MAX_ERROR_BODY_BYTES = 16 * 1024;
 
@@ -42,15 +41,7 @@ const MAX_ERROR_BODY_BYTES = 16 * 1024;
  * `!'()*` as they are, which SigV4's canonical form does not.
  */
 export function encodeKeyPath(key: string): string {
-  return key.split('/').map(encodeSegment).join('/');
-}
-
-/** A path segment or query value percent-encoded as SigV4 canonicalises it. */
-function encodeSegment(text: string): string {
-  return encodeURIComponent(text).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
+  return key.split('/').map(sigv4Encode).join('/');
 }
 
 /** The response's Content-Length, when it has one. */
@@ -91,7 +82,6 @@ interface BucketEndpoint {
   readonly host: string;
   /** The path objects' keys are appended to (`/bucket` path-style, empty virtual-hosted). */
   readonly basePath: string;
-  readonly signer: SignatureV4;
   /** Ours, and the SDK app id (`AWS_SDK_UA_APP_ID`) as `app/<id>` like the SDK's: CloudTrail records it. */
   readonly userAgent: string;
 }
@@ -135,15 +125,6 @@ async function resolveEndpoint(
   ) {
     return undefined;
   }
-  const signer = new SignatureV4({
-    credentials: config.credentials,
-    region: scheme.signingRegion,
-    service: 's3',
-    sha256: config.sha256,
-    // S3 signs the path as sent, encoded once.
-    uriEscapePath: false,
-    applyChecksum: false,
-  });
   const appId = await config.userAgentAppId();
   return {
     userAgent: appId ? `${USER_AGENT} app/${appId}` : USER_AGENT,
@@ -153,7 +134,6 @@ async function resolveEndpoint(
     port: url.port ? Number(url.port) : undefined,
     host: url.host,
     basePath: url.pathname.replace(/\/+$/, ''),
-    signer,
   };
 }
 
@@ -181,6 +161,38 @@ function readErrorBody(res: http.IncomingMessage, limit: number): Promise<string
   });
 }
 
+/**
+ * In-flight requests by the signal that cancels them, with one listener per signal: Node's
+ * `signal` request option adds a listener and end-of-stream tracking to every request, a
+ * measurable share of a small object's cost. A request leaves its set when it closes, which is
+ * after its response's body ended or failed.
+ */
+class Cancellable {
+  private readonly bySignal = new WeakMap<AbortSignal, Set<http.ClientRequest>>();
+
+  track(req: http.ClientRequest, signal: AbortSignal): void {
+    let requests = this.bySignal.get(signal);
+    if (!requests) {
+      const set = (requests = new Set());
+      this.bySignal.set(signal, set);
+      signal.addEventListener(
+        'abort',
+        () => {
+          const err = Object.assign(new Error('request aborted'), {
+            name: 'AbortError',
+            cause: signal.reason,
+          });
+          for (const r of set) r.destroy(err);
+          set.clear();
+        },
+        { once: true },
+      );
+    }
+    requests.add(req);
+    req.once('close', () => requests.delete(req));
+  }
+}
+
 export interface SignedS3Options {
   /** Silence on the connection after which a request fails with a (retryable) TimeoutError. */
   idleTimeoutMs: number;
@@ -198,13 +210,13 @@ export interface ListRequest {
 interface Target {
   /** Encoded, without the leading `/`; empty for the bucket itself. */
   path: string;
-  query: Record<string, string>;
+  /** Names and values percent-encoded as SigV4 canonicalises them. */
+  query: Array<[string, string]>;
 }
 
-/** The query as sent: names and values percent-encoded as SigV4 canonicalises them. */
-function queryString(query: Record<string, string>): string {
-  const pairs = Object.entries(query).map(([k, v]) => `${encodeSegment(k)}=${encodeSegment(v)}`);
-  return pairs.length === 0 ? '' : `?${pairs.join('&')}`;
+/** The query as sent. */
+function queryString(query: ReadonlyArray<readonly [string, string]>): string {
+  return query.length === 0 ? '' : `?${query.map(([k, v]) => `${k}=${v}`).join('&')}`;
 }
 
 /** Reads one bucket's objects and listings with signed requests. */
@@ -215,6 +227,8 @@ export class SignedS3Bucket {
    * header, or still misdirected in that region): from then on the store calls the SDK.
    */
   active = true;
+  private readonly signer = new GetSigner();
+  private readonly cancellable = new Cancellable();
 
   private constructor(
     private readonly config: ClientConfig,
@@ -242,19 +256,20 @@ export class SignedS3Bucket {
    * Content-Length bytes long.
    */
   async get(key: string, signal?: AbortSignal): Promise<Uint8Array | undefined> {
-    const res = await this.request({ path: encodeKeyPath(key), query: {} }, signal);
+    const res = await this.request({ path: encodeKeyPath(key), query: [] }, signal);
     return res && readBody(res, contentLength(res));
   }
 
   /** One ListObjectsV2 page (undefined: the SDK should list), rejecting as `get` does. */
   async list(req: ListRequest, signal?: AbortSignal): Promise<ListPage | undefined> {
-    const query: Record<string, string> = {
-      'list-type': '2',
-      prefix: req.prefix,
-      'max-keys': String(req.maxKeys),
-    };
-    if (req.delimiter !== undefined) query.delimiter = req.delimiter;
-    if (req.continuationToken !== undefined) query['continuation-token'] = req.continuationToken;
+    const params: Array<[string, string]> = [
+      ['list-type', '2'],
+      ['prefix', req.prefix],
+      ['max-keys', String(req.maxKeys)],
+    ];
+    if (req.delimiter !== undefined) params.push(['delimiter', req.delimiter]);
+    if (req.continuationToken !== undefined) params.push(['continuation-token', req.continuationToken]);
+    const query = params.map(([k, v]): [string, string] => [sigv4Encode(k), sigv4Encode(v)]);
     const res = await this.request({ path: '', query }, signal);
     if (!res) return undefined;
     const body = await readBody(res, contentLength(res));
@@ -291,17 +306,18 @@ export class SignedS3Bucket {
     target: Target,
     signal?: AbortSignal,
   ): Promise<http.IncomingMessage> {
+    signal?.throwIfAborted();
     // The bucket itself is `/bucket` path-style and `/` virtual-hosted, as the SDK sends it.
     const path = target.path === '' ? endpoint.basePath || '/' : `${endpoint.basePath}/${target.path}`;
-    const signed = await endpoint.signer.sign({
-      method: 'GET',
-      protocol: endpoint.protocol,
-      hostname: endpoint.hostname,
-      ...(endpoint.port !== undefined ? { port: endpoint.port } : {}),
-      path,
-      query: target.query,
-      headers: { host: endpoint.host, 'x-amz-content-sha256': EMPTY_PAYLOAD_SHA256 },
-    });
+    // The client's provider caches the credentials and refreshes them before they expire; the
+    // clock offset is the skew the SDK measured on an earlier answer (0 until then).
+    const identity = await this.config.credentials();
+    const now = new Date(Date.now() + (this.config.systemClockOffset ?? 0));
+    const signed = this.signer.sign(
+      { host: endpoint.host, path, query: target.query, region: endpoint.region, service: 's3' },
+      identity,
+      now,
+    );
     const request = endpoint.protocol === 'https:' ? https.request : http.request;
     return new Promise((resolve, reject) => {
       const req = request({
@@ -309,10 +325,10 @@ export class SignedS3Bucket {
         hostname: endpoint.hostname,
         ...(endpoint.port !== undefined ? { port: endpoint.port } : {}),
         path: path + queryString(target.query),
-        headers: { ...signed.headers, 'user-agent': endpoint.userAgent },
+        headers: { host: endpoint.host, ...signed, 'user-agent': endpoint.userAgent },
         agent: connectionAgent(endpoint.protocol),
-        ...(signal ? { signal } : {}),
       });
+      if (signal) this.cancellable.track(req, signal);
       req.setTimeout(this.options.idleTimeoutMs, () => {
         const err = Object.assign(new Error(`no data from S3 for ${this.options.idleTimeoutMs} ms`), {
           code: 'TimeoutError',
