@@ -626,6 +626,13 @@ export const CASES: HostileCase[] = [
     message: /short\.json\.gz: gzip data is corrupt or truncated/,
   },
   {
+    // Never delivered by CloudTrail: a copy cut short, or a log overwritten to hide what it held.
+    name: 'data: empty gzip file',
+    data: { 'wiped.json.gz': Buffer.alloc(0), 'good.json': records(event('g1')) },
+    exit: 3,
+    message: /wiped\.json\.gz: the object is empty \(0 bytes\)/,
+  },
+  {
     name: 'data: not UTF-8',
     data: {
       'latin1.json': Buffer.concat([

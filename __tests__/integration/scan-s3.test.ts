@@ -41,6 +41,10 @@ const ORG_TRAIL: GenerateOptions = {
 const CORRUPT_KEY =
   'logs/ct/AWSLogs/111111111111/CloudTrail/eu-west-1/2024/03/02/111111111111_CloudTrail_eu-west-1_20240302T1200Z_CORRUPTcorrupt01.json.gz';
 
+/** An object cut to 0 bytes (an interrupted copy, or a log overwritten to hide it). */
+const EMPTY_KEY =
+  'logs/ct/AWSLogs/222222222222/CloudTrail/eu-west-1/2024/03/02/222222222222_CloudTrail_eu-west-1_20240302T0800Z_EMPTYempty000001.json.gz';
+
 let server: S3TestServer;
 let mirror: string;
 
@@ -59,9 +63,10 @@ beforeAll(async () => {
       await writeFile(file, o.body);
     }
   }
-  // A gzip header followed by garbage: unreadable, in the middle of the window.
+  // A gzip header followed by garbage, and an empty object: unreadable, in the middle of the window.
   await server.seed('trail-bucket', [
     { key: CORRUPT_KEY, body: Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7]) },
+    { key: EMPTY_KEY, body: Buffer.alloc(0) },
   ]);
 });
 
@@ -123,12 +128,17 @@ describe('scan engine over S3 (account trail with a key prefix)', () => {
     expect(await results(dir)).toEqual(expected);
     const s = await summary(dir);
     expect(s.complete).toBe(false);
-    expect(s.failures).toEqual([{ key: CORRUPT_KEY, reason: expect.stringMatching(/gzip/) }]);
+    // In plan (key) order: account 111111111111's object, then 222222222222's.
+    expect(s.failures).toEqual([
+      { key: CORRUPT_KEY, reason: expect.stringMatching(/gzip/) },
+      { key: EMPTY_KEY, reason: expect.stringMatching(/empty \(0 bytes\)/) },
+    ]);
     expect(s.regionBreakdown.find((r: { region: string }) => r.region === 'eu-west-1').status).toBe(
       'incomplete',
     );
     expect(run.stdout).toMatch(/INCOMPLETE/);
     expect(run.stderr).toContain(CORRUPT_KEY);
+    expect(run.stderr).toContain(EMPTY_KEY);
   });
 
   it('fails closed with --fail-on-match when incomplete, and exits 1 when complete with matches', async () => {

@@ -42,6 +42,10 @@ describe('decoding log objects', () => {
       /corrupt or truncated/,
     );
     expect(() => decodeLogObject(new Uint8Array([0x5b, 0xff, 0xfe, 0x5d]), 'a.json')).toThrow(/UTF-8/);
+    // An empty .gz object is cut short or overwritten, never "no records"; an empty plain file is.
+    expect(() => decodeLogObject(new Uint8Array(0), 'a.json.gz')).toThrow(/empty \(0 bytes\)/);
+    expect(() => decodeLogObject(new Uint8Array(0), 'A.JSON.GZ')).toThrow(DecodeError);
+    expect(decodeLogObject(new Uint8Array(0), 'a.json').records).toEqual([]);
   });
 
   it('caps the decompressed size (gzip bombs)', () => {

@@ -49,6 +49,17 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/**
+ * Why an object named `.gz` cannot be read when it has no bytes at all: gzip data is never empty
+ * and CloudTrail never delivers an empty file, so the object was cut short or overwritten (log
+ * tampering looks like this). Read as "no records", it would hide that the search missed it.
+ */
+export function emptyGzipFailure(bytes: Uint8Array, key: string): DecodeError | undefined {
+  return bytes.byteLength === 0 && /\.gz$/i.test(key)
+    ? new DecodeError('the object is empty (0 bytes), which no gzip file is: truncated or overwritten?')
+    : undefined;
+}
+
 export function gunzipIfNeeded(bytes: Uint8Array, maxBytes = MAX_UNCOMPRESSED_BYTES): Buffer {
   const buf = asBuffer(bytes);
   if (!isGzip(buf)) return buf;
@@ -125,6 +136,8 @@ export function decodeUtf8(buf: Uint8Array): string {
 }
 
 export function decodeLogObject(bytes: Uint8Array, key: string): DecodedObject {
+  const empty = emptyGzipFailure(bytes, key);
+  if (empty) throw empty;
   const buf = gunzipIfNeeded(bytes);
   return { records: parseRecords(decodeUtf8(buf), key), uncompressedBytes: buf.length };
 }

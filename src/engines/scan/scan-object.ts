@@ -12,7 +12,7 @@ import type { QueryNode } from '../../query/ast.js';
 import type { EventFields } from '../types.js';
 import { eventFields } from './event-fields.js';
 import { compilePredicate, matchedResources, type Predicate } from '../../query/predicate.js';
-import { decodeUtf8, DecodeError, gunzipIfNeeded, parseRecords } from './decode.js';
+import { decodeUtf8, DecodeError, emptyGzipFailure, gunzipIfNeeded, parseRecords } from './decode.js';
 import { releaseBuffer } from '../release-buffer.js';
 import { createIndexedScanner, type IndexedScanner } from './indexed-scan.js';
 import {
@@ -222,6 +222,8 @@ export function createObjectScanner<M extends MatchSink = ScanMatch[]>(
     const result = emptyResult(key, newMatches());
     let buf: Buffer;
     try {
+      const empty = emptyGzipFailure(bytes, key);
+      if (empty) throw empty;
       buf = gunzipIfNeeded(bytes);
     } catch (err) {
       result.error = failure(err);
