@@ -346,12 +346,39 @@ describe('renderJobSummary', () => {
           durationMs: 61_000,
           errors: [],
           bytesScanned: 2e12,
+          queries: [{ id: 'q-1', state: 'SUCCEEDED', bytesScanned: 2e12 }],
+        },
+        {
+          // Its query failed (not billed), or never started: no cost, rather than a minimum charge.
+          region: 'us-east-1',
+          status: 'failed',
+          objects: 0,
+          bytes: 0,
+          records: 0,
+          matches: 0,
+          durationMs: 1_000,
+          errors: ['AccessDenied'],
+          bytesScanned: 0,
+          queries: [{ id: 'q-2', state: 'FAILED', bytesScanned: 0 }],
+        },
+        {
+          region: 'us-west-2',
+          status: 'failed',
+          objects: 0,
+          bytes: 0,
+          records: 0,
+          matches: 0,
+          durationMs: 0,
+          errors: ['not started: over --max-scan-bytes'],
+          bytesScanned: 0,
         },
       ],
     });
     const md = renderJobSummary(input({ summary }));
     expect(md).toContain('| Region | Status | Data scanned | Est. cost | Matches | Time | Error |');
     expect(md).toContain('| eu-west-1 | ✅ complete | 2.0 TB | $10.00 | 0 | 1 min 1 s | — |');
+    expect(md).toMatch(/\| us-east-1 \| [^|]+ \| 0 B \| \$0\.0000 \|/);
+    expect(md).toMatch(/\| us-west-2 \| [^|]+ \| 0 B \| — \|/);
     expect(md).toContain('2.0 TB scanned, about $10.00');
   });
 

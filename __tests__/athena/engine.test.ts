@@ -96,6 +96,14 @@ describe('AthenaEngine', () => {
       ['eu-west-1', 'complete', 3, 1_000],
       ['us-east-1', 'complete', 2, 2_000],
     ]);
+    // Each region's query, by the id Athena gave it, for the summary (and the cost estimate).
+    expect(stats.regions.map((r) => r.queries?.map((q) => [q.state, q.bytesScanned]))).toEqual([
+      [['SUCCEEDED', 1_000]],
+      [['SUCCEEDED', 2_000]],
+    ]);
+    expect(new Set(stats.regions.flatMap((r) => r.queries!.map((q) => q.id)))).toEqual(
+      new Set(selects.map((q) => q.id)),
+    );
     expect(h.stopped).toEqual([]);
   });
 
@@ -134,6 +142,7 @@ describe('AthenaEngine', () => {
     // Athena's reason can quote log data: it stays on one line (no workflow command can start).
     expect(eu?.errors.join(' ')).not.toMatch(/\n/);
     expect(run.stats().regions.find((r) => r.region === 'us-east-1')?.status).toBe('complete');
+    expect(eu?.queries?.map((q) => q.state)).toEqual(['FAILED']);
   });
 
   it('stops a query that outlives the timeout and marks its region failed', async () => {
@@ -207,6 +216,9 @@ describe('AthenaEngine', () => {
     expect(us?.errors.join(' ')).toMatch(/not started/);
     expect(h.started.filter((s) => s.sql.startsWith('SELECT'))).toHaveLength(1);
     expect(stats.bytesScanned).toBe(5_000_000);
+    // The stopped query is billed for what it scanned; the one never started is no query at all.
+    expect(eu?.queries?.map((q) => [q.state, q.bytesScanned])).toEqual([['STOPPED', 5_000_000]]);
+    expect(us?.queries).toBeUndefined();
   });
 
   it('cleanup after a failed region: result objects deleted and the table it created dropped', async () => {

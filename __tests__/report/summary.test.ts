@@ -254,15 +254,44 @@ describe('buildSummary', () => {
           engine: 'athena',
           bytesScanned: 2_000_000_000_000,
           regions: [
-            { ...base.regions[0]!, bytesScanned: 2_000_000_000_000 - 1_000_000 },
-            { ...base.regions[1]!, bytesScanned: 1_000_000 },
+            {
+              ...base.regions[0]!,
+              bytesScanned: 2_000_000_000_000 - 1_000_000,
+              queries: [{ id: 'a', state: 'SUCCEEDED', bytesScanned: 2_000_000_000_000 - 1_000_000 }],
+            },
+            {
+              ...base.regions[1]!,
+              bytesScanned: 1_000_000,
+              queries: [
+                { id: 'b', state: 'STOPPED', bytesScanned: 1_000_000 },
+                // Failed queries are not billed.
+                { id: 'c', state: 'FAILED', bytesScanned: 0 },
+              ],
+            },
           ],
         }),
       }),
     );
     expect(s.scanned.bytesScanned).toBe(2_000_000_000_000);
-    // 2 TB less 1 MB at $5/TB, plus the 10 MB minimum for the second query.
+    // 2 TB less 1 MB at $5/TB, plus the 10 MB minimum for the stopped query; nothing for the failed one.
     expect(s.scanned.costUsd).toBeCloseTo(((2e12 - 1e6 + 10e6) / 1e12) * 5, 10);
+    expect(s.regionBreakdown.map((r) => r.queries?.map((q) => q.id))).toEqual([['a'], ['b', 'c']]);
+  });
+
+  it('estimates no Athena cost when no query was started or every one failed', () => {
+    const base = stats();
+    for (const queries of [undefined, [{ id: 'f', state: 'FAILED', bytesScanned: 0 }]]) {
+      const s = new SummaryBuilder().build(
+        inputs({
+          stats: stats({
+            engine: 'athena',
+            bytesScanned: 0,
+            regions: [{ ...base.regions[0]!, bytesScanned: 0, ...(queries ? { queries } : {}) }],
+          }),
+        }),
+      );
+      expect(s.scanned.costUsd).toBe(0);
+    }
   });
 });
 

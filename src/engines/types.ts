@@ -55,7 +55,17 @@ export interface RegionStats {
   durationMs: number;
   /** Athena only. */
   bytesScanned?: number;
+  /** Athena only: the queries this region's search started, as Athena ended them. */
+  queries?: AthenaQueryRecord[];
   errors: string[];
+}
+
+/** One Athena query a search started: what to look up in the console, and what it was billed on. */
+export interface AthenaQueryRecord {
+  id: string;
+  /** SUCCEEDED; FAILED (not billed); CANCELLED, TIMED_OUT, ABORTED, STOPPED (billed for what they scanned). */
+  state: string;
+  bytesScanned: number;
 }
 
 /** ObjectFailure.key for a failure of the search itself (listing, credentials, cancellation). */

@@ -5,7 +5,7 @@
  * `escapeMarkdown` into a table cell (never the start of a block); the Mermaid chart holds only
  * labels and numbers computed here. The whole document stays under GitHub's 1 MiB limit.
  */
-import { estimateAthenaCostUsd } from './summary.js';
+import { athenaQueriesCostUsd } from './summary.js';
 import * as core from '@actions/core';
 import type { MatchedEvent, RegionStats } from '../engines/types.js';
 import type { Summary } from './types.js';
@@ -280,7 +280,7 @@ function regionSection(summary: Summary): string | undefined {
       cell(r.region, 40),
       STATUS_ICON[r.status] ?? cell(r.status, 20),
       athena ? formatBytes(r.bytesScanned ?? 0) : count(r.objects),
-      athena ? usd(estimateAthenaCostUsd([r.bytesScanned ?? 0])) : formatBytes(r.bytes),
+      athena ? (r.queries?.length ? usd(athenaQueriesCostUsd([r])) : '—') : formatBytes(r.bytes),
       count(r.matches),
       formatDuration(r.durationMs),
       r.errors.length > 0 ? cell(r.errors.join('; '), 300) : '—',

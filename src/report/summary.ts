@@ -2,7 +2,7 @@
  * summary.json: the aggregates gathered while matches stream past (bounded memory), and the pure
  * assembly of the Summary from the engine's statistics and the investigation.
  */
-import type { MatchedEvent, SearchStats } from '../engines/types.js';
+import type { MatchedEvent, RegionStats, SearchStats } from '../engines/types.js';
 import { eventFields, principalOf } from '../engines/scan/event-fields.js';
 import type { Investigation, SourceSpec } from '../investigation.js';
 import { describeQuery } from '../query/describe.js';
@@ -24,6 +24,15 @@ export const MAX_LISTED_FAILURES = 1000;
 /** Athena's price: $5 per TB scanned (10^12 bytes), each query billed at least 10 MB, rounded up to the MB. */
 export const ATHENA_USD_PER_TB = 5;
 export const ATHENA_MIN_BYTES_PER_QUERY = 10 * 1000 ** 2;
+
+/**
+ * Estimated cost of the Athena queries a search started (of its regions' `queries`): failed queries
+ * are free, every other one is billed for what it scanned, at least 10 MB. No query, no cost.
+ */
+export function athenaQueriesCostUsd(regions: readonly RegionStats[]): number {
+  const billed = regions.flatMap((r) => r.queries ?? []).filter((q) => q.state !== 'FAILED');
+  return estimateAthenaCostUsd(billed.map((q) => q.bytesScanned));
+}
 
 /** Estimated cost of Athena queries, given the bytes each one scanned. */
 export function estimateAthenaCostUsd(bytesScannedPerQuery: readonly number[]): number {
@@ -125,10 +134,9 @@ export function buildSummary(input: SummaryInputs, aggregates: SummaryAggregates
     records: stats.recordsScanned,
   };
   if (stats.engine === 'athena' || stats.bytesScanned !== undefined) {
-    const perQuery = stats.regions.map((r) => r.bytesScanned).filter((b): b is number => b !== undefined);
-    const total = stats.bytesScanned ?? perQuery.reduce((a, b) => a + b, 0);
-    scanned.bytesScanned = total;
-    scanned.costUsd = estimateAthenaCostUsd(perQuery.length > 0 ? perQuery : [total]);
+    scanned.bytesScanned =
+      stats.bytesScanned ?? stats.regions.reduce((sum, r) => sum + (r.bytesScanned ?? 0), 0);
+    scanned.costUsd = athenaQueriesCostUsd(stats.regions);
   }
   return {
     tool: { name: 'cloudtrail-investigate', version: input.version ?? VERSION },

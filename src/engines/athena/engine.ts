@@ -136,7 +136,14 @@ export class AthenaEngine implements Engine {
     };
     return {
       events: this.execute(inv, options, stats),
-      stats: () => ({ ...stats, regions: stats.regions.map((r) => ({ ...r, errors: [...r.errors] })) }),
+      stats: () => ({
+        ...stats,
+        regions: stats.regions.map((r) => ({
+          ...r,
+          errors: [...r.errors],
+          ...(r.queries ? { queries: r.queries.map((q) => ({ ...q })) } : {}),
+        })),
+      }),
     };
   }
 
@@ -320,6 +327,13 @@ export class AthenaEngine implements Engine {
         const outcome = await job.outcome;
         if (outcome.id) budget.report(outcome.id, outcome.bytesScanned);
         const regionStats = this.regionStats(stats, job.region);
+        if (outcome.id) {
+          (regionStats.queries ??= []).push({
+            id: outcome.id,
+            state: outcome.state,
+            bytesScanned: outcome.bytesScanned,
+          });
+        }
         regionStats.bytesScanned = (regionStats.bytesScanned ?? 0) + outcome.bytesScanned;
         stats.bytesScanned = (stats.bytesScanned ?? 0) + outcome.bytesScanned;
         if (outcome.state === 'ABORTED') throw cancelled(signal);
