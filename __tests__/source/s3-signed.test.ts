@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { S3Client } from '@aws-sdk/client-s3';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/errors.js';
 import { S3_READS_ENV, s3ReadMode } from '../../src/aws/clients.js';
@@ -173,6 +173,7 @@ describe('signed GETs against an S3-protocol server', () => {
 async function withServer(
   answer: (signedRegion: string, req: http.IncomingMessage, res: http.ServerResponse) => void,
   run: (client: S3Client, seen: { url: string; region: string }[]) => Promise<void>,
+  credentials: S3ClientConfig['credentials'] = S3RVER_CREDENTIALS,
 ): Promise<void> {
   const seen: { url: string; region: string }[] = [];
   const httpServer = http.createServer((req, res) => {
@@ -186,7 +187,7 @@ async function withServer(
     region: 'us-east-1',
     endpoint: `http://127.0.0.1:${port}`,
     forcePathStyle: true,
-    credentials: S3RVER_CREDENTIALS,
+    credentials,
     maxAttempts: 1,
   });
   try {
@@ -348,6 +349,26 @@ describe('signed GETs: protocol edge cases', () => {
         other.abort(new Error('other cancelled'));
         await expect(untouched).rejects.toThrow('other cancelled');
       },
+    );
+  });
+
+  it('sends nothing for a read cancelled while its credentials were being fetched', async () => {
+    const controller = new AbortController();
+    // The provider answers after the search was cancelled (an STS call, a slow metadata service).
+    const slowCredentials = async () => {
+      controller.abort(new Error('run cancelled'));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return S3RVER_CREDENTIALS;
+    };
+    await withServer(
+      (_region, _req, res) => res.end('body'),
+      async (client, seen) => {
+        const store = new S3Store({ client, bucket: 'b', reads: 'signed', idleTimeoutMs: 60_000 });
+        await expect(store.get('k', controller.signal)).rejects.toThrow('run cancelled');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(seen).toEqual([]);
+      },
+      slowCredentials,
     );
   });
 

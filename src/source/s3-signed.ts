@@ -171,6 +171,11 @@ class Cancellable {
   private readonly bySignal = new WeakMap<AbortSignal, Set<http.ClientRequest>>();
 
   track(req: http.ClientRequest, signal: AbortSignal): void {
+    // Aborted already (while the credentials were awaited): the listener would never fire.
+    if (signal.aborted) {
+      req.destroy(abortError(signal));
+      return;
+    }
     let requests = this.bySignal.get(signal);
     if (!requests) {
       const set = (requests = new Set());
@@ -178,11 +183,7 @@ class Cancellable {
       signal.addEventListener(
         'abort',
         () => {
-          const err = Object.assign(new Error('request aborted'), {
-            name: 'AbortError',
-            cause: signal.reason,
-          });
-          for (const r of set) r.destroy(err);
+          for (const r of set) r.destroy(abortError(signal));
           set.clear();
         },
         { once: true },
@@ -191,6 +192,10 @@ class Cancellable {
     requests.add(req);
     req.once('close', () => requests.delete(req));
   }
+}
+
+function abortError(signal: AbortSignal): Error {
+  return Object.assign(new Error('request aborted'), { name: 'AbortError', cause: signal.reason });
 }
 
 export interface SignedS3Options {
