@@ -83,13 +83,9 @@ function compare(spec: MatcherSpec, docs: readonly PreparedDoc[], window = WIDE_
         return {
           eventTime: text(eventTime),
           eventName: text(eventName),
-          // The documented rule, written out: ARN, else principal id, else invoking service, else type.
-          principal:
-            text((r.userIdentity as Record<string, unknown> | undefined)?.arn) ??
-            text((r.userIdentity as Record<string, unknown> | undefined)?.principalId) ??
-            text((r.userIdentity as Record<string, unknown> | undefined)?.invokedBy) ??
-            text((r.userIdentity as Record<string, unknown> | undefined)?.type) ??
-            '(unknown)',
+          // The documented rule, written out: ARN, else the session issuer's ARN, else user name,
+          // else principal id, else invoking service, else type.
+          principal: referencePrincipal(r.userIdentity),
           sourceIPAddress: text(sourceIPAddress),
           awsRegion: text(awsRegion),
           errorCode: text(errorCode),
@@ -140,6 +136,23 @@ function hazardousRecords(rng: Rng): Record<string, unknown>[] {
       r.additionalEventData = { bytes: rng.pick([100, 0, -0, 1e21, 2.5]), flag: true, none: null };
   }
   return records;
+}
+
+/** Who acted, by the rule the reports document (event-fields.ts), written out independently. */
+function referencePrincipal(identity: unknown): string {
+  const u = (identity && typeof identity === 'object' ? identity : {}) as Record<string, unknown>;
+  const context = u.sessionContext as { sessionIssuer?: { arn?: unknown } } | null | undefined;
+  const issuer = context && typeof context === 'object' ? context.sessionIssuer : undefined;
+  const candidates = [
+    u.arn,
+    issuer && typeof issuer === 'object' ? issuer.arn : undefined,
+    u.userName,
+    u.principalId,
+    u.invokedBy,
+    u.type,
+  ];
+  for (const c of candidates) if (typeof c === 'string' && c !== '') return c;
+  return '(unknown)';
 }
 
 describe('indexed reader = plain reader = reference', () => {

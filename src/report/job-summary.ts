@@ -5,7 +5,7 @@
  * `escapeMarkdown` into a table cell (never the start of a block); the Mermaid chart holds only
  * labels and numbers computed here. The whole document stays under GitHub's 1 MiB limit.
  */
-import { athenaQueriesCostUsd } from './summary.js';
+import { athenaQueriesCostUsd, principalOf } from './summary.js';
 import * as core from '@actions/core';
 import type { MatchedEvent, RegionStats } from '../engines/types.js';
 import type { Summary } from './types.js';
@@ -123,23 +123,6 @@ export interface EventFacts {
   userAgent: string;
 }
 
-function field(record: Record<string, unknown>, ...path: string[]): unknown {
-  let value: unknown = record;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-    value = (value as Record<string, unknown>)[key];
-  }
-  return value;
-}
-
-function firstText(...values: unknown[]): string {
-  for (const v of values) {
-    const text = valueText(v);
-    if (text !== '') return text;
-  }
-  return '';
-}
-
 /** The displayable facts of a CloudTrail record (raw text: escape before showing). */
 export function eventFacts(record: Record<string, unknown>): EventFacts {
   return {
@@ -147,15 +130,7 @@ export function eventFacts(record: Record<string, unknown>): EventFacts {
     region: valueText(record.awsRegion),
     service: valueText(record.eventSource).replace(/\.amazonaws\.com$/, ''),
     event: valueText(record.eventName),
-    // Who acted: the ARN when there is one, else the names CloudTrail gives other identity types.
-    principal: firstText(
-      field(record, 'userIdentity', 'arn'),
-      field(record, 'userIdentity', 'sessionContext', 'sessionIssuer', 'arn'),
-      field(record, 'userIdentity', 'userName'),
-      field(record, 'userIdentity', 'principalId'),
-      field(record, 'userIdentity', 'invokedBy'),
-      field(record, 'userIdentity', 'type'),
-    ),
+    principal: principalOf(record),
     sourceIP: valueText(record.sourceIPAddress),
     errorCode: valueText(record.errorCode),
     eventID: valueText(record.eventID),
