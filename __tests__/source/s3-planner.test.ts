@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planObjects } from '../../src/source/planner.js';
 import type { PlanScope } from '../../src/source/planner.js';
 import { S3Store } from '../../src/source/s3-store.js';
-import type { PlannedObject } from '../../src/source/types.js';
+import type { ObjectStore, PlannedObject } from '../../src/source/types.js';
 import { startS3Server } from '../helpers/s3-server.js';
 import type { S3TestServer } from '../helpers/s3-server.js';
 
@@ -178,6 +178,42 @@ describe('planner over S3: organization trail with a prefix', () => {
     });
     expect(plan.found()).toEqual({ accounts: ORG_ACCOUNTS, regions: ['eu-west-1', 'us-east-1'] });
     expect(plan.warnings()).toEqual([]);
+  });
+
+  it("reads an account's day folders while the next accounts' regions are still being listed", async () => {
+    const window = scope('2024-02-29T10:15:00Z', '2024-02-29T12:00:00Z');
+    const { keys: expected } = await run(ORG_BUCKET, 'org/trails', window);
+    // The second account's regions are listed only once the first object is out: had the plan
+    // waited for every account's regions before listing any day folder, nothing would come out.
+    const s3 = new S3Store({ client: server.client, bucket: ORG_BUCKET, pageSize: PAGE });
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const secondAccount = `org/trails/AWSLogs/${ORG}/${ORG_ACCOUNTS[1]}/CloudTrail/`;
+    const gated: ObjectStore = {
+      description: s3.description,
+      list: (prefix) => s3.list(prefix),
+      get: (key, signal) => s3.get(key, signal),
+      listFolders: async (prefix) => {
+        if (prefix === secondAccount) await gate;
+        return s3.listFolders(prefix);
+      },
+    };
+    const plan = planObjects(gated, { kind: 's3', prefix: 'org/trails' }, window);
+    const keys: string[] = [];
+    // A regression fails here rather than hanging: the timer opens the gate, and says so.
+    let timedOut = false;
+    const stop = setTimeout(() => {
+      timedOut = true;
+      open();
+    }, 3_000);
+    for await (const o of plan.objects) {
+      if (keys.length === 0) expect(timedOut, 'the first object waited for every account').toBe(false);
+      keys.push(o.key);
+      open();
+    }
+    clearTimeout(stop);
+    expect(keys).toEqual(expected);
+    expect(plan.found().accounts).toEqual(ORG_ACCOUNTS);
   });
 
   it('lists the next day when the window ends near midnight, never the day before', async () => {

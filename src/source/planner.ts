@@ -187,26 +187,31 @@ async function* s3Objects(
   for (const a of accounts) state.accounts.add(a.account);
   const wanted = accounts.filter((a) => scope.accounts === 'all' || scope.accounts.includes(a.account));
 
-  // Regions present per account; an explicit list is intersected so absent regions cost no calls.
-  const prefixes: string[] = [];
+  // Day folders to list, in key order: an account's as soon as its regions are known, so the
+  // first objects are read while the other accounts' regions are still being listed (an
+  // organization trail can hold hundreds of accounts). An explicit region list is intersected
+  // with those present, so absent regions cost no calls.
   const days = dayFolders(scope.window, scope.lagMs);
-  for await (const [a, folders] of mapOrdered(wanted, concurrency, (a) =>
-    store.listFolders(accountPrefix(root.prefix, a.orgId, a.account)),
-  )) {
-    const present = folders
-      .map(folderName)
-      .filter((r) => REGION_NAME.test(r))
-      .sort();
-    for (const r of present) state.regions.add(r);
-    const regions =
-      scope.regions === 'all' ? present : present.filter((r) => (scope.regions as string[]).includes(r));
-    for (const region of regions) {
-      for (const day of days)
-        prefixes.push(`${regionPrefix(root.prefix, a.orgId, a.account, region)}${day}/`);
+  async function* dayPrefixes(): AsyncGenerator<string> {
+    for await (const [a, folders] of mapOrdered(wanted, concurrency, (a) =>
+      store.listFolders(accountPrefix(root.prefix, a.orgId, a.account)),
+    )) {
+      const present = folders
+        .map(folderName)
+        .filter((r) => REGION_NAME.test(r))
+        .sort();
+      for (const r of present) state.regions.add(r);
+      const regions =
+        scope.regions === 'all' ? present : present.filter((r) => (scope.regions as string[]).includes(r));
+      for (const region of regions) {
+        for (const day of days) yield `${regionPrefix(root.prefix, a.orgId, a.account, region)}${day}/`;
+      }
     }
   }
 
-  for await (const [prefix, listing] of mapOrdered(prefixes, concurrency, (p) => collect(store.list(p)))) {
+  for await (const [prefix, listing] of mapOrdered(dayPrefixes(), concurrency, (p) =>
+    collect(store.list(p)),
+  )) {
     options.signal?.throwIfAborted();
     state.stats.prefixes.push(prefix);
     for (const object of listing) {
@@ -288,23 +293,68 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-/** `fn` over `items` with at most `concurrency` calls in flight, results yielded in input order. */
+/**
+ * `fn` over `items` with at most `concurrency` calls in flight, results yielded in input order.
+ * Items may arrive asynchronously (day folders as accounts' regions are listed): new calls are
+ * started in the background, so a result that is ready is never held back by an item still to
+ * come; an error of `items` surfaces after the results of the items before it.
+ */
 async function* mapOrdered<T, R>(
-  items: readonly T[],
+  items: Iterable<T> | AsyncIterable<T>,
   concurrency: number,
   fn: (item: T) => Promise<R>,
 ): AsyncGenerator<[T, R]> {
-  const inFlight: Promise<R>[] = [];
-  let started = 0;
-  const startNext = () => {
-    const p = fn(items[started++] as T);
-    p.catch(() => undefined); // surfaced when awaited in order; avoids unhandled rejections after an early stop
-    inFlight.push(p);
+  const source =
+    Symbol.asyncIterator in items
+      ? (items as AsyncIterable<T>)[Symbol.asyncIterator]()
+      : (async function* () {
+          yield* items as Iterable<T>;
+        })();
+  const inFlight: Array<[T, Promise<R>]> = [];
+  let exhausted = false;
+  let failure: { error: unknown } | undefined;
+  let filling: Promise<void> | undefined;
+  /** Called when a call is started: the loop may be waiting for a first one. */
+  let started: (() => void) | undefined;
+  const fill = async (): Promise<void> => {
+    while (!exhausted && inFlight.length < concurrency) {
+      const next = await source.next();
+      if (next.done === true) exhausted = true;
+      else {
+        const p = fn(next.value);
+        p.catch(() => undefined); // surfaced when awaited in order; avoids unhandled rejections after an early stop
+        inFlight.push([next.value, p]);
+        started?.();
+      }
+    }
   };
-  while (started < items.length && inFlight.length < concurrency) startNext();
-  for (let i = 0; i < items.length; i++) {
-    const result = await (inFlight.shift() as Promise<R>);
-    if (started < items.length) startNext();
-    yield [items[i] as T, result];
+  /** One fill at a time, in the background; its error is kept for its turn. */
+  const refill = (): Promise<void> =>
+    (filling ??= fill()
+      .catch((error: unknown) => {
+        failure = { error };
+        exhausted = true;
+      })
+      .finally(() => (filling = undefined)));
+  try {
+    void refill();
+    while (inFlight.length > 0 || !exhausted) {
+      if (inFlight.length === 0) {
+        // Until one call starts (or the items run out), not until the whole fill is done: the
+        // next item after it may be a long way off.
+        const oneStarted = new Promise<void>((resolve) => (started = resolve));
+        await Promise.race([oneStarted, refill()]);
+        started = undefined;
+        continue;
+      }
+      const [item, result] = inFlight.shift() as [T, Promise<R>];
+      const value = await result;
+      void refill();
+      yield [item, value];
+    }
+    if (failure) throw failure.error;
+  } finally {
+    await filling;
+    await source.return?.(undefined);
   }
 }
