@@ -9,7 +9,6 @@ import type { Investigation } from './investigation.js';
 import type { Logger } from './logger.js';
 import { chooseEngine } from './engines/select.js';
 import { openScanPlan } from './source/open.js';
-import { planAthenaRun } from './engines/athena/create.js';
 import { atomicWriteFile } from './report/writers.js';
 import { outputFileNames } from './search.js';
 import { isoSecond } from './config/window.js';
@@ -50,6 +49,12 @@ export async function planScan(inv: Investigation, reason: string): Promise<Scan
   };
 }
 
+/** The Athena engine's plan, its module imported only now (see engines/create.ts). */
+async function planAthena(inv: Investigation, logger: Logger, reason: string) {
+  const { planAthenaRun } = await import(/* webpackMode: "eager" */ './engines/athena/create.js');
+  return planAthenaRun(inv, logger, reason);
+}
+
 /** Builds the plan, writes plan.json, and returns a short text for the terminal. */
 export async function runDryRun(
   inv: Investigation,
@@ -59,7 +64,7 @@ export async function runDryRun(
   const plan =
     choice.engine === 'scan'
       ? await planScan(inv, choice.reason)
-      : await planAthenaRun(inv, logger, choice.reason);
+      : await planAthena(inv, logger, choice.reason);
   await mkdir(inv.output.dir, { recursive: true });
   const planPath = path.join(inv.output.dir, outputFileNames(inv).plan);
   await atomicWriteFile(planPath, `${JSON.stringify(plan, null, 2)}\n`);

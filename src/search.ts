@@ -23,7 +23,7 @@ import { SummaryBuilder, writeSummary } from './report/summary.js';
 import { EventDeduper } from './engines/dedupe.js';
 import { emptySearchStats } from './engines/stats.js';
 import { ruleIdsAtLeast } from './sigma/pack.js';
-import { s3IdleTimeoutMs, s3ReadMode } from './aws/clients.js';
+import { s3IdleTimeoutMs, s3ReadMode } from './aws/settings.js';
 import { OutputWriteError, describeFsError } from './out-dir.js';
 
 export interface SearchOptions {
@@ -128,7 +128,7 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
   let gateMatches = 0;
   let stats: SearchStats;
   try {
-    const engine = createEngine(choice, logger);
+    const engine = await createEngine(choice, logger);
     // Transient events: each is written, counted and dropped before the next is asked for.
     const run = engine.run(inv, {
       ...(signal ? { signal } : {}),

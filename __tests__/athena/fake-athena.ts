@@ -3,7 +3,7 @@
  * once; each SELECT follows the script of its region (states it passes through, rows it returns,
  * bytes scanned). A fake clock makes polling and backoff instant and observable.
  */
-import { S3_READS_ENV } from '../../src/aws/clients.js';
+import { S3_READS_ENV } from '../../src/aws/settings.js';
 import {
   AthenaClient,
   GetQueryExecutionCommand,

@@ -60,7 +60,7 @@ describe.skipIf(missing.length > 0)(title, () => {
       expect(t).toBeLessThan(investigation.window.until.getTime());
     }
 
-    const scanRun = createEngine({ engine: 'scan', reason: 'live test' }, silentLogger).run({
+    const scanRun = (await createEngine({ engine: 'scan', reason: 'live test' }, silentLogger)).run({
       ...investigation,
       engine: 'scan',
     });

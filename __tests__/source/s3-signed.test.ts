@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/errors.js';
-import { S3_READS_ENV, s3ReadMode } from '../../src/aws/clients.js';
+import { S3_READS_ENV, s3ReadMode } from '../../src/aws/settings.js';
 import { SignedS3Bucket, encodeKeyPath, parseS3Error } from '../../src/source/s3-signed.js';
 import { parseListObjectsV2, xmlUnescape } from '../../src/source/s3-xml.js';
 import { S3Store, S3StoreError } from '../../src/source/s3-store.js';

@@ -11,9 +11,7 @@ import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { fromIni, fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { ConfigurationError } from '../errors.js';
 import type { Credentials } from '../investigation.js';
-import { VERSION } from '../version.js';
-
-export const USER_AGENT = `cloudtrail-investigate/${VERSION}`;
+import { USER_AGENT, customS3Endpoint, defaultRegion, s3IdleTimeoutMs } from './settings.js';
 
 /** Sockets per host: enough for the scan engine's concurrency, bounded so a big plan cannot exhaust them. */
 const MAX_SOCKETS = 64;
@@ -50,58 +48,10 @@ export function credentialProvider(credentials: Credentials): CredentialProvider
   return fromNodeProviderChain();
 }
 
-/**
- * The region API calls start from: the one asked for, then the investigation's, then the
- * environment's; us-east-1 as a last resort (S3 redirects to the bucket's region).
- */
-export function defaultRegion(credentials: Credentials, region?: string): string {
-  return (
-    region || credentials.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1'
-  );
-}
-
 /** Time to open a connection. */
 const CONNECTION_TIMEOUT_MS = 10_000;
 /** Silence on a connection (no response byte) after which an API call fails and is retried. */
 const API_IDLE_TIMEOUT_MS = 120_000;
-/** The same for S3 reads: S3 answers in milliseconds, so a silent minute means a stalled connection. */
-export const S3_IDLE_TIMEOUT_MS = 60_000;
-/** Overrides S3_IDLE_TIMEOUT_MS (milliseconds): for slow links, and for tests of stalled servers. */
-export const S3_TIMEOUT_ENV = 'CLOUDTRAIL_INVESTIGATE_S3_TIMEOUT_MS';
-
-/**
- * The S3 idle timeout: `CLOUDTRAIL_INVESTIGATE_S3_TIMEOUT_MS` when set, else 60 s.
- * A value that is not a whole number of milliseconds (at least 1) is refused, not ignored.
- */
-export function s3IdleTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env[S3_TIMEOUT_ENV]?.trim();
-  if (!raw) return S3_IDLE_TIMEOUT_MS;
-  const ms = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(ms) || ms < 1) {
-    throw new ConfigurationError(
-      `${S3_TIMEOUT_ENV} must be a whole number of milliseconds (e.g. 30000); got "${raw}".`,
-      S3_TIMEOUT_ENV,
-    );
-  }
-  return ms;
-}
-
-/** How S3 objects are read: `signed` GETs (the default, cheaper) or the SDK's GetObject. */
-export type S3ReadMode = 'signed' | 'sdk';
-/** Set to `sdk` to read objects through the SDK's GetObject (a way out should an endpoint need it). */
-export const S3_READS_ENV = 'CLOUDTRAIL_INVESTIGATE_S3_READS';
-
-/** The read mode `CLOUDTRAIL_INVESTIGATE_S3_READS` asks for; `signed` when unset; anything else is refused. */
-export function s3ReadMode(env: NodeJS.ProcessEnv = process.env): S3ReadMode {
-  const raw = env[S3_READS_ENV]?.trim().toLowerCase();
-  if (!raw) return 'signed';
-  if (raw === 'signed' || raw === 'sdk') return raw;
-  throw new ConfigurationError(
-    `${S3_READS_ENV} must be "signed" (plain signed GETs, the default) or "sdk" (the AWS SDK's GetObject); got "${env[S3_READS_ENV]}".`,
-    S3_READS_ENV,
-  );
-}
-
 /**
  * Connection settings. The SDK's `requestTimeout` only logs a warning unless told to throw, and
  * would also cut a large object still arriving at a good pace: the idle timeout (`socketTimeout`:
@@ -119,11 +69,6 @@ export function baseClientConfig(credentials: Credentials, region?: string) {
     customUserAgent: USER_AGENT,
     requestHandler: requestHandler(API_IDLE_TIMEOUT_MS),
   };
-}
-
-/** True when the SDK will talk to a configured endpoint (e.g. a local S3-protocol server). */
-export function customS3Endpoint(env: NodeJS.ProcessEnv = process.env): boolean {
-  return Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL);
 }
 
 export function createS3Client(credentials: Credentials, region?: string): S3Client {

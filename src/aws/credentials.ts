@@ -8,7 +8,7 @@ import type { AuthSettings } from '../config/action-inputs.js';
 import type { Credentials } from '../investigation.js';
 import type { Logger } from '../logger.js';
 import { SearchError, errorMessage } from '../errors.js';
-import { USER_AGENT } from './clients.js';
+import { USER_AGENT } from './settings.js';
 
 export interface WebIdentityRequest {
   roleArn: string;

@@ -2,56 +2,22 @@
  * From an Investigation's source to the objects the scan engine reads: a local folder, an
  * `s3://` location, or trails resolved to their bucket and prefix (cloudtrail:DescribeTrails).
  */
-import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { Investigation } from '../investigation.js';
-import { baseClientConfig, createS3Client, defaultRegion } from '../aws/clients.js';
 import type { ScanItem, ScanPlan } from '../engines/scan/engine.js';
 import { DELIVERY_LAG_MS } from './layout.js';
 import { LocalStore } from './local-store.js';
-import { planObjects, type Plan, type PlanRoot } from './planner.js';
-import { S3Store } from './s3-store.js';
-import { describeTrail } from './trail.js';
-import type { ObjectStore } from './types.js';
-
-interface Target {
-  store: ObjectStore;
-  root: PlanRoot;
-}
+import { planObjects, type Plan } from './planner.js';
+import type { Target } from './s3-targets.js';
 
 async function targets(inv: Investigation): Promise<Target[]> {
   const { source, credentials } = inv;
   if (source.kind === 'local') {
     return [{ store: await LocalStore.open(source.path), root: { kind: 'local', prefix: '' } }];
   }
-  const s3 = createS3Client(credentials);
-  if (source.kind === 's3') {
-    return [
-      {
-        store: new S3Store({ client: s3, bucket: source.bucket }),
-        root: { kind: 's3', prefix: source.prefix },
-      },
-    ];
-  }
-  const region = defaultRegion(credentials);
-  const clients = new Map<string, CloudTrailClient>();
-  const cloudtrail = (r: string) => {
-    let c = clients.get(r);
-    if (!c) clients.set(r, (c = new CloudTrailClient(baseClientConfig(credentials, r))));
-    return c;
-  };
-  const seen = new Set<string>();
-  const found: Target[] = [];
-  for (const ref of source.trails) {
-    const trail = await describeTrail(ref, { cloudtrail, defaultRegion: region });
-    const id = `${trail.bucket}/${trail.prefix}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    found.push({
-      store: new S3Store({ client: s3, bucket: trail.bucket }),
-      root: { kind: 's3', prefix: trail.prefix },
-    });
-  }
-  return found;
+  // Imported here, not above: a local folder's search never loads the AWS SDK, most of the bundle
+  // (start-up time). "eager" keeps the module in the one bundle file; it is evaluated only now.
+  const { s3Targets } = await import(/* webpackMode: "eager" */ './s3-targets.js');
+  return s3Targets(source, credentials);
 }
 
 /** Plans every location of the investigation, one after the other, in key order within each. */

@@ -5,7 +5,7 @@
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SearchError, errorMessage } from '../errors.js';
-import { s3IdleTimeoutMs, s3ReadMode, type S3ReadMode } from '../aws/clients.js';
+import { s3IdleTimeoutMs, s3ReadMode, type S3ReadMode } from '../aws/settings.js';
 import { readBody } from './s3-body.js';
 import { SignedS3Bucket } from './s3-signed.js';
 import type { ObjectStore, StoredObject } from './types.js';

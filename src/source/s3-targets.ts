@@ -1,0 +1,55 @@
+/**
+ * The S3 side of opening a source: an `s3://` location, or trails resolved to their bucket and
+ * prefix (cloudtrail:DescribeTrails). Loaded only when a source needs it (open.ts), with the AWS
+ * SDK it brings.
+ */
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import type { Investigation } from '../investigation.js';
+import { baseClientConfig, createS3Client } from '../aws/clients.js';
+import { defaultRegion } from '../aws/settings.js';
+import type { PlanRoot } from './planner.js';
+import { S3Store } from './s3-store.js';
+import { describeTrail } from './trail.js';
+import type { ObjectStore } from './types.js';
+
+/** A store to read from and where in it the trail's logs start. */
+export interface Target {
+  store: ObjectStore;
+  root: PlanRoot;
+}
+
+/** The buckets and prefixes of an `s3` or `trails` source, each bucket and prefix once. */
+export async function s3Targets(
+  source: Exclude<Investigation['source'], { kind: 'local' }>,
+  credentials: Investigation['credentials'],
+): Promise<Target[]> {
+  const s3 = createS3Client(credentials);
+  if (source.kind === 's3') {
+    return [
+      {
+        store: new S3Store({ client: s3, bucket: source.bucket }),
+        root: { kind: 's3', prefix: source.prefix },
+      },
+    ];
+  }
+  const region = defaultRegion(credentials);
+  const clients = new Map<string, CloudTrailClient>();
+  const cloudtrail = (r: string) => {
+    let c = clients.get(r);
+    if (!c) clients.set(r, (c = new CloudTrailClient(baseClientConfig(credentials, r))));
+    return c;
+  };
+  const seen = new Set<string>();
+  const found: Target[] = [];
+  for (const ref of source.trails) {
+    const trail = await describeTrail(ref, { cloudtrail, defaultRegion: region });
+    const id = `${trail.bucket}/${trail.prefix}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    found.push({
+      store: new S3Store({ client: s3, bucket: trail.bucket }),
+      root: { kind: 's3', prefix: trail.prefix },
+    });
+  }
+  return found;
+}
