@@ -270,6 +270,28 @@ describe('AthenaEngine', () => {
     expect(h.objects.size).toBe(0);
   });
 
+  it('lists its regions by name, as the scan engine does, whatever order they were queried in', async () => {
+    h = harness({
+      scripts: {
+        'us-east-1': { states: ['SUCCEEDED'], rows: syntheticRows(1, 'us') },
+        'ap-south-1': { states: ['SUCCEEDED'], rows: syntheticRows(2, 'ap') },
+        'eu-west-1': { states: ['SUCCEEDED'], rows: syntheticRows(3, 'eu') },
+      },
+    });
+    const location = { ...LOCATION, regions: ['us-east-1', 'ap-south-1', 'eu-west-1'] };
+    const run = new AthenaEngine({ ...clientFactories, locations: [location], clock: fakeClock() }).run(
+      investigation(),
+    );
+    await collect(run.events);
+    const queried = h.started.filter((s) => s.sql.startsWith('SELECT')).map((s) => s.parameters?.[0]);
+    expect(queried).toEqual(["'us-east-1'", "'ap-south-1'", "'eu-west-1'"]);
+    expect(run.stats().regions.map((r) => [r.region, r.matches])).toEqual([
+      ['ap-south-1', 2],
+      ['eu-west-1', 3],
+      ['us-east-1', 1],
+    ]);
+  });
+
   it('reuses a table that already projects what is needed (no CREATE TABLE, not dropped by cleanup)', async () => {
     const existing = Object.fromEntries(
       tableProperties({

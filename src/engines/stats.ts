@@ -1,4 +1,4 @@
-/** Empty statistics, the starting point of every engine's counts. */
+/** Empty statistics, the starting point of every engine's counts, and their order. */
 import type { RegionStats, SearchStats } from './types.js';
 
 export function emptySearchStats(engine: 'scan' | 'athena', engineReason: string): SearchStats {
@@ -29,4 +29,12 @@ export function emptyRegionStats(region: string): RegionStats {
     durationMs: 0,
     errors: [],
   };
+}
+
+/**
+ * The order of `SearchStats.regions` for every engine: by region name, in code-point order (not
+ * the locale's), so the same search lists its regions alike whatever engine ran it and wherever.
+ */
+export function byRegionName(a: RegionStats, b: RegionStats): number {
+  return a.region < b.region ? -1 : a.region > b.region ? 1 : 0;
 }

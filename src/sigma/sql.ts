@@ -14,9 +14,8 @@
  * every rule is a parameter, as for filters.
  */
 import { regionQuery, type RegionQueryInput } from '../engines/athena/query-text.js';
-import { selectList } from '../engines/athena/schema.js';
 import { ConfigurationError } from '../errors.js';
-import { compileCondition, compileWhere, SqlParams, type CompiledSql } from '../query/sql.js';
+import { compileCondition, compileWhere, type CompiledSql, type SqlParams } from '../query/sql.js';
 import type { CompiledRule, RulePack } from './types.js';
 
 /** The extra result column: JSON array of the 1-based positions of the rules a row matched. */
@@ -38,18 +37,10 @@ export function rulePackRegionQuery(
   input: RegionQueryInput,
   rules: readonly Pick<CompiledRule, 'query'>[],
 ): CompiledSql {
-  const base = regionQuery(input);
-  const head = `SELECT ${selectList()} FROM `;
-  if (!base.sql.startsWith(head)) {
-    throw new Error('regionQuery no longer starts with the engine select list; update rulePackRegionQuery');
-  }
-  const params = new SqlParams();
-  const column = params.finish(ruleMatchColumn(rules, params));
-  const inner = `SELECT ${selectList()}, ${column.sql} AS "${RULES_COLUMN}" FROM ${base.sql.slice(head.length)}`;
+  const inner = regionQuery(input, (params) => `${ruleMatchColumn(rules, params)} AS "${RULES_COLUMN}"`);
   return {
-    sql: `SELECT * FROM (${inner}) WHERE "${RULES_COLUMN}" <> '[]'`,
-    // The column's placeholders come first in the text, then the region query's.
-    parameters: [...column.parameters, ...base.parameters],
+    sql: `SELECT * FROM (${inner.sql}) WHERE "${RULES_COLUMN}" <> '[]'`,
+    parameters: inner.parameters,
   };
 }
 

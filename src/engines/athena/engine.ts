@@ -45,7 +45,7 @@ import {
 } from './plan.js';
 import { RULES_COLUMN, ruleIdsOfColumn } from '../../sigma/sql.js';
 import { ruleRefs } from '../../sigma/pack.js';
-import { emptyRegionStats, emptySearchStats } from '../stats.js';
+import { byRegionName, emptyRegionStats, emptySearchStats } from '../stats.js';
 import { runQuery, type QueryOutcome } from './query-runner.js';
 import { readResultRows } from './results.js';
 import { systemClock, type Clock } from './retry.js';
@@ -139,7 +139,7 @@ export class AthenaEngine implements Engine {
       events: this.execute(inv, options, stats),
       stats: () => ({
         ...stats,
-        regions: stats.regions.map((r) => ({
+        regions: [...stats.regions].sort(byRegionName).map((r) => ({
           ...r,
           errors: [...r.errors],
           ...(r.queries ? { queries: r.queries.map((q) => ({ ...q })) } : {}),

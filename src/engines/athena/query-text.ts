@@ -29,8 +29,14 @@ export function windowDays(window: TimeWindow): { first: string; last: string } 
   return { first: days[0] as string, last: days[days.length - 1] as string };
 }
 
-export function regionQuery(input: RegionQueryInput): CompiledSql {
+/**
+ * The region's SELECT. `column`, when given, adds one computed column to the select list (e.g. a
+ * rule pack's `sigma_rules`): its placeholders go on the same parameters, so they stay in the
+ * order of the text.
+ */
+export function regionQuery(input: RegionQueryInput, column?: (params: SqlParams) => string): CompiledSql {
   const params = new SqlParams();
+  const columns = column ? `${selectList()}, ${column(params)}` : selectList();
   const database = validateDatabaseName(input.database);
   if (!/^[a-z0-9_]{1,255}$/.test(input.table)) throw new Error(`bad table name ${input.table}`);
   const days = windowDays(input.window);
@@ -47,7 +53,5 @@ export function regionQuery(input: RegionQueryInput): CompiledSql {
     `from_iso8601_timestamp("eventtime") < from_iso8601_timestamp(${params.add(input.window.until.toISOString())})`,
   );
   if (input.query.kind !== 'all') where.push(compileCondition(input.query, params));
-  return params.finish(
-    `SELECT ${selectList()} FROM "${database}"."${input.table}" WHERE ${where.join(' AND ')}`,
-  );
+  return params.finish(`SELECT ${columns} FROM "${database}"."${input.table}" WHERE ${where.join(' AND ')}`);
 }

@@ -3,7 +3,7 @@
  * filter them on worker threads, and stream the matches in plan order (deterministic output).
  * Unreadable objects are reported, never fatal: the run is then marked incomplete.
  */
-import { emptyRegionStats } from '../stats.js';
+import { byRegionName, emptyRegionStats } from '../stats.js';
 import type { Investigation } from '../../investigation.js';
 import type { Logger } from '../../logger.js';
 import { errorMessage } from '../../errors.js';
@@ -259,7 +259,7 @@ export class ScanEngine implements Engine {
           recordsScanned: totals.records,
           recordsOutsideWindow: totals.outside,
           failures,
-          regions: [...regions.values()].sort((a, b) => a.region.localeCompare(b.region)),
+          regions: [...regions.values()].sort(byRegionName),
           warnings,
         };
       },
