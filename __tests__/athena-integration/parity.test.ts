@@ -19,9 +19,14 @@ import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { harness, type Harness, type RegionScript } from '../athena/fake-athena.js';
 import { hive, trino } from '../athena/grammar.js';
 import { projectOntoTable, renderRow } from '../athena/render-row.js';
+import { tableNameFor } from '../../src/engines/athena/table-name.js';
+import { cloudTrailFiles } from '../helpers/jq.js';
+import type { GenerateOptions } from '../../tools/generate/index.js';
 import {
   ACCOUNT_TRAIL,
   ACCOUNTS,
+  ORG_ID,
+  ORG_TRAIL,
   REGIONS,
   jqEach,
   jqRecords,
@@ -352,6 +357,111 @@ describe('engine parity: scan over a folder and Athena over S3 return the same e
       );
     });
   }
+});
+
+describe('engine parity over a bucket holding an account trail and an organization trail', () => {
+  // Under one prefix: plain account folders (an account trail, before the organization took over)
+  // and an organization's, with a region (us-west-2) only the organization's folders have.
+  const MIXED_BUCKET = 'parity-mixed';
+  const ORG_HERE: GenerateOptions = {
+    ...ORG_TRAIL,
+    prefix: 'audit/ct',
+    accounts: ['111111111111', '333333333333'],
+  };
+  const FILTER = { eventName: ['ConsoleLogin', 'AssumeRole', 'GetObject', 'PutObject'] };
+  const JQ =
+    '(.eventName | lc) as $n | any(("consolelogin", "assumerole", "getobject", "putobject"); . == $n)';
+
+  it('both engines read both layouts and return the same events; Athena queries one table per layout', async () => {
+    const objects = [...objectsOf(ACCOUNT_TRAIL), ...objectsOf(ORG_HERE)];
+    const mixed = await tempDir('parity-mixed');
+    await writeObjects(mixed, objects);
+    await server.createBucket(MIXED_BUCKET);
+    await server.seed(MIXED_BUCKET, objects);
+    const regions = [...new Set([...REGIONS, ...(ORG_HERE.regions as string[])])].sort();
+    const window = { since: FULL.since, until: FULL.until };
+    const inWindow = `(.eventTime >= "${window.since}" and .eventTime < "${window.until}")`;
+    const days = partitionDays(window.since, window.until);
+
+    // Expected, by jq: per layout (its table) and region, the records of its partitions.
+    const tables = {
+      plain: tableNameFor({ bucket: MIXED_BUCKET, prefix: 'audit/ct' }),
+      org: tableNameFor({ bucket: MIXED_BUCKET, prefix: 'audit/ct', orgId: ORG_ID }),
+    };
+    const scripts: Record<string, RegionScript> = {};
+    const all: Record<string, unknown>[] = [];
+    const perRegion = new Map<string, number>();
+    for (const region of regions) {
+      const files = await partitionFiles(mixed, region, days, 'all');
+      for (const [layout, table] of Object.entries(tables)) {
+        const mine = files.filter((f) => f.includes('/AWSLogs/o-') === (layout === 'org'));
+        if (mine.length === 0) continue;
+        const records = await jqRecords(mine, `${inWindow} and (${JQ})`);
+        scripts[`${table}:${region}`] = { states: ['SUCCEEDED'], rows: records.map(renderRow) };
+        all.push(...records);
+        perRegion.set(region, (perRegion.get(region) ?? 0) + records.length);
+      }
+    }
+    const expectedIds = [...new Set(all.map((r) => r.eventID as string))].sort();
+    const fromOrg = await jqRecords(
+      (await cloudTrailFiles(mixed)).filter((f) => f.includes('/AWSLogs/o-')),
+      `${inWindow} and (${JQ})`,
+    );
+    expect(fromOrg.length, 'the organization folders hold matches').toBeGreaterThan(0);
+
+    const options = (source: string, outDir: string, engine: 'scan' | 'athena') => ({
+      source,
+      filter: JSON.stringify(FILTER),
+      since: window.since,
+      until: window.until,
+      engine,
+      outDir,
+      workers: 0,
+    });
+    const a = await runSearch(
+      buildInvestigation(options(mixed, await tempDir('parity-mixed-scan'), 'scan')),
+      {
+        logger: silentLogger,
+      },
+    );
+    const h: Harness = harness({ scripts });
+    h.s3.restore();
+    let b: Awaited<ReturnType<typeof runSearch>>;
+    try {
+      const inv = buildInvestigation({
+        ...options(`s3://${MIXED_BUCKET}/audit/ct`, await tempDir('parity-mixed-athena'), 'athena'),
+        accessKeyId: 'S3RVER',
+        secretAccessKey: 'S3RVER',
+        awsRegion: 'us-east-1',
+        athenaOutput: 's3://athena-results/parity/',
+      });
+      b = await runSearch(inv, { logger: silentLogger });
+    } finally {
+      h.athena.restore();
+    }
+    expect(b.summary.complete, JSON.stringify(b.summary.failures)).toBe(true);
+    const ids = async (file: string) => (await readJsonl(file)).map((r) => r.eventID as string).sort();
+    expect(await ids(a.resultsPath)).toEqual(expectedIds);
+    expect(await ids(b.resultsPath)).toEqual(expectedIds);
+    const summaryA = await readJson<Summary>(a.summaryPath);
+    const summaryB = await readJson<Summary>(b.summaryPath);
+    const matchesByRegion = (x: Summary) =>
+      Object.fromEntries(x.regionBreakdown.map((r) => [r.region, r.matches]));
+    expect(matchesByRegion(summaryA)).toEqual(Object.fromEntries(perRegion));
+    expect(matchesByRegion(summaryB)).toEqual(Object.fromEntries(perRegion));
+    expect(summaryB.warnings).toEqual(summaryA.warnings);
+
+    // One table per layout, each projecting its own folders; a query per table and region it has.
+    const ddl = h.started.map((q) => q.sql).filter((sql) => sql.startsWith('CREATE EXTERNAL TABLE'));
+    expect(ddl).toHaveLength(2);
+    expect(ddl.some((d) => d.includes(`/audit/ct/AWSLogs/\${account}/`))).toBe(true);
+    expect(ddl.some((d) => d.includes(`/audit/ct/AWSLogs/${ORG_ID}/\${account}/`))).toBe(true);
+    const queried = h.started
+      .filter((q) => q.sql.startsWith('SELECT'))
+      .map((q) => h.scriptOf.get(q.id))
+      .sort();
+    expect(queried).toEqual(Object.keys(scripts).sort());
+  });
 });
 
 describe('the fixture exercises what parity depends on', () => {

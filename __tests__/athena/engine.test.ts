@@ -292,6 +292,26 @@ describe('AthenaEngine', () => {
     ]);
   });
 
+  it('queries each layout of a bucket in its own table; a region one layout lacks is not reported missing', async () => {
+    const org = { ...LOCATION, orgId: 'o-abc123def4', accounts: ['444455556666'], regions: ['us-west-2'] };
+    const tables = { plain: tableNameFor(LOCATION), org: tableNameFor(org) };
+    h = harness({
+      scripts: {
+        [`${tables.plain}:us-east-1`]: { states: ['SUCCEEDED'], rows: syntheticRows(1, 'plain-us') },
+        [`${tables.org}:us-west-2`]: { states: ['SUCCEEDED'], rows: syntheticRows(2, 'org-usw2') },
+      },
+    });
+    const run = new AthenaEngine({ ...clientFactories, locations: [LOCATION, org], clock: fakeClock() }).run(
+      investigation({}, { regions: ['us-east-1', 'us-west-2', 'sa-east-1'] }),
+    );
+    const events = await collect(run.events);
+    expect(events.map((e) => e.eventID).sort()).toEqual(['org-usw2-0', 'org-usw2-1', 'plain-us-0']);
+    const queried = h.started.filter((s) => s.sql.startsWith('SELECT')).map((s) => h!.scriptOf.get(s.id));
+    expect(queried).toEqual([`${tables.plain}:us-east-1`, `${tables.org}:us-west-2`]);
+    const missing = run.stats().warnings.filter((w) => w.startsWith('no logs for region'));
+    expect(missing).toEqual(['no logs for region(s) sa-east-1 in s3://trail-bucket/logs.']);
+  });
+
   it('reuses a table that already projects what is needed (no CREATE TABLE, not dropped by cleanup)', async () => {
     const existing = Object.fromEntries(
       tableProperties({

@@ -70,6 +70,8 @@ export interface Harness {
   deleted: string[][];
   /** Region of each SELECT by query id. */
   regionOf: Map<string, string>;
+  /** Key of the script each SELECT follows, by query id (`<table>:<region>` or `<region>`). */
+  scriptOf: Map<string, string>;
   /** Result objects in the output bucket, per key. */
   objects: Set<string>;
   polls: number;
@@ -77,6 +79,7 @@ export interface Harness {
 }
 
 interface HarnessOptions {
+  /** By region, or by `<table>:<region>` for one table's region (several locations). */
   scripts: Record<string, RegionScript>;
   /** Table properties of an existing table; undefined = no table. */
   existingTable?: Record<string, string>;
@@ -100,6 +103,7 @@ export function harness(options: HarnessOptions): Harness {
     stopped: [],
     deleted: [],
     regionOf: new Map(),
+    scriptOf: new Map(),
     objects: new Set(),
     polls: 0,
     reset() {
@@ -149,10 +153,15 @@ export function harness(options: HarnessOptions): Harness {
         });
         // The region is the first parameter that names a scripted region (rule packs put their own
         // parameters first).
+        const table = /FROM "[^"]+"\."([^"]+)"/.exec(input.QueryString)?.[1];
+        const keyOf = (p: string) => [`${table}:${p}`, p].find((k) => k in options.scripts);
         const region = /^SELECT/.test(input.QueryString)
-          ? input.ExecutionParameters?.map((p) => p.replace(/'/g, '')).find((p) => p in options.scripts)
+          ? input.ExecutionParameters?.map((p) => p.replace(/'/g, '')).find((p) => keyOf(p) !== undefined)
           : undefined;
-        if (region) h.regionOf.set(id, region);
+        if (region) {
+          h.regionOf.set(id, region);
+          h.scriptOf.set(id, keyOf(region)!);
+        }
         const out = (input.ResultConfiguration?.OutputLocation ?? options.workgroupOutput ?? '').replace(
           /^s3:\/\/[^/]+\//,
           '',
@@ -168,7 +177,7 @@ export function harness(options: HarnessOptions): Harness {
     pollCount.set(id, count);
     h.polls++;
     options.onPoll?.(id, count);
-    const region = h.regionOf.get(id);
+    const region = h.scriptOf.get(id);
     const output = h.started.find((s) => s.id === id)?.outputLocation ?? options.workgroupOutput;
     const location = `${output}${id}.csv`;
     if (!region)
@@ -197,7 +206,7 @@ export function harness(options: HarnessOptions): Harness {
   athena
     .on(GetQueryResultsCommand)
     .callsFake((input: { QueryExecutionId: string; NextToken?: string; MaxResults?: number }) => {
-      const region = h.regionOf.get(input.QueryExecutionId) as string;
+      const region = h.scriptOf.get(input.QueryExecutionId) as string;
       const rows = options.scripts[region]?.rows ?? [];
       const columns = rows[0] ? Object.keys(rows[0]) : COLUMNS;
       const size = Math.min(options.pageSize ?? 1000, input.MaxResults ?? 1000);

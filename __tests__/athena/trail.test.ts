@@ -209,6 +209,48 @@ describe('resolveLocations', () => {
     expect(location?.warnings.join(' ')).toContain('999988887777');
   });
 
+  it('every layout under the prefix is a location: plain account folders and each organization', async () => {
+    s3.on(GetBucketLocationCommand).resolves({});
+    bucketWith([
+      'ct/AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/01/x.json.gz',
+      'ct/AWSLogs/o-bbbbbbbbbb/111122223333/CloudTrail/eu-west-1/2024/03/01/x.json.gz',
+      'ct/AWSLogs/o-bbbbbbbbbb/444455556666/CloudTrail/us-west-2/2024/03/01/x.json.gz',
+      'ct/AWSLogs/o-aaaaaaaaaa/777788889999/CloudTrail/ap-south-1/2024/03/01/x.json.gz',
+    ]);
+    const all = await resolveLocations({ kind: 's3', bucket: 'b', prefix: 'ct' }, 'all', deps());
+    expect(all.map((l) => [l.orgId, l.accounts, l.regions])).toEqual([
+      [undefined, ['111122223333'], ['us-east-1']],
+      ['o-aaaaaaaaaa', ['777788889999'], ['ap-south-1']],
+      ['o-bbbbbbbbbb', ['111122223333', '444455556666'], ['eu-west-1', 'us-west-2']],
+    ]);
+    expect(all.flatMap((l) => l.warnings)).toEqual([]);
+
+    // Asked accounts: each layout keeps its own; a layout left without any is dropped; an asked
+    // account found nowhere is reported once.
+    const some = await resolveLocations(
+      { kind: 's3', bucket: 'b', prefix: 'ct' },
+      ['111122223333', '000000000000'],
+      deps(),
+    );
+    expect(some.map((l) => [l.orgId, l.accounts, l.regions])).toEqual([
+      [undefined, ['111122223333'], ['us-east-1']],
+      ['o-bbbbbbbbbb', ['111122223333'], ['eu-west-1']],
+    ]);
+    const warnings = some.flatMap((l) => l.warnings);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('000000000000');
+  });
+
+  it('an organization trail whose folder holds plain account folders only still finds them (like the scan engine)', async () => {
+    ct.on(DescribeTrailsCommand).resolves({
+      trailList: [{ Name: 'org', S3BucketName: 'b', HomeRegion: 'us-east-1', IsOrganizationTrail: true }],
+    });
+    s3.on(GetBucketLocationCommand).resolves({});
+    bucketWith(['AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/01/x.json.gz']);
+    const locations = await resolveLocations({ kind: 'trail', trails: ['org'] }, 'all', deps());
+    expect(locations.map((l) => [l.orgId, l.accounts])).toEqual([[undefined, ['111122223333']]]);
+  });
+
   it('listing denied names s3:ListBucket', async () => {
     s3.on(GetBucketLocationCommand).resolves({});
     s3.on(ListObjectsV2Command).rejects(

@@ -27,7 +27,7 @@ export interface LogLocation {
   bucket: string;
   prefix: string;
   bucketRegion: string;
-  /** Set for organization trails (`AWSLogs/o-…/<account>/…`). */
+  /** Set for an organization's folders (`AWSLogs/o-…/<account>/…`). */
   orgId?: string;
   /** Accounts present (restricted to the asked ones when accounts were asked). */
   accounts: string[];
@@ -174,12 +174,11 @@ function folderName(folder: string): string {
 export interface LayoutOptions {
   /** Accounts asked for, or 'all'. */
   accounts: string[] | 'all';
-  /** From DescribeTrails when known: picks the organization layout, or the account one. */
-  isOrganizationTrail?: boolean;
   /** `s3://bucket` for messages. */
   where: string;
 }
 
+/** One folder layout under `AWSLogs/`: an organization's (`o-…/<account>/`) or plain accounts'. */
 export interface Layout {
   orgId?: string;
   accounts: string[];
@@ -187,50 +186,52 @@ export interface Layout {
   warnings: string[];
 }
 
-/** Organization id, accounts and regions present under `<prefix>/AWSLogs/`. */
-export async function discoverLayout(
+/**
+ * Every layout under `<prefix>/AWSLogs/`: the plain account folders, and each organization's,
+ * as separate layouts (an Athena table projects one). All are searched, as the scan engine reads
+ * them all: a bucket that an account trail wrote to before an organization trail took over holds
+ * both, and a search across the change must read both. Layouts left without accounts (after the
+ * asked ones are applied) are dropped; when none is left, one empty layout says so.
+ */
+export async function discoverLayouts(
   store: Pick<ObjectStore, 'listFolders'>,
   prefix: string,
   options: LayoutOptions,
-): Promise<Layout> {
-  const warnings: string[] = [];
+): Promise<Layout[]> {
   const top = (await store.listFolders(awsLogsPrefix(prefix))).map(folderName);
-  const orgIds = top.filter((n) => ORG_ID.test(n)).sort();
-  let orgId: string | undefined;
-  let present: string[];
-  if (orgIds.length > 0 && options.isOrganizationTrail !== false) {
-    orgId = orgIds[0] as string;
-    if (orgIds.length > 1)
-      warnings.push(
-        `several organization folders under ${options.where}/${awsLogsPrefix(prefix)}: searching ${orgId} only.`,
-      );
-    present = (await store.listFolders(`${awsLogsPrefix(prefix)}${orgId}/`)).map(folderName);
-  } else {
-    if (options.isOrganizationTrail === true) {
-      throw new SearchError(
-        `The trail is an organization trail but ${options.where}/${awsLogsPrefix(prefix)} holds no o-… organization folder.`,
-      );
-    }
-    present = top;
+  const groups: { orgId?: string; accounts: string[] }[] = [];
+  const plain = top.filter((n) => ACCOUNT_ID.test(n));
+  if (plain.length > 0) groups.push({ accounts: plain });
+  for (const orgId of top.filter((n) => ORG_ID.test(n)).sort()) {
+    const members = (await store.listFolders(`${awsLogsPrefix(prefix)}${orgId}/`)).map(folderName);
+    groups.push({ orgId, accounts: members.filter((n) => ACCOUNT_ID.test(n)) });
   }
-  let accounts = present.filter((n) => ACCOUNT_ID.test(n)).sort();
-  if (options.accounts !== 'all') {
-    const asked = options.accounts;
-    const missing = asked.filter((a) => !accounts.includes(a));
+  const warnings: string[] = [];
+  const asked = options.accounts;
+  if (asked !== 'all') {
+    const present = new Set(groups.flatMap((g) => g.accounts));
+    const missing = asked.filter((a) => !present.has(a));
     if (missing.length > 0)
       warnings.push(
         `no logs for account(s) ${missing.join(', ')} under ${options.where}/${awsLogsPrefix(prefix)}.`,
       );
-    accounts = accounts.filter((a) => asked.includes(a));
   }
   const limit = pLimit(LIST_CONCURRENCY);
-  const perAccount = await Promise.all(
-    accounts.map((account) => limit(() => store.listFolders(accountPrefix(prefix, orgId, account)))),
-  );
-  const regions = [...new Set(perAccount.flat().map(folderName))]
-    .filter((r) => /^[a-z0-9-]+$/.test(r))
-    .sort();
-  return { ...(orgId ? { orgId } : {}), accounts, regions, warnings };
+  const layouts: Layout[] = [];
+  for (const group of groups) {
+    const accounts = group.accounts.filter((a) => asked === 'all' || asked.includes(a)).sort();
+    if (accounts.length === 0) continue;
+    const perAccount = await Promise.all(
+      accounts.map((account) => limit(() => store.listFolders(accountPrefix(prefix, group.orgId, account)))),
+    );
+    const regions = [...new Set(perAccount.flat().map(folderName))]
+      .filter((r) => /^[a-z0-9-]+$/.test(r))
+      .sort();
+    layouts.push({ ...(group.orgId ? { orgId: group.orgId } : {}), accounts, regions, warnings: [] });
+  }
+  if (layouts.length === 0) return [{ accounts: [], regions: [], warnings }];
+  layouts[0]!.warnings.push(...warnings);
+  return layouts;
 }
 
 function describeLocation(bucket: string, prefix: string): string {
@@ -238,8 +239,9 @@ function describeLocation(bucket: string, prefix: string): string {
 }
 
 /**
- * Every S3 location the source names, with its layout. Several trails delivering to one
- * bucket and prefix make one location.
+ * Every S3 location the source names, one per folder layout found there (the plain accounts',
+ * each organization's: an Athena table projects one layout). Several trails delivering to one
+ * bucket and prefix share its locations.
  */
 export async function resolveLocations(
   source: SourceSpec,
@@ -266,22 +268,23 @@ export async function resolveLocations(
   const locations: LogLocation[] = [];
   for (const target of targets) {
     const bucketRegion = await getBucketRegion(deps.s3(deps.defaultRegion), target.bucket);
-    const layout = await discoverLayout(deps.store(target.bucket, bucketRegion), target.prefix, {
+    const layouts = await discoverLayouts(deps.store(target.bucket, bucketRegion), target.prefix, {
       accounts,
-      ...(target.trail ? { isOrganizationTrail: target.trail.isOrganizationTrail } : {}),
       where: `s3://${target.bucket}`,
     });
-    locations.push({
-      bucket: target.bucket,
-      prefix: target.prefix,
-      bucketRegion,
-      ...(layout.orgId ? { orgId: layout.orgId } : {}),
-      accounts: layout.accounts,
-      regions: layout.regions,
-      ...(target.trail ? { trail: target.trail } : {}),
-      description: describeLocation(target.bucket, target.prefix),
-      warnings: layout.warnings,
-    });
+    for (const layout of layouts) {
+      locations.push({
+        bucket: target.bucket,
+        prefix: target.prefix,
+        bucketRegion,
+        ...(layout.orgId ? { orgId: layout.orgId } : {}),
+        accounts: layout.accounts,
+        regions: layout.regions,
+        ...(target.trail ? { trail: target.trail } : {}),
+        description: describeLocation(target.bucket, target.prefix),
+        warnings: layout.warnings,
+      });
+    }
   }
   return locations;
 }

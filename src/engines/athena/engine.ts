@@ -39,6 +39,7 @@ import {
   athenaScopeWarnings,
   planAthena,
   plannedQuery,
+  missingRegionWarnings,
   regionsToQuery,
   tableSpecFor,
   type AthenaPlan,
@@ -225,6 +226,7 @@ export class AthenaEngine implements Engine {
       for (const w of [...athenaScopeWarnings(inv), ...athenaRuleWarnings(inv)]) warn(w);
       const locations = await this.locations(inv, clients);
       const auditBuckets = locations.map((l) => l.bucket);
+      for (const w of missingRegionWarnings(inv, locations)) warn(w);
       for (const location of locations) {
         for (const w of location.warnings) warn(w);
         const spec = tableSpecFor(inv, location);
@@ -273,10 +275,7 @@ export class AthenaEngine implements Engine {
             s3Region: location.bucketRegion,
           });
 
-        const { regions, missing } = regionsToQuery(inv, location);
-        if (missing.length > 0)
-          warn(`no logs for region(s) ${missing.join(', ')} in ${location.description}.`);
-        for (const region of regions) {
+        for (const region of regionsToQuery(inv, location)) {
           const query = plannedQuery(inv, ensured.spec, location, region);
           const job: RegionJob = {
             location,

@@ -35,12 +35,16 @@ export interface AthenaPlan {
   warnings: string[];
 }
 
+/** Where a location's account folders are, for messages: `s3://bucket/prefix/AWSLogs/[o-…/]`. */
+function accountsFolder(location: LogLocation): string {
+  return `${location.description}/AWSLogs/${location.orgId ? `${location.orgId}/` : ''}`;
+}
+
 /** The table a location needs; undefined (with a reason) when it holds nothing to query. */
 export function tableSpecFor(inv: Investigation, location: LogLocation): TableSpec | string {
   const regions = location.regions.filter(isRegionName);
-  if (location.accounts.length === 0)
-    return `no account folders with logs under ${location.description}/AWSLogs/`;
-  if (regions.length === 0) return `no region folders with logs under ${location.description}/AWSLogs/`;
+  if (location.accounts.length === 0) return `no account folders with logs under ${accountsFolder(location)}`;
+  if (regions.length === 0) return `no region folders with logs under ${accountsFolder(location)}`;
   return {
     database: validateDatabaseName(inv.athena.database),
     table: tableNameFor(location),
@@ -52,17 +56,25 @@ export function tableSpecFor(inv: Investigation, location: LogLocation): TableSp
   };
 }
 
-/** Regions to query in a location: asked ∩ present; asked regions without logs are reported. */
-export function regionsToQuery(
-  inv: Investigation,
-  location: LogLocation,
-): { regions: string[]; missing: string[] } {
+/** Regions to query in a location: the asked ones it has, or all it has. */
+export function regionsToQuery(inv: Investigation, location: LogLocation): string[] {
   const present = location.regions.filter(isRegionName);
-  if (inv.regions === 'all') return { regions: present, missing: [] };
-  return {
-    regions: inv.regions.filter((r) => present.includes(r)),
-    missing: inv.regions.filter((r) => !present.includes(r)),
-  };
+  return inv.regions === 'all' ? present : inv.regions.filter((r) => present.includes(r));
+}
+
+/**
+ * Asked regions without logs, one warning per bucket and prefix: a region one layout lacks but
+ * another has (an organization's folders beside plain ones) is not missing.
+ */
+export function missingRegionWarnings(inv: Investigation, locations: LogLocation[]): string[] {
+  if (inv.regions === 'all') return [];
+  const asked = inv.regions;
+  const descriptions = [...new Set(locations.map((l) => l.description))];
+  return descriptions.flatMap((description) => {
+    const present = new Set(locations.filter((l) => l.description === description).flatMap((l) => l.regions));
+    const missing = asked.filter((r) => !present.has(r));
+    return missing.length > 0 ? [`no logs for region(s) ${missing.join(', ')} in ${description}.`] : [];
+  });
 }
 
 /** The SELECT of one region of one table. */
@@ -122,6 +134,7 @@ export function planAthena(inv: Investigation, locations: LogLocation[]): Athena
     queries: [],
     warnings: [...athenaScopeWarnings(inv), ...athenaRuleWarnings(inv)],
   };
+  plan.warnings.push(...missingRegionWarnings(inv, locations));
   for (const location of locations) {
     plan.warnings.push(...location.warnings);
     const spec = tableSpecFor(inv, location);
@@ -130,10 +143,7 @@ export function planAthena(inv: Investigation, locations: LogLocation[]): Athena
       continue;
     }
     plan.ddl.push(createTableDdl(spec));
-    const { regions, missing } = regionsToQuery(inv, location);
-    if (missing.length > 0)
-      plan.warnings.push(`no logs for region(s) ${missing.join(', ')} in ${location.description}.`);
-    for (const region of regions) {
+    for (const region of regionsToQuery(inv, location)) {
       const q = plannedQuery(inv, spec, location, region);
       plan.queries.push({
         region,
