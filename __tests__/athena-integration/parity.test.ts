@@ -200,6 +200,30 @@ function rawOptions(c: Case, source: string, outDir: string, engine: 'scan' | 'a
   };
 }
 
+/**
+ * A search on the Athena engine over the S3-protocol server (discovery and listing are real), the
+ * mocked Athena API serving `scripts`' rows.
+ */
+async function runAthena(
+  options: Record<string, unknown>,
+  scripts: Record<string, RegionScript>,
+): Promise<{ h: Harness; result: Awaited<ReturnType<typeof runSearch>> }> {
+  const h: Harness = harness({ scripts });
+  h.s3.restore();
+  try {
+    const inv = buildInvestigation({
+      ...options,
+      accessKeyId: 'S3RVER',
+      secretAccessKey: 'S3RVER',
+      awsRegion: 'us-east-1',
+      athenaOutput: 's3://athena-results/parity/',
+    });
+    return { h, result: await runSearch(inv, { logger: silentLogger }) };
+  } finally {
+    h.athena.restore();
+  }
+}
+
 /** What Athena returns per region for the case: jq over the region's partitions, in the window. */
 async function athenaRows(c: Case): Promise<Map<string, Record<string, unknown>[]>> {
   const days = partitionDays(c.window.since, c.window.until);
@@ -252,22 +276,10 @@ describe('engine parity: scan over a folder and Athena over S3 return the same e
           bytesScanned: 10_000,
         };
       }
-      const h: Harness = harness({ scripts });
-      h.s3.restore(); // discovery and listing go to the real S3-protocol server
-      const dirB = await tempDir('parity-athena');
-      let b: Awaited<ReturnType<typeof runSearch>>;
-      try {
-        const inv = buildInvestigation({
-          ...rawOptions(c, SOURCE, dirB, 'athena'),
-          accessKeyId: 'S3RVER',
-          secretAccessKey: 'S3RVER',
-          awsRegion: 'us-east-1',
-          athenaOutput: 's3://athena-results/parity/',
-        });
-        b = await runSearch(inv, { logger: silentLogger });
-      } finally {
-        h.athena.restore();
-      }
+      const { h, result: b } = await runAthena(
+        rawOptions(c, SOURCE, await tempDir('parity-athena'), 'athena'),
+        scripts,
+      );
       expect(b.summary.engine).toBe('athena');
       expect(b.summary.complete, JSON.stringify(b.summary.failures)).toBe(true);
 
@@ -424,21 +436,10 @@ describe('engine parity over a bucket holding an account trail and an organizati
         logger: silentLogger,
       },
     );
-    const h: Harness = harness({ scripts });
-    h.s3.restore();
-    let b: Awaited<ReturnType<typeof runSearch>>;
-    try {
-      const inv = buildInvestigation({
-        ...options(`s3://${MIXED_BUCKET}/audit/ct`, await tempDir('parity-mixed-athena'), 'athena'),
-        accessKeyId: 'S3RVER',
-        secretAccessKey: 'S3RVER',
-        awsRegion: 'us-east-1',
-        athenaOutput: 's3://athena-results/parity/',
-      });
-      b = await runSearch(inv, { logger: silentLogger });
-    } finally {
-      h.athena.restore();
-    }
+    const { h, result: b } = await runAthena(
+      options(`s3://${MIXED_BUCKET}/audit/ct`, await tempDir('parity-mixed-athena'), 'athena'),
+      scripts,
+    );
     expect(b.summary.complete, JSON.stringify(b.summary.failures)).toBe(true);
     const ids = async (file: string) => (await readJsonl(file)).map((r) => r.eventID as string).sort();
     expect(await ids(a.resultsPath)).toEqual(expectedIds);

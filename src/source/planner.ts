@@ -170,9 +170,22 @@ function folderName(folder: string): string {
   return baseName(folder.replace(/\/$/, ''));
 }
 
-interface AccountFolder {
+export interface AccountFolder {
   orgId: string | undefined;
   account: string;
+}
+
+/** The region folders of an account, sorted (anything not named like a region is left out). */
+export async function accountRegions(
+  store: Pick<ObjectStore, 'listFolders'>,
+  prefix: string,
+  a: AccountFolder,
+): Promise<string[]> {
+  const folders = await store.listFolders(accountPrefix(prefix, a.orgId, a.account));
+  return folders
+    .map(folderName)
+    .filter((r) => REGION_NAME.test(r))
+    .sort();
 }
 
 async function* s3Objects(
@@ -193,13 +206,9 @@ async function* s3Objects(
   // with those present, so absent regions cost no calls.
   const days = dayFolders(scope.window, scope.lagMs);
   async function* dayPrefixes(): AsyncGenerator<string> {
-    for await (const [a, folders] of mapOrdered(wanted, concurrency, (a) =>
-      store.listFolders(accountPrefix(root.prefix, a.orgId, a.account)),
+    for await (const [a, present] of mapOrdered(wanted, concurrency, (a) =>
+      accountRegions(store, root.prefix, a),
     )) {
-      const present = folders
-        .map(folderName)
-        .filter((r) => REGION_NAME.test(r))
-        .sort();
       for (const r of present) state.regions.add(r);
       const regions =
         scope.regions === 'all' ? present : present.filter((r) => (scope.regions as string[]).includes(r));
@@ -228,9 +237,12 @@ async function* s3Objects(
   state.done = true;
 }
 
-/** `AWSLogs/<account>/` and `AWSLogs/<o-org>/<account>/` folders, in key order. */
-async function discoverAccounts(
-  store: ObjectStore,
+/**
+ * `AWSLogs/<account>/` and `AWSLogs/<o-org>/<account>/` folders, in key order (plain accounts
+ * first). Shared with the Athena engine's discovery (trail.ts), so both engines find the same.
+ */
+export async function discoverAccounts(
+  store: Pick<ObjectStore, 'listFolders'>,
   prefix: string,
   concurrency: number,
 ): Promise<AccountFolder[]> {

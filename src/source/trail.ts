@@ -1,15 +1,17 @@
 /**
  * Finding the logs: `--trail NAME|ARN` through cloudtrail:DescribeTrails (bucket, key prefix,
  * organization flag, home region), the bucket's region through s3:GetBucketLocation, and the
- * organization id, accounts and regions present by listing the `AWSLogs/` layout. `--source s3://`
- * skips the first step. Every failure says which permission or which name is wrong.
+ * layouts, accounts and regions present by listing `AWSLogs/` (with the scan planner's own
+ * discovery, so both engines find the same). `--source s3://` skips the first step. Every failure
+ * says which permission or which name is wrong.
  */
 import { DescribeTrailsCommand, type CloudTrailClient, type Trail } from '@aws-sdk/client-cloudtrail';
 import { GetBucketLocationCommand, type S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { ConfigurationError, SearchError, errorMessage } from '../errors.js';
 import type { SourceSpec } from '../investigation.js';
-import { ACCOUNT_ID, ORG_ID, accountPrefix, awsLogsPrefix } from './layout.js';
+import { awsLogsPrefix } from './layout.js';
+import { accountRegions, discoverAccounts } from './planner.js';
 import type { ObjectStore } from './types.js';
 
 export interface TrailInfo {
@@ -165,12 +167,6 @@ export async function getBucketRegion(s3: S3Client, bucket: string): Promise<str
   }
 }
 
-/** Last path segment of a listed folder (`AWSLogs/123/` -> `123`). */
-function folderName(folder: string): string {
-  const trimmed = folder.replace(/\/+$/, '');
-  return trimmed.slice(trimmed.lastIndexOf('/') + 1);
-}
-
 export interface LayoutOptions {
   /** Accounts asked for, or 'all'. */
   accounts: string[] | 'all';
@@ -198,18 +194,17 @@ export async function discoverLayouts(
   prefix: string,
   options: LayoutOptions,
 ): Promise<Layout[]> {
-  const top = (await store.listFolders(awsLogsPrefix(prefix))).map(folderName);
-  const groups: { orgId?: string; accounts: string[] }[] = [];
-  const plain = top.filter((n) => ACCOUNT_ID.test(n));
-  if (plain.length > 0) groups.push({ accounts: plain });
-  for (const orgId of top.filter((n) => ORG_ID.test(n)).sort()) {
-    const members = (await store.listFolders(`${awsLogsPrefix(prefix)}${orgId}/`)).map(folderName);
-    groups.push({ orgId, accounts: members.filter((n) => ACCOUNT_ID.test(n)) });
+  // By organization (undefined: the plain account folders), in the order found.
+  const groups = new Map<string | undefined, string[]>();
+  for (const { orgId, account } of await discoverAccounts(store, prefix, LIST_CONCURRENCY)) {
+    const group = groups.get(orgId);
+    if (group) group.push(account);
+    else groups.set(orgId, [account]);
   }
   const warnings: string[] = [];
   const asked = options.accounts;
   if (asked !== 'all') {
-    const present = new Set(groups.flatMap((g) => g.accounts));
+    const present = new Set([...groups.values()].flat());
     const missing = asked.filter((a) => !present.has(a));
     if (missing.length > 0)
       warnings.push(
@@ -218,16 +213,14 @@ export async function discoverLayouts(
   }
   const limit = pLimit(LIST_CONCURRENCY);
   const layouts: Layout[] = [];
-  for (const group of groups) {
-    const accounts = group.accounts.filter((a) => asked === 'all' || asked.includes(a)).sort();
+  for (const [orgId, found] of groups) {
+    const accounts = found.filter((a) => asked === 'all' || asked.includes(a)).sort();
     if (accounts.length === 0) continue;
     const perAccount = await Promise.all(
-      accounts.map((account) => limit(() => store.listFolders(accountPrefix(prefix, group.orgId, account)))),
+      accounts.map((account) => limit(() => accountRegions(store, prefix, { orgId, account }))),
     );
-    const regions = [...new Set(perAccount.flat().map(folderName))]
-      .filter((r) => /^[a-z0-9-]+$/.test(r))
-      .sort();
-    layouts.push({ ...(group.orgId ? { orgId: group.orgId } : {}), accounts, regions, warnings: [] });
+    const regions = [...new Set(perAccount.flat())].sort();
+    layouts.push({ ...(orgId ? { orgId } : {}), accounts, regions, warnings: [] });
   }
   if (layouts.length === 0) return [{ accounts: [], regions: [], warnings }];
   layouts[0]!.warnings.push(...warnings);
