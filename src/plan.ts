@@ -50,7 +50,7 @@ export async function planScan(inv: Investigation, reason: string): Promise<Scan
 }
 
 /** The Athena engine's plan, its module imported only now (see engines/create.ts). */
-async function planAthena(inv: Investigation, logger: Logger, reason: string) {
+async function athenaDryRunPlan(inv: Investigation, logger: Logger, reason: string) {
   const { planAthenaRun } = await import(/* webpackMode: "eager" */ './engines/athena/create.js');
   return planAthenaRun(inv, logger, reason);
 }
@@ -64,7 +64,7 @@ export async function runDryRun(
   const plan =
     choice.engine === 'scan'
       ? await planScan(inv, choice.reason)
-      : await planAthena(inv, logger, choice.reason);
+      : await athenaDryRunPlan(inv, logger, choice.reason);
   await mkdir(inv.output.dir, { recursive: true });
   const planPath = path.join(inv.output.dir, outputFileNames(inv).plan);
   await atomicWriteFile(planPath, `${JSON.stringify(plan, null, 2)}\n`);

@@ -13,6 +13,7 @@ import {
   describeTrail,
   getBucketRegion,
   resolveLocations,
+  trailTargets,
   type DiscoveryDeps,
 } from '../../src/source/trail.js';
 
@@ -125,6 +126,24 @@ describe('describeTrail', () => {
   it('access denied names cloudtrail:DescribeTrails and the --source alternative', async () => {
     ct.on(DescribeTrailsCommand).rejects(denied('AccessDeniedException'));
     await expect(describeTrail('main', deps())).rejects.toThrow(/cloudtrail:DescribeTrails.*--source/s);
+  });
+});
+
+describe('trailTargets', () => {
+  it('several trails delivering to one bucket and prefix give it once, with the first trail', async () => {
+    const trails = [
+      { Name: 'a', S3BucketName: 'shared', S3KeyPrefix: 'ct', HomeRegion: 'us-east-1' },
+      { Name: 'b', S3BucketName: 'other', HomeRegion: 'us-east-1' },
+      { Name: 'c', S3BucketName: 'shared', S3KeyPrefix: 'ct/', HomeRegion: 'us-east-1' },
+    ];
+    ct.on(DescribeTrailsCommand).callsFake((input: { trailNameList: string[] }) => ({
+      trailList: trails.filter((t) => input.trailNameList.includes(t.Name)),
+    }));
+    const targets = await trailTargets(['a', 'b', 'c'], deps());
+    expect(targets.map((t) => [t.bucket, t.prefix, t.trail.name])).toEqual([
+      ['shared', 'ct', 'a'],
+      ['other', '', 'b'],
+    ]);
   });
 });
 

@@ -9,7 +9,7 @@ import { baseClientConfig, createS3Client } from '../aws/clients.js';
 import { defaultRegion } from '../aws/settings.js';
 import type { PlanRoot } from './planner.js';
 import { S3Store } from './s3-store.js';
-import { describeTrail } from './trail.js';
+import { trailTargets } from './trail.js';
 import type { ObjectStore } from './types.js';
 
 /** A store to read from and where in it the trail's logs start. */
@@ -32,24 +32,18 @@ export async function s3Targets(
       },
     ];
   }
-  const region = defaultRegion(credentials);
   const clients = new Map<string, CloudTrailClient>();
   const cloudtrail = (r: string) => {
     let c = clients.get(r);
     if (!c) clients.set(r, (c = new CloudTrailClient(baseClientConfig(credentials, r))));
     return c;
   };
-  const seen = new Set<string>();
-  const found: Target[] = [];
-  for (const ref of source.trails) {
-    const trail = await describeTrail(ref, { cloudtrail, defaultRegion: region });
-    const id = `${trail.bucket}/${trail.prefix}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    found.push({
-      store: new S3Store({ client: s3, bucket: trail.bucket }),
-      root: { kind: 's3', prefix: trail.prefix },
-    });
-  }
-  return found;
+  const targets = await trailTargets(source.trails, {
+    cloudtrail,
+    defaultRegion: defaultRegion(credentials),
+  });
+  return targets.map(({ bucket, prefix }) => ({
+    store: new S3Store({ client: s3, bucket }),
+    root: { kind: 's3', prefix },
+  }));
 }

@@ -227,6 +227,24 @@ export async function discoverLayouts(
   return layouts;
 }
 
+/**
+ * The trails' buckets and prefixes, each once, with the first trail delivering there: several
+ * trails can deliver to one bucket and prefix (both engines read it once).
+ */
+export async function trailTargets(
+  refs: string[],
+  deps: Pick<DiscoveryDeps, 'cloudtrail' | 'defaultRegion'>,
+): Promise<{ bucket: string; prefix: string; trail: TrailInfo }[]> {
+  const targets: { bucket: string; prefix: string; trail: TrailInfo }[] = [];
+  for (const ref of refs) {
+    const trail = await describeTrail(ref, deps);
+    if (!targets.some((t) => t.bucket === trail.bucket && t.prefix === trail.prefix)) {
+      targets.push({ bucket: trail.bucket, prefix: trail.prefix, trail });
+    }
+  }
+  return targets;
+}
+
 function describeLocation(bucket: string, prefix: string): string {
   return `s3://${bucket}${prefix ? `/${prefix}` : ''}`;
 }
@@ -247,17 +265,10 @@ export async function resolveLocations(
       '--engine',
     );
   }
-  const targets: { bucket: string; prefix: string; trail?: TrailInfo }[] = [];
-  if (source.kind === 's3') {
-    targets.push({ bucket: source.bucket, prefix: source.prefix });
-  } else {
-    for (const ref of source.trails) {
-      const trail = await describeTrail(ref, deps);
-      if (!targets.some((t) => t.bucket === trail.bucket && t.prefix === trail.prefix)) {
-        targets.push({ bucket: trail.bucket, prefix: trail.prefix, trail });
-      }
-    }
-  }
+  const targets: { bucket: string; prefix: string; trail?: TrailInfo }[] =
+    source.kind === 's3'
+      ? [{ bucket: source.bucket, prefix: source.prefix }]
+      : await trailTargets(source.trails, deps);
   const locations: LogLocation[] = [];
   for (const target of targets) {
     const bucketRegion = await getBucketRegion(deps.s3(deps.defaultRegion), target.bucket);
