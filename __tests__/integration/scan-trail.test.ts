@@ -3,7 +3,7 @@
  * speaking the real JSON protocol (`AWS_ENDPOINT_URL_CLOUDTRAIL`), then reads the trail's bucket
  * and prefix from a real S3-protocol server. Expected events come from jq over a local mirror.
  */
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { startCloudTrailServer, type CloudTrailServer } from '../helpers/cloudtr
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { runCli } from '../helpers/cli.js';
 import { cloudTrailFiles, inWindow, jqEventIds } from '../helpers/jq.js';
+import { writeObjects } from '../athena-integration/fixture.js';
 
 const SINCE = '2024-05-01T04:00:00Z';
 const UNTIL = '2024-05-02T20:00:00Z';
@@ -39,11 +40,7 @@ beforeAll(async () => {
   ];
   await s3.seed('audit-bucket', objects);
   mirror = await mkdtemp(path.join(os.tmpdir(), 'ct-trail-mirror-'));
-  for (const o of objects) {
-    const file = path.join(mirror, ...o.key.split('/'));
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, o.body);
-  }
+  await writeObjects(mirror, objects);
   cloudtrail = await startCloudTrailServer([
     {
       Name: 'main',
