@@ -3,7 +3,7 @@
  * speaking the real JSON protocol (`AWS_ENDPOINT_URL_CLOUDTRAIL`), then reads the trail's bucket
  * and prefix from a real S3-protocol server. Expected events come from jq over a local mirror.
  */
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { startCloudTrailServer, type CloudTrailServer } from '../helpers/cloudtr
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { runCli } from '../helpers/cli.js';
 import { cloudTrailFiles, inWindow, jqEventIds } from '../helpers/jq.js';
-import { writeObjects } from '../athena-integration/fixture.js';
+import { readJson, readJsonl, writeObjects } from '../athena-integration/fixture.js';
 
 const SINCE = '2024-05-01T04:00:00Z';
 const UNTIL = '2024-05-02T20:00:00Z';
@@ -88,12 +88,8 @@ async function search(trails: string[]): Promise<{ ids: string[]; summary: Recor
     { env: env() },
   );
   expect(run.code, run.stderr).toBe(0);
-  const ids = (await readFile(path.join(dir, 'results.jsonl'), 'utf8'))
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => (JSON.parse(l) as { eventID: string }).eventID)
-    .sort();
-  return { ids, summary: JSON.parse(await readFile(path.join(dir, 'summary.json'), 'utf8')) };
+  const ids = (await readJsonl(path.join(dir, 'results.jsonl'))).map((r) => r.eventID as string).sort();
+  return { ids, summary: await readJson<Record<string, any>>(path.join(dir, 'summary.json')) };
 }
 
 describe('scan engine with --trail', () => {
@@ -135,7 +131,7 @@ describe('scan engine with --trail', () => {
       /error: --trail "nope" was not found in us-east-1\. Trails visible there: (main, copy|copy, main)\./,
     );
     expect(run.stderr).not.toMatch(/\n\s+at /);
-    const summary = JSON.parse(await readFile(path.join(dir, 'summary.json'), 'utf8'));
+    const summary = await readJson(path.join(dir, 'summary.json'));
     expect(summary.complete).toBe(false);
     expect(summary.failures).toEqual([{ key: '*', reason: expect.stringContaining('"nope" was not found') }]);
   });
