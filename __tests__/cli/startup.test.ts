@@ -62,6 +62,49 @@ async function builtinsLoaded(args: string[], env: Record<string, string> = {}):
   return JSON.parse(await readFile(out, 'utf8')) as string[];
 }
 
+const isAws = (p: string) => p.startsWith('@aws-sdk/') || p.startsWith('@smithy/');
+
+/**
+ * The packages a source file's module graph imports: those its static imports reach (evaluated
+ * as soon as it is), and all of them (dynamic imports too). esbuild's metafile, with packages left
+ * external and dynamic imports split into chunks of their own.
+ */
+async function importGraph(entry: string) {
+  const esbuild = await import('esbuild');
+  const built = await esbuild.build({
+    entryPoints: [path.join(repoRoot, entry)],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    splitting: true,
+    packages: 'external',
+    outdir: path.join(probeDir, 'graph'),
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const outputs = Object.values(built.metafile.outputs);
+  type Output = (typeof outputs)[number];
+  const packages = (imports: Output['imports']) =>
+    imports.filter((i) => i.external && !i.path.startsWith('node:')).map((i) => i.path);
+  const staticImports = (o: Output) => o.imports.filter((i) => i.kind === 'import-statement');
+  const main = outputs.find((o) => o.entryPoint?.endsWith(entry));
+  if (!main) throw new Error(`esbuild made no chunk for ${entry}`);
+  // Shared chunks the entry imports statically are evaluated with it.
+  const statics = [main];
+  for (let i = 0; i < statics.length; i++) {
+    for (const imp of staticImports(statics[i]!)) {
+      const chunk = imp.external ? undefined : built.metafile.outputs[imp.path];
+      if (chunk && !statics.includes(chunk)) statics.push(chunk);
+    }
+  }
+  return {
+    staticPackages: [...new Set(statics.flatMap((o) => packages(staticImports(o))))],
+    allPackages: [...new Set(outputs.flatMap((o) => packages(o.imports)))],
+    importsDynamically: main.imports.some((i) => i.kind === 'dynamic-import'),
+  };
+}
+
 describe('CLI start-up', () => {
   it('a search of a local folder loads no network module (the AWS SDK is not loaded)', async () => {
     const loaded = await builtinsLoaded([
@@ -80,28 +123,18 @@ describe('CLI start-up', () => {
   });
 
   it('the CLI source imports no AWS package statically (only through the lazy S3 and Athena modules)', async () => {
-    const esbuild = await import('esbuild');
-    const built = await esbuild.build({
-      entryPoints: [path.join(repoRoot, 'src/cli.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      splitting: true,
-      packages: 'external',
-      outdir: path.join(probeDir, 'graph'),
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-    });
-    const outputs = Object.values(built.metafile.outputs);
-    const packagesOf = (o: (typeof outputs)[number]) =>
-      o.imports.filter((i) => i.external && !i.path.startsWith('node:')).map((i) => i.path);
-    const entry = outputs.find((o) => o.entryPoint?.endsWith('src/cli.ts'));
-    expect(entry).toBeDefined();
-    const isAws = (p: string) => p.startsWith('@aws-sdk/') || p.startsWith('@smithy/');
-    expect(packagesOf(entry!).filter(isAws)).toEqual([]);
+    const graph = await importGraph('src/cli.ts');
+    expect(graph.staticPackages.filter(isAws)).toEqual([]);
     // The S3 client is still reachable, through a dynamic import.
-    expect(outputs.flatMap(packagesOf)).toContain('@aws-sdk/client-s3');
-    expect(entry!.imports.some((i) => i.kind === 'dynamic-import')).toBe(true);
+    expect(graph.allPackages).toContain('@aws-sdk/client-s3');
+    expect(graph.importsDynamically).toBe(true);
+  });
+
+  it('a search of s3:// does not load the CloudTrail client (only trails need it)', async () => {
+    const graph = await importGraph('src/source/s3-targets.ts');
+    expect(graph.staticPackages).toContain('@aws-sdk/client-s3');
+    expect(graph.staticPackages).not.toContain('@aws-sdk/client-cloudtrail');
+    // Still reachable, for --trail, through a dynamic import.
+    expect(graph.allPackages).toContain('@aws-sdk/client-cloudtrail');
   });
 });
