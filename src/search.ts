@@ -159,6 +159,13 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
   } catch (err) {
     await writer.abort();
     throw err;
+  } finally {
+    dedupe.close();
+  }
+  if (dedupe.spillFailure !== undefined) {
+    logger.warning(
+      `Could not spill seen eventIDs to a temporary folder (${describeFsError(dedupe.spillFailure)}); they were kept in memory instead. Set TMPDIR to a writable folder with space.`,
+    );
   }
   const built = builder.build({
     inv,

@@ -4,6 +4,9 @@
  */
 import { describe, it, expect } from 'vitest';
 import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { EventDeduper, EventIdSet, Uint128Set, packUuid } from '../../src/engines/dedupe.js';
 import { seededRandom } from '../../tools/generate/prng.js';
 
@@ -84,6 +87,21 @@ function randomId(rand: () => number, pool: string[]): string | undefined {
   return id;
 }
 
+/** Adds 20,000 random ids (randomId) to `set` and `reference`; the answers of `set` that differ. */
+function wrongAnswers(set: EventIdSet, reference: Set<string>, seed: number): string[] {
+  const rand = seededRandom(seed);
+  const pool: string[] = [];
+  const wrong: string[] = [];
+  for (let n = 0; n < 20_000; n++) {
+    const id = randomId(rand, pool);
+    if (id === undefined) continue;
+    const expected = !reference.has(id);
+    reference.add(id);
+    if (set.add(id) !== expected) wrong.push(`step ${n}: ${id.slice(0, 60)} new=${expected}`);
+  }
+  return wrong;
+}
+
 describe('packUuid', () => {
   it('packs canonical lowercase UUIDs into their 128 bits, 32 per (signed) word, first digits first', () => {
     const rand = seededRandom(7);
@@ -128,19 +146,9 @@ describe('packUuid', () => {
 describe('EventIdSet', () => {
   it('answers exactly as a Set<string> over random mixes of ids', () => {
     for (const seed of [1, 2, 3, 4, 5]) {
-      const rand = seededRandom(seed);
       const set = new EventIdSet();
       const reference = new Set<string>();
-      const pool: string[] = [];
-      const wrong: string[] = [];
-      for (let n = 0; n < 20_000; n++) {
-        const id = randomId(rand, pool);
-        if (id === undefined) continue;
-        const expected = !reference.has(id);
-        reference.add(id);
-        if (set.add(id) !== expected) wrong.push(`step ${n}: ${id.slice(0, 60)} new=${expected}`);
-      }
-      expect(wrong, `seed ${seed}`).toEqual([]);
+      expect(wrongAnswers(set, reference, seed), `seed ${seed}`).toEqual([]);
       expect(set.size).toBe(reference.size);
     }
   });
@@ -179,6 +187,89 @@ describe('EventIdSet', () => {
     }
     expect(wrong).toEqual([]);
     expect(set.size).toBe(reference.size);
+  });
+});
+
+describe('EventIdSet spilled to disk', () => {
+  it('answers exactly as a Set<string> while its ids move to disk (random mixes, a spill every 64 ids)', () => {
+    for (const seed of [1, 2, 3]) {
+      const set = new EventIdSet({ memoryKeys: 64, runs: { blockKeys: 4, bloomBudgetBytes: 256 } });
+      try {
+        const reference = new Set<string>();
+        expect(wrongAnswers(set, reference, seed), `seed ${seed}`).toEqual([]);
+        expect(set.size).toBe(reference.size);
+        expect(set.spilled!.size).toBeGreaterThan(reference.size - 64);
+      } finally {
+        set.close();
+      }
+    }
+  });
+
+  it('keeps apart ids whose UTF-8 would be the same (a lone surrogate and the replacement character)', () => {
+    const set = new EventIdSet();
+    expect(set.add('id-\ud800')).toBe(true);
+    expect(set.add('id-\ufffd')).toBe(true);
+    expect(set.add('id-\udc00')).toBe(true);
+    expect(set.add('id-\ud800')).toBe(false);
+    expect(set.size).toBe(3);
+  });
+
+  it('keeps its memory bounded: 300k ids, 4,096 in memory, take a small fraction of the tables they would fill', () => {
+    const spilling = new EventIdSet({ memoryKeys: 4096 });
+    const inMemory = new Uint128Set();
+    const key = new Int32Array(4);
+    try {
+      for (let i = 0; i < 300_000; i++) {
+        const id = randomUUID();
+        expect(spilling.add(id)).toBe(true);
+        packUuid(id, key);
+        inMemory.add(key);
+      }
+      expect(spilling.size).toBe(300_000);
+      // ~6 MB of tables against ~0.2 MB of tables, Bloom filters and block indexes.
+      expect(inMemory.memoryBytes).toBeGreaterThan(4_000_000);
+      expect(spilling.memoryBytes).toBeLessThan(inMemory.memoryBytes / 10);
+    } finally {
+      spilling.close();
+    }
+  });
+
+  it('holds the Bloom filters to their budget, and answers exactly without any', () => {
+    const set = new EventIdSet({ memoryKeys: 512, runs: { bloomBudgetBytes: 512 } });
+    const ids = Array.from({ length: 20_000 }, () => randomUUID());
+    try {
+      expect(ids.filter((id) => !set.add(id))).toEqual([]);
+      // 512 bytes are 4,096 bits: less than a bit per spilled id, so the runs have no filter.
+      expect(set.spilled!.memoryBytes).toBeLessThan(2048);
+      expect(ids.filter((id) => set.add(id))).toEqual([]);
+    } finally {
+      set.close();
+    }
+  });
+
+  it('removes its temporary folder on close; if it cannot spill, keeps the ids in memory and says why', () => {
+    const parent = mkdtempSync(path.join(os.tmpdir(), 'ct-dedupe-'));
+    try {
+      const dedupe = new EventDeduper({ memoryKeys: 100, runs: { parentDir: parent } });
+      const ids = Array.from({ length: 1000 }, () => randomUUID());
+      expect(ids.map((id) => dedupe.isFirst(id)).every(Boolean)).toBe(true);
+      expect(readdirSync(parent)).toHaveLength(1);
+      expect(ids.some((id) => dedupe.isFirst(id))).toBe(false);
+      expect(dedupe.spillFailure).toBeUndefined();
+      dedupe.close();
+      expect(readdirSync(parent)).toEqual([]);
+
+      const nowhere = path.join(parent, 'missing', 'folder');
+      const stuck = new EventDeduper({ memoryKeys: 100, runs: { parentDir: nowhere } });
+      expect(ids.map((id) => stuck.isFirst(id)).every(Boolean)).toBe(true);
+      expect(String(stuck.spillFailure)).toMatch(/ENOENT/);
+      expect(ids.some((id) => stuck.isFirst(id))).toBe(false);
+      expect(stuck.dropped).toBe(1000);
+      stuck.close();
+      expect(existsSync(nowhere)).toBe(false);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 });
 

@@ -2,13 +2,16 @@
  * De-duplication on eventID. Real logs repeat events across files (global-service events land in
  * several region folders); the first occurrence in output order is kept.
  *
- * Every id seen is kept for the whole run, so its memory grows with the match count: a
- * `Set<string>` cost ~100 bytes per id (a 1 M-match export held ~100 MB, in a heap that could not
- * be compacted around them). CloudTrail's eventIDs are nearly always lowercase UUIDs, which are
- * kept here as their 16 bytes in open-addressing tables over typed arrays (19-24 bytes per id with
- * the tables' free slots, outside the JavaScript heap); any other id is kept as a string.
+ * Every id seen is remembered for the whole run. In memory, CloudTrail's eventIDs (nearly always
+ * lowercase UUIDs) are kept as their 16 bytes in open-addressing tables over typed arrays, ~20
+ * bytes per id; a `Set<string>` cost ~100. Past MEMORY_KEYS ids, the tables are spilled to sorted
+ * runs in a temporary folder (key-runs.ts), of which memory keeps ~1.3 bytes per id, capped, so
+ * memory stays bounded however many events match: a 1 M-match export held 20 MB of ids, a 5 M one
+ * would have held 100 MB.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { hash128, reduce } from './key-hash.js';
+import { KeyRuns, MAX_SPILL_KEYS, type KeyRunsOptions } from './key-runs.js';
 import { releaseBuffer } from './release-buffer.js';
 
 /** 32-bit words per packed UUID. */
@@ -85,8 +88,32 @@ export class Uint128Set {
     this.tables = Array.from({ length: TABLES }, () => new KeyTable(slots, this.seed));
   }
 
+  /** Keys held, counted as they are added (asked for after every new id). */
+  private held = 0;
+
   get size(): number {
-    return this.tables.reduce((n, t) => n + t.count, this.hasZero ? 1 : 0);
+    return this.held;
+  }
+
+  /** Memory its tables take. */
+  get memoryBytes(): number {
+    return this.tables.reduce((n, t) => n + t.memoryBytes, 0);
+  }
+
+  /** Every key, four words each, in no particular order (a copy). */
+  keys(): Int32Array {
+    const out = new Int32Array(this.size * WORDS);
+    // The all-zero key's words are the new array's first four zeros.
+    let at = this.hasZero ? WORDS : 0;
+    for (const table of this.tables) at = table.copyKeys(out, at);
+    return out;
+  }
+
+  /** Forgets every key, freeing the tables' memory now. */
+  clear(): void {
+    for (const table of this.tables) table.clear();
+    this.hasZero = false;
+    this.held = 0;
   }
 
   /** Adds the key `k[0..3]`; false when it was already there. */
@@ -98,11 +125,14 @@ export class Uint128Set {
     if ((a | b | c | d) === 0) {
       if (this.hasZero) return false;
       this.hasZero = true;
+      this.held++;
       return true;
     }
-    // The low bits pick the table, the high ones the slot in it (home()): independent.
+    // The low bits pick the table, the high ones the slot in it (reduce()): independent.
     const hash = hash128(this.seed, a, b, c, d);
-    return this.tables[hash & (TABLES - 1)]!.add(a, b, c, d, hash);
+    if (!this.tables[hash & (TABLES - 1)]!.add(a, b, c, d, hash)) return false;
+    this.held++;
+    return true;
   }
 }
 
@@ -128,7 +158,7 @@ class KeyTable {
   add(a: number, b: number, c: number, d: number, hash: number): boolean {
     const slots = this.slots;
     const capacity = this.capacity;
-    for (let i = home(hash, capacity); ; i = i + 1 === capacity ? 0 : i + 1) {
+    for (let i = reduce(hash, capacity); ; i = i + 1 === capacity ? 0 : i + 1) {
       const at = i * WORDS;
       const sa = slots[at] as number;
       const sb = slots[at + 1] as number;
@@ -147,6 +177,36 @@ class KeyTable {
     }
   }
 
+  get memoryBytes(): number {
+    return this.slots.byteLength;
+  }
+
+  /** Copies the keys into `out` from word `at`; returns where the next key goes. */
+  copyKeys(out: Int32Array, at: number): number {
+    const slots = this.slots;
+    for (let from = 0; from < slots.length; from += WORDS) {
+      if (
+        ((slots[from] as number) |
+          (slots[from + 1] as number) |
+          (slots[from + 2] as number) |
+          (slots[from + 3] as number)) ===
+        0
+      )
+        continue;
+      out.set(slots.subarray(from, from + WORDS), at);
+      at += WORDS;
+    }
+    return at;
+  }
+
+  clear(): void {
+    const old = this.slots;
+    this.capacity = Math.max(2, Math.ceil(INITIAL_SLOTS / TABLES));
+    this.slots = new Int32Array(this.capacity * WORDS);
+    this.count = 0;
+    releaseBuffer(old);
+  }
+
   /** A quarter more slots (at least one: the table never fills); every key placed again. */
   private grow(): void {
     const old = this.slots;
@@ -159,7 +219,7 @@ class KeyTable {
       const d = old[from + 3] as number;
       if ((a | b | c | d) === 0) continue;
       // Keys are distinct: the first empty slot of the probe sequence is the place.
-      let at = home(hash128(this.seed, a, b, c, d), capacity) * WORDS;
+      let at = reduce(hash128(this.seed, a, b, c, d), capacity) * WORDS;
       while (
         ((slots[at] as number) |
           (slots[at + 1] as number) |
@@ -183,67 +243,90 @@ class KeyTable {
   }
 }
 
-/** MurmurHash3 (x86, 32-bit) of the four words, seeded; unsigned. */
-function hash128(seed: number, a: number, b: number, c: number, d: number): number {
-  let h = seed;
-  h = mixWord(h, a);
-  h = mixWord(h, b);
-  h = mixWord(h, c);
-  h = mixWord(h, d);
-  h ^= 16;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+/** Ids kept in memory before they are spilled to disk (~10 MB of tables at most). */
+export const MEMORY_KEYS = 2 ** 19;
+
+export interface EventIdSetOptions {
+  /** Ids kept in memory before spilling (default MEMORY_KEYS; tests spill sooner). */
+  memoryKeys?: number;
+  runs?: KeyRunsOptions;
 }
 
 /**
- * The slot a 32-bit hash starts at: hash / 2^32 scaled to the table (Lemire's reduction, no
- * modulo). hash < 2^32 keeps the product below `capacity` even once rounded to a double.
- */
-function home(hash: number, capacity: number): number {
-  return Math.floor((hash / 4294967296) * capacity);
-}
-
-/** One MurmurHash3 block: the word scrambled and folded into `h`. */
-function mixWord(h: number, word: number): number {
-  let k = Math.imul(word, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  k = Math.imul(k, 0x1b873593);
-  h ^= k;
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
-
-/**
- * Every eventID seen, exactly: canonical lowercase UUIDs packed in a Uint128Set, any other string
- * in a Set. The two never overlap (a string either has the one canonical spelling or not), so an
- * id is reported as seen only if that same string was added before.
+ * Every eventID seen: canonical lowercase UUIDs packed into their 128 bits, any other string
+ * (uppercase, or not a UUID: rare) as the first 128 bits of its HMAC-SHA256 under a key drawn per
+ * run, over its UTF-16 code units so that no two strings share an input. A packed UUID is exact;
+ * two different ids, or a UUID and another string, share a key with a probability of about 2^-128
+ * per pair, which no one writing logs can steer without the key.
  */
 export class EventIdSet {
-  private readonly uuids = new Uint128Set();
-  private readonly others = new Set<string>();
+  private readonly memory = new Uint128Set();
+  private runs: KeyRuns | undefined;
+  private readonly memoryKeys: number;
   private readonly key = new Int32Array(WORDS);
+  private readonly hmacKey = randomBytes(32);
+  /** Why ids stopped being spilled, if they did (the temporary folder unwritable): they stay in memory. */
+  spillFailure: unknown;
+
+  constructor(private readonly options: EventIdSetOptions = {}) {
+    this.memoryKeys = Math.min(options.memoryKeys ?? MEMORY_KEYS, MAX_SPILL_KEYS);
+  }
 
   /** Adds `id`; false when it was already there. */
   add(id: string): boolean {
-    if (packUuid(id, this.key)) return this.uuids.add(this.key);
-    if (this.others.has(id)) return false;
-    this.others.add(id);
+    const k = this.key;
+    if (!packUuid(id, k)) {
+      const digest = createHmac('sha256', this.hmacKey).update(Buffer.from(id, 'utf16le')).digest();
+      for (let w = 0; w < WORDS; w++) k[w] = digest.readInt32LE(w * 4);
+    }
+    if (this.runs?.has(k[0] as number, k[1] as number, k[2] as number, k[3] as number)) return false;
+    if (!this.memory.add(k)) return false;
+    if (this.memory.size >= this.memoryKeys && this.spillFailure === undefined) this.spill();
     return true;
   }
 
   get size(): number {
-    return this.uuids.size + this.others.size;
+    return this.memory.size + (this.runs?.size ?? 0);
+  }
+
+  /** Memory the set keeps: its tables, and what it keeps of the spilled runs. */
+  get memoryBytes(): number {
+    return this.memory.memoryBytes + (this.runs?.memoryBytes ?? 0);
+  }
+
+  /** The spilled runs (tests look at them). */
+  get spilled(): KeyRuns | undefined {
+    return this.runs;
+  }
+
+  /** Deletes the spilled runs. */
+  close(): void {
+    this.runs?.close();
+  }
+
+  private spill(): void {
+    this.runs ??= new KeyRuns(this.options.runs);
+    const keys = this.memory.keys();
+    try {
+      this.runs.spill(keys);
+    } catch (err) {
+      this.spillFailure = err;
+      return;
+    } finally {
+      releaseBuffer(keys);
+    }
+    this.memory.clear();
   }
 }
 
 export class EventDeduper {
-  private readonly seen = new EventIdSet();
+  private readonly seen: EventIdSet;
   unique = 0;
   dropped = 0;
+
+  constructor(options: EventIdSetOptions = {}) {
+    this.seen = new EventIdSet(options);
+  }
 
   /** True the first time an eventID is seen. Events without an id cannot be deduplicated: kept. */
   isFirst(eventID: string | undefined): boolean {
@@ -253,5 +336,15 @@ export class EventDeduper {
     }
     this.unique++;
     return true;
+  }
+
+  /** Why ids could not be spilled to disk, if so (memory then grew with them). */
+  get spillFailure(): unknown {
+    return this.seen.spillFailure;
+  }
+
+  /** Deletes the temporary files of spilled ids. */
+  close(): void {
+    this.seen.close();
   }
 }
