@@ -20,7 +20,7 @@ import { chooseEngine } from './engines/select.js';
 import { createEngine } from './engines/create.js';
 import { openResultWriter, type ResultWriter } from './report/writers.js';
 import { SummaryBuilder, writeSummary } from './report/summary.js';
-import { EventDeduper } from './engines/dedupe.js';
+import { EventDeduper, type EventIdSetOptions } from './engines/dedupe.js';
 import { emptySearchStats } from './engines/stats.js';
 import { ruleIdsAtLeast } from './sigma/pack.js';
 import { s3IdleTimeoutMs, s3ReadMode } from './aws/settings.js';
@@ -32,6 +32,8 @@ export interface SearchOptions {
   onProgress?: (p: EngineProgress) => void;
   /** How many matches to keep in memory for tables and annotations. */
   keepFirst?: number;
+  /** De-duplication's settings (tests spill seen ids to disk sooner, or somewhere unwritable). */
+  dedupe?: EventIdSetOptions;
 }
 
 export interface SearchResult {
@@ -120,7 +122,7 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
   const writer = await writing(resultsPath, () =>
     openResultWriter(inv.output.dir, names.results, inv.output.format),
   );
-  const dedupe = new EventDeduper();
+  const dedupe = new EventDeduper(options.dedupe);
   const builder = new SummaryBuilder();
   const firstMatches: MatchedEvent[] = [];
   // With rules and a minimum level, only matches of rules at that level or above trip the gate.

@@ -2,9 +2,11 @@
  * runSearch's results: the engine's events are transient (freed once the next is asked for), so
  * the first matches it keeps for tables and annotations must be copies that read back equal to the
  * results file; and a chunk of the results file that cannot be written fails the run with an
- * OutputWriteError naming the file, leaving no results behind.
+ * OutputWriteError naming the file, leaving no results behind. De-duplication that spills its ids
+ * to disk gives the same results, leaves no files behind, and falls back to memory, saying so,
+ * when it cannot write them.
  */
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -91,4 +93,43 @@ describe('a results chunk that cannot be written', () => {
       expect(await readdir(dir)).toEqual([]);
     });
   }
+});
+
+describe('de-duplication with its ids spilled to disk', () => {
+  /** The search's results file and counts, with `dedupe` settings, into a folder of its own. */
+  async function search(name: string, dedupe?: Parameters<typeof runSearch>[1]['dedupe']) {
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warning: (m: string) => void warnings.push(m) };
+    const inv = investigation(path.join(dir, name));
+    const result = await runSearch(inv, { logger, ...(dedupe ? { dedupe } : {}) });
+    const { matches, duplicatesDropped, complete } = result.summary;
+    return {
+      results: await readFile(result.resultsPath, 'utf8'),
+      matches,
+      duplicatesDropped,
+      complete,
+      warnings,
+    };
+  }
+
+  it('finds what the in-memory set finds, and leaves its temporary folder behind it removed', async () => {
+    const plain = await search('plain');
+    expect(plain.duplicatesDropped).toBeGreaterThan(0); // the examples deliver an event twice
+    const spillTo = path.join(dir, 'spill');
+    await mkdir(spillTo);
+    // 16 ids in memory: the day's 234 matches spill 14 times.
+    const spilled = await search('spilled', { memoryKeys: 16, runs: { parentDir: spillTo, blockKeys: 4 } });
+    expect(spilled).toEqual(plain);
+    expect(await readdir(spillTo)).toEqual([]);
+  });
+
+  it('keeps the ids in memory when the folder cannot be written, and warns', async () => {
+    const plain = await search('plain');
+    const stuck = await search('stuck', {
+      memoryKeys: 16,
+      runs: { parentDir: path.join(dir, 'no', 'such') },
+    });
+    expect({ ...stuck, warnings: [] }).toEqual(plain);
+    expect(stuck.warnings).toEqual([expect.stringMatching(/Could not spill seen eventIDs .*Set TMPDIR/)]);
+  });
 });

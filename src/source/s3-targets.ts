@@ -31,7 +31,7 @@ export async function s3Targets(
       },
     ];
   }
-  // Imported here: an `s3://` search never evaluates the CloudTrail client (~15-20 ms of start-up
+  // Imported here: an `s3://` search never evaluates the CloudTrail client (10-20 ms of start-up
   // on a 2-core runner). "eager" keeps the modules in the one bundle file.
   const [{ CloudTrailClient }, { trailTargets }] = await Promise.all([
     import(/* webpackMode: "eager" */ '@aws-sdk/client-cloudtrail'),
