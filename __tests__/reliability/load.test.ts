@@ -3,14 +3,18 @@
  * twice by the bundled CLI (`dist/cli.js`, what users run; CI checks it is built from this
  * source). Proves bounded memory (peak RSS under 300 MB, as the kernel counts it for the whole
  * process, worker threads included), exact de-duplication of duplicates planted across files and
- * regions (counts known by construction), and that two runs give identical files.
+ * regions (counts known by construction), and that two runs give identical files. An export of
+ * every record (a million unique events: more than de-duplication keeps in memory, so the ids seen
+ * spill to sorted files in TMPDIR) drops exactly the planted copies, stays under the same memory
+ * bound and leaves TMPDIR as it found it.
  *
  * Peak RSS is `process.resourceUsage().maxRSS` (getrusage's ru_maxrss), written on exit by a
  * module preloaded with --import: nothing of the code under test is involved in measuring it.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,11 +42,16 @@ interface Measured {
   code: number | null;
   stderr: string;
   maxRssBytes: number;
-  results: Buffer;
+  resultsPath: string;
   summary: Record<string, any>;
 }
 
-async function measuredSearch(name: string): Promise<Measured> {
+/** Runs the bundled CLI over the fixture's day with `filter` (none: every record). */
+async function measuredSearch(
+  name: string,
+  filter?: string,
+  env: Record<string, string> = {},
+): Promise<Measured> {
   const out = path.join(root, name);
   const rssFile = path.join(root, `${name}.rss`);
   const args = [
@@ -55,8 +64,7 @@ async function measuredSearch(name: string): Promise<Measured> {
     '2024-05-01T00:00:00Z',
     '--until',
     '2024-05-02T00:00:00Z',
-    '--filter',
-    FILTER,
+    ...(filter ? ['--filter', filter] : []),
     '--out-dir',
     out,
     '--max-rows',
@@ -64,7 +72,7 @@ async function measuredSearch(name: string): Promise<Measured> {
   ];
   const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
     const child = spawn(process.execPath, args, {
-      env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), RSS_FILE: rssFile },
+      env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), RSS_FILE: rssFile, ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';
@@ -77,9 +85,24 @@ async function measuredSearch(name: string): Promise<Measured> {
     code,
     stderr,
     maxRssBytes: Number(await readFile(rssFile, 'utf8')) * 1024,
-    results: await readFile(path.join(out, 'results.jsonl')),
+    resultsPath: path.join(out, 'results.jsonl'),
     summary: JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8')),
   };
+}
+
+/** Lines of a file, counted as it streams by (an export's results are too big to hold). */
+async function lineCount(file: string): Promise<number> {
+  let lines = 0;
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
+  }
+  return lines;
+}
+
+function expectBoundedMemory(run: Measured): void {
+  const mb = Math.round(run.maxRssBytes / 2 ** 20);
+  expect(run.maxRssBytes, `peak RSS ${mb} MB (Node ${process.versions.node})`).toBeGreaterThan(50 * 2 ** 20);
+  expect(run.maxRssBytes, `peak RSS ${mb} MB (Node ${process.versions.node})`).toBeLessThan(MAX_RSS_BYTES);
 }
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -106,7 +129,7 @@ describe('a million records', () => {
     expect(fixture.crossRegionDuplicates).toBeGreaterThan(1000);
     expect(fixture.crossRegionDuplicates).toBeLessThan(3000);
 
-    const first = await measuredSearch('run-1');
+    const first = await measuredSearch('run-1', FILTER);
     expect(first.code, first.stderr).toBe(0);
 
     const s = first.summary;
@@ -116,7 +139,8 @@ describe('a million records', () => {
     expect(s.matches).toBe(fixture.expectedIds.length);
     // Every planted copy of a matching event, and only those, was dropped.
     expect(s.duplicatesDropped).toBe(fixture.matchingDuplicates);
-    const ids = first.results
+    const firstResults = await readFile(first.resultsPath);
+    const ids = firstResults
       .toString('utf8')
       .split('\n')
       .filter(Boolean)
@@ -124,23 +148,43 @@ describe('a million records', () => {
     expect(ids.length).toBe(fixture.expectedIds.length);
     expect(ids.sort()).toEqual(fixture.expectedIds);
 
-    const second = await measuredSearch('run-2');
+    const second = await measuredSearch('run-2', FILTER);
     expect(second.code, second.stderr).toBe(0);
-    expect(sha256(second.results)).toBe(sha256(first.results));
+    expect(sha256(await readFile(second.resultsPath))).toBe(sha256(firstResults));
     for (const field of ['matches', 'duplicatesDropped', 'complete'] as const) {
       expect(second.summary[field]).toEqual(s[field]);
     }
     expect(second.summary.scanned.records).toBe(s.scanned.records);
 
     // Memory last, so a failure here comes with everything above already verified.
-    for (const run of [first, second]) {
-      const mb = Math.round(run.maxRssBytes / 2 ** 20);
-      expect(run.maxRssBytes, `peak RSS ${mb} MB (Node ${process.versions.node})`).toBeGreaterThan(
-        50 * 2 ** 20,
+    for (const run of [first, second]) expectBoundedMemory(run);
+  }, 120_000);
+
+  it('an export of every record: ids spilled to TMPDIR, exactly the planted copies dropped, TMPDIR left clean', async () => {
+    const tmp = path.join(root, 'tmp');
+    await mkdir(tmp);
+    // What appears in TMPDIR while the export runs.
+    const seen = new Set<string>();
+    const watch = setInterval(() => {
+      readdir(tmp).then(
+        (names) => names.forEach((n) => seen.add(n)),
+        () => {},
       );
-      expect(run.maxRssBytes, `peak RSS ${mb} MB (Node ${process.versions.node})`).toBeLessThan(
-        MAX_RSS_BYTES,
-      );
-    }
+    }, 50);
+    const run = await measuredSearch('export', undefined, { TMPDIR: tmp }).finally(() =>
+      clearInterval(watch),
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const s = run.summary;
+    expect(s.complete).toBe(true);
+    expect(s.scanned.records).toBe(fixture.recordsWritten);
+    // Known by construction: a million unique events, and every other record a planted copy.
+    expect(s.matches).toBe(RECORDS);
+    expect(s.duplicatesDropped).toBe(fixture.recordsWritten - RECORDS);
+    expect(await lineCount(run.resultsPath)).toBe(RECORDS);
+    // The spill folder was made there (more ids than memory keeps), and removed.
+    expect([...seen]).toEqual([expect.stringMatching(/^cloudtrail-investigate-ids-/)]);
+    expect(await readdir(tmp)).toEqual([]);
+    expectBoundedMemory(run);
   }, 120_000);
 });
