@@ -90,7 +90,6 @@ describe('describeTrail', () => {
       bucket: 'b',
       prefix: 'p',
       homeRegion: 'us-east-1',
-      isOrganizationTrail: true,
     });
   });
 
@@ -108,7 +107,6 @@ describe('describeTrail', () => {
     const trail = await describeTrail('arn:aws:cloudtrail:ap-south-1:111122223333:trail/t', deps());
     expect(regionsAsked).toEqual(['ap-south-1']);
     expect(trail.prefix).toBe('');
-    expect(trail.isOrganizationTrail).toBe(false);
   });
 
   it('an unknown name lists the trails that exist', async () => {

@@ -21,7 +21,6 @@ export interface TrailInfo {
   /** Key prefix without leading/trailing slashes; '' when the trail has none. */
   prefix: string;
   homeRegion: string;
-  isOrganizationTrail: boolean;
 }
 
 /** One place logs are stored, with what the layout holds. */
@@ -100,7 +99,6 @@ export async function describeTrail(
     bucket: trail.S3BucketName,
     prefix: (trail.S3KeyPrefix ?? '').replace(/^\/+|\/+$/g, ''),
     homeRegion: trail.HomeRegion ?? region,
-    isOrganizationTrail: trail.IsOrganizationTrail ?? false,
   };
 }
 
