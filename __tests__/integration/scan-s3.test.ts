@@ -4,7 +4,7 @@
  * Config objects mixed in, and one corrupt object. Expected events come from jq over a local
  * mirror of the same objects.
  */
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { generateObjects, type GenerateOptions } from '../../tools/generate/inde
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { runCli } from '../helpers/cli.js';
 import { cloudTrailFiles, inWindow, jqEventIds } from '../helpers/jq.js';
+import { writeObjects } from '../athena-integration/fixture.js';
 
 const ACCOUNT_TRAIL: GenerateOptions = {
   seed: 'it-account',
@@ -57,11 +58,7 @@ beforeAll(async () => {
   ] as const) {
     const objects = [...generateObjects(options)];
     await server.seed(bucket, objects);
-    for (const o of objects) {
-      const file = path.join(mirror, bucket, ...o.key.split('/'));
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, o.body);
-    }
+    await writeObjects(path.join(mirror, bucket), objects);
   }
   // A gzip header followed by garbage, and an empty object: unreadable, in the middle of the window.
   await server.seed('trail-bucket', [

@@ -200,7 +200,6 @@ export class KeyRuns {
   private readonly runs: Run[] = [];
   private dir: string | undefined;
   private files = 0;
-  private spilled = 0;
   private readonly seed1: number;
   private readonly seed2: number;
   private readonly order: (a: number, b: number, c: number, d: number) => number;
@@ -223,7 +222,7 @@ export class KeyRuns {
 
   /** Keys in all runs. */
   get size(): number {
-    return this.spilled;
+    return this.runs.reduce((n, r) => n + r.count, 0);
   }
 
   get runCount(): number {
@@ -266,7 +265,7 @@ export class KeyRuns {
       order[i] = this.order(keys[k]!, keys[k + 1]!, keys[k + 2]!, keys[k + 3]!) * INDEX_SPAN + i;
     }
     order.sort();
-    const run = this.writeRun(count, this.spilled + count, (writer) => {
+    const run = this.writeRun(count, this.size + count, (writer) => {
       for (const v of order) {
         const h1 = Math.floor(v / INDEX_SPAN);
         const k = (v - h1 * INDEX_SPAN) * WORDS;
@@ -279,7 +278,6 @@ export class KeyRuns {
     });
     releaseBuffer(order);
     this.runs.push(run);
-    this.spilled += count;
     if (this.mergeFailure === undefined) {
       try {
         this.compact();
@@ -324,7 +322,8 @@ export class KeyRuns {
   private merge(x: Run, y: Run): Run {
     const rx = new RunReader(x, this.order);
     const ry = new RunReader(y, this.order);
-    return this.writeRun(x.count + y.count, this.spilled, (writer) => {
+    // x and y are out of `runs` while they merge.
+    return this.writeRun(x.count + y.count, this.size + x.count + y.count, (writer) => {
       while (rx.more || ry.more) {
         const r = !ry.more || (rx.more && rx.h1 <= ry.h1) ? rx : ry;
         writer.push(r.a, r.b, r.c, r.d, r.h1, hash128(this.seed2, r.a, r.b, r.c, r.d));
