@@ -58,6 +58,20 @@ export function buildProgram(version: string): Command {
     )
     .option('--test-id <id>', 'prefix for the output file names')
     .option('--fail-on-match', 'exit 1 when anything matched (exit 3 if the search was incomplete)')
+    .option(
+      '--state <location>',
+      'incremental mode: the cursor file or s3://bucket/key; reads what was delivered since the last run',
+    )
+    .option(
+      '--state-margin <duration>',
+      'incremental mode: deliveries listed again for late files (default 1h)',
+    )
+    .option('--max-delivery-delay <duration>', 'newest log file older than this = no-logs (default 3h)')
+    .option(
+      '--fail-on-no-logs',
+      'exit 4 when no logs were found where expected (default: with --fail-on-match)',
+    )
+    .option('--no-fail-on-no-logs', 'only warn when no logs were found where expected')
     .option('--dry-run', 'print and write the plan (plan.json) without reading any log data')
     .option('--file <config>', 'config file (YAML or JSON); flags override it')
     .option('--concurrency <n>', 'objects fetched at once (default 16)')
@@ -169,6 +183,10 @@ export function parseCliArgs(argv: string[], version: string, isTty: boolean): C
       rules: f.rules as string[] | undefined,
       strict: f.strict === true ? true : undefined,
       minLevel: str(f.minLevel),
+      state: str(f.state),
+      stateMargin: str(f.stateMargin),
+      maxDeliveryDelay: str(f.maxDeliveryDelay),
+      failOnNoLogs: typeof f.failOnNoLogs === 'boolean' ? f.failOnNoLogs : undefined,
     }),
   };
   // The original flags --days in the filter and --since/--until on the command line: flags win.

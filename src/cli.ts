@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
  * The command-line front end: flags -> Investigation -> search -> terminal table, files, exit code.
- * Exit codes: 0 done; 1 matches found with --fail-on-match; 2 invalid input (nothing read, no AWS
- * call); 3 search failed or incomplete (also with --fail-on-match: fail closed).
+ * Exit codes (src/outcome.ts): 0 done; 1 matches found with --fail-on-match; 2 invalid input;
+ * 3 incomplete (also with --fail-on-match: fail closed); 4 no logs where expected, with
+ * --fail-on-no-logs (default with --fail-on-match); 5 the search could not run or write its results.
  */
 import { ConfigurationError, ExitCode, errorMessage } from './errors.js';
+import { ExitCodes } from './outcome.js';
 import type { Logger } from './logger.js';
 import { parseCliArgs, type LogLevel } from './cli-args.js';
 import { buildInvestigation } from './config/build.js';
@@ -83,10 +85,24 @@ export async function main(argv: string[]): Promise<number> {
     for (const w of result.summary.warnings) logger.warning(w);
     process.stdout.write(`${formatSummaryLine(result.summary)}\n`);
     process.stdout.write(`Results: ${result.resultsPath}\nSummary: ${result.summaryPath}\n`);
-    if (result.exitCode === ExitCode.Matched) {
+    const inc = result.summary.incremental;
+    if (inc) {
+      process.stdout.write(
+        `State: ${sanitizeForTerminal(inc.state)} ${inc.advanced ? 'advanced' : 'NOT advanced'} ` +
+          `(deliveries ${inc.from} → ${inc.to}${inc.firstRun ? ', first run' : ''}` +
+          `${inc.filesAlreadyHandled > 0 ? `, ${inc.filesAlreadyHandled} files already read by earlier runs` : ''})\n`,
+      );
+    }
+    process.stdout.write(`Result: ${result.result}\n`);
+    if (result.exitCode === ExitCodes.matched) {
       const { gateMatches, minLevel, matches } = result.summary;
       const level = minLevel ? ` of rules at level ${minLevel} or above` : '';
       logger.error(`${gateMatches ?? matches} matching events${level} found (--fail-on-match).`);
+    }
+    if (result.exitCode === ExitCodes['no-logs']) {
+      logger.error(
+        'No logs where logs were expected: this run could not see what happened (--fail-on-no-logs).',
+      );
     }
     return result.exitCode;
   } catch (err) {
@@ -96,7 +112,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     logger.error(errorMessage(err));
     logger.debug(String((err as Error)?.stack ?? ''));
-    return ExitCode.Incomplete;
+    return ExitCodes.error;
   }
 }
 

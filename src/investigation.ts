@@ -4,6 +4,7 @@
  */
 import type { QueryNode } from './query/ast.js';
 import type { RulePack, SigmaLevel } from './sigma/types.js';
+import type { DeliveryRange } from './state/cursor.js';
 
 /** Half-open window `[since, until)` on `eventTime`, exact to the second. */
 export interface TimeWindow {
@@ -78,4 +79,24 @@ export interface Investigation {
   rules?: RulePack;
   /** With rules: the lowest rule level that trips fail-on-match (default: any level). */
   minLevel?: SigmaLevel;
+  /**
+   * Incremental mode (`--state`): where the cursor lives, how far back the first run looks and the
+   * margin re-listed each run. The search then reads what was delivered since the previous run.
+   */
+  incremental?: IncrementalOptions;
+  /** Set by the search in incremental mode: the log files to read, by delivery (not the window). */
+  delivery?: DeliveryRange;
+  /** A location whose newest log file is older than this is blind (`no-logs`); default 3 hours. */
+  maxDeliveryDelayMs?: number;
+  /** Whether `no-logs` fails the run; default: when fail-on-match is set (a gate). */
+  failOnNoLogs?: boolean;
+}
+
+export interface IncrementalOptions {
+  /** A file path or `s3://bucket/key`. */
+  state: string;
+  /** First run (no state yet): how far back to read deliveries. */
+  lookBackMs: number;
+  /** Deliveries re-listed before the previous run's end, for files that appear late. */
+  marginMs: number;
 }

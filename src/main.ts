@@ -18,7 +18,7 @@ import { actionUserAgent, resolveCredentials, sdkAppId } from './aws/credentials
 import { ConfigurationError, ExitCode, SearchError, errorMessage } from './errors.js';
 import type { Logger } from './logger.js';
 import type { EngineProgress } from './engines/types.js';
-import { outputFileNames, runSearch, type SearchResult } from './search.js';
+import { failsOnNoLogs, outputFileNames, runSearch, type SearchResult } from './search.js';
 import { abortOnSignals } from './interrupt.js';
 import { prepareOutDir, removeOwnTempFiles } from './out-dir.js';
 import type { Summary } from './report/types.js';
@@ -31,6 +31,7 @@ import {
 import { uploadResults, type UploadOutcome } from './report/artifact.js';
 import { renderFailureSummary, renderJobSummary, writeJobSummary } from './report/job-summary.js';
 import { formatBytes } from './report/format.js';
+import { ExitCodes, type RunResult } from './outcome.js';
 
 const PROGRESS_EVERY_MS = 15_000;
 
@@ -52,13 +53,16 @@ export interface GateVerdict {
   exitCode: ExitCode;
 }
 
-/** The gate: fail closed on an incomplete search, then on matches when asked (pure). */
+/**
+ * The gate: fail closed on an incomplete search, then on a blind location (no-logs) when asked
+ * (by default whenever fail-on-match is), then on matches when asked (pure).
+ */
 export function gate(
   summary: Pick<
     Summary,
-    'complete' | 'matches' | 'failures' | 'regionBreakdown' | 'gateMatches' | 'minLevel'
+    'complete' | 'matches' | 'failures' | 'regionBreakdown' | 'gateMatches' | 'minLevel' | 'noLogs'
   >,
-  settings: Pick<ActionSettings, 'failOnMatch' | 'failOnIncomplete'>,
+  settings: Pick<ActionSettings, 'failOnMatch' | 'failOnIncomplete'> & { failOnNoLogs?: boolean },
 ): GateVerdict {
   const failures: string[] = [];
   const warnings: string[] = [];
@@ -77,6 +81,16 @@ export function gate(
     if (settings.failOnIncomplete) {
       failures.push(`${message} (fail-on-incomplete is true)`);
       exitCode = ExitCode.Incomplete;
+    } else {
+      warnings.push(message);
+    }
+  }
+  const blind = summary.complete ? (summary.noLogs ?? []) : [];
+  if (blind.length > 0) {
+    const message = `No logs where logs were expected, so this run could not see what happened: ${blind.join(' ')}`;
+    if (settings.failOnNoLogs ?? settings.failOnMatch) {
+      failures.push(`${message} (fail-on-no-logs)`);
+      if (exitCode === ExitCode.Ok) exitCode = ExitCodes['no-logs'] as ExitCode;
     } else {
       warnings.push(message);
     }
@@ -103,18 +117,33 @@ export function cancelledVerdict(summary: Pick<Summary, 'matches'>): GateVerdict
   };
 }
 
-/** An error -> the failure message and exit code; never a stack trace (that goes to debug). */
-export function describeFailure(err: unknown): { message: string; exitCode: ExitCode } {
+/** An error -> the failure message, result and exit code; never a stack trace (that goes to debug). */
+export function describeFailure(err: unknown): { message: string; exitCode: number; result: RunResult } {
   if (err instanceof ConfigurationError) {
     const e = toActionInputError(err);
-    if (!e.field) return { message: `Invalid input: ${e.message}`, exitCode: ExitCode.InvalidInput };
+    const invalid = { exitCode: ExitCodes['invalid-input'], result: 'invalid-input' as const };
+    if (!e.field) return { message: `Invalid input: ${e.message}`, ...invalid };
     // Messages usually start with the field's name ("days must be ..."): say it once.
     const rest = e.message.startsWith(e.field)
       ? e.message.slice(e.field.length).replace(/^[\s:]+/, '')
       : e.message;
-    return { message: `Invalid input \`${e.field}\`: ${rest}`, exitCode: ExitCode.InvalidInput };
+    return { message: `Invalid input \`${e.field}\`: ${rest}`, ...invalid };
   }
-  return { message: errorMessage(err), exitCode: ExitCode.Incomplete };
+  return { message: errorMessage(err), exitCode: ExitCodes.error, result: 'error' };
+}
+
+/**
+ * Outputs for a run that ended before a search result existed (invalid input, an error): set on
+ * every path, so `if: steps.x.outputs.result == 'clean'` never mistakes a broken run for a clean one.
+ */
+function setFailureOutputs(result: RunResult): void {
+  core.setOutput('result', result);
+  core.setOutput('matched', false);
+  core.setOutput('match-count', 0);
+  core.setOutput('gate-matches', 0);
+  core.setOutput('highest-level', '');
+  core.setOutput('complete', false);
+  core.setOutput('state-advanced', false);
 }
 
 function progressLogger(logger: Logger): (p: EngineProgress) => void {
@@ -129,8 +158,12 @@ function progressLogger(logger: Logger): (p: EngineProgress) => void {
   };
 }
 
-function setOutputs(result: SearchResult, upload: UploadOutcome | undefined): void {
+function setOutputs(result: SearchResult, upload: UploadOutcome | undefined, runResult: RunResult): void {
   const { summary } = result;
+  core.setOutput('result', runResult);
+  core.setOutput('gate-matches', summary.gateMatches ?? summary.matches);
+  core.setOutput('highest-level', summary.highestLevel ?? '');
+  core.setOutput('state-advanced', summary.incremental?.advanced ?? false);
   core.setOutput('match-count', summary.matches);
   core.setOutput('matched', summary.matches > 0);
   core.setOutput('complete', summary.complete);
@@ -159,7 +192,7 @@ function logResult(result: SearchResult, logger: Logger): void {
 }
 
 /** The whole run; returns the gate's verdict, throws for anything that stopped it. */
-async function investigate(env: NodeJS.ProcessEnv, now: Date): Promise<GateVerdict> {
+async function investigate(env: NodeJS.ProcessEnv, now: Date): Promise<GateVerdict & { result: RunResult }> {
   // Mask secrets before anything can echo them (a validation message, a debug line).
   for (const name of SECRET_INPUTS) {
     const value = core.getInput(name);
@@ -239,7 +272,7 @@ async function investigate(env: NodeJS.ProcessEnv, now: Date): Promise<GateVerdi
       env,
     );
     if (upload.ok) logger.info(`Uploaded artifact ${upload.name} (id ${upload.id}).`);
-    else
+    else if (!upload.conflict)
       core.warning(
         neutraliseLogText(
           `The artifact upload failed: ${upload.error}. The files stay on the runner: ${result.resultsPath}, ${result.summaryPath}.`,
@@ -247,9 +280,18 @@ async function investigate(env: NodeJS.ProcessEnv, now: Date): Promise<GateVerdi
         { title: 'Artifact not uploaded' },
       );
   }
-  setOutputs(result, upload);
-
-  const verdict = cancelled ? cancelledVerdict(result.summary) : gate(result.summary, action);
+  const verdict = cancelled
+    ? cancelledVerdict(result.summary)
+    : gate(result.summary, { ...action, failOnNoLogs: failsOnNoLogs(investigation) });
+  const runResult: RunResult = cancelled ? 'incomplete' : result.result;
+  // A name already taken in this run: another leg's results would stand in for these ones.
+  if (upload && !upload.ok && upload.conflict) {
+    verdict.failures.push(
+      `The artifact ${upload.name} could not be uploaded: ${upload.error}. The files stay on the runner: ${result.resultsPath}, ${result.summaryPath}.`,
+    );
+    verdict.exitCode = ExitCodes.error as ExitCode;
+  }
+  setOutputs(result, upload, upload && !upload.ok && upload.conflict ? 'error' : runResult);
   for (const w of verdict.warnings) core.warning(w, { title: 'CloudTrail search incomplete' });
   const markdown = renderJobSummary({
     summary: result.summary,
@@ -264,10 +306,10 @@ async function investigate(env: NodeJS.ProcessEnv, now: Date): Promise<GateVerdi
     files: { results: result.resultsPath, summary: result.summaryPath },
   });
   await writeJobSummary(markdown, env);
-  return verdict;
+  return { ...verdict, result: runResult };
 }
 
-function fail(message: string, exitCode: ExitCode): void {
+function fail(message: string, exitCode: number): void {
   core.setFailed(neutraliseLogText(message));
   // Mirror the CLI's exit codes; any non-zero code fails the step.
   process.exitCode = exitCode;
@@ -278,7 +320,8 @@ export async function run(): Promise<void> {
     const verdict = await investigate(process.env, new Date());
     if (verdict.failures.length > 0) fail(verdict.failures.join(' '), verdict.exitCode);
   } catch (err) {
-    const { message, exitCode } = describeFailure(err);
+    const { message, exitCode, result } = describeFailure(err);
+    setFailureOutputs(result);
     if (!(err instanceof ConfigurationError) && !(err instanceof SearchError)) {
       core.debug(neutraliseLogText(String((err as Error)?.stack ?? err)));
     }

@@ -15,7 +15,7 @@ import {
   type SearchStats,
 } from './engines/types.js';
 import type { Summary } from './report/types.js';
-import { ExitCode, SearchError, errorMessage } from './errors.js';
+import { SearchError, errorMessage } from './errors.js';
 import { chooseEngine } from './engines/select.js';
 import { createEngine } from './engines/create.js';
 import { openResultWriter, type ResultWriter } from './report/writers.js';
@@ -25,6 +25,10 @@ import { emptySearchStats } from './engines/stats.js';
 import { ruleIdsAtLeast } from './sigma/pack.js';
 import { s3IdleTimeoutMs, s3ReadMode } from './aws/settings.js';
 import { OutputWriteError, describeFsError } from './out-dir.js';
+import { openIncremental, type IncrementalRun } from './state/incremental.js';
+import { DeliveryLedger } from './state/deliveries.js';
+import { DEFAULT_MAX_DELIVERY_DELAY_MS, noLogsFindings, outcomeOf, type RunResult } from './outcome.js';
+import type { TrailStatusReport } from './report/types.js';
 
 export interface SearchOptions {
   logger: Logger;
@@ -43,8 +47,9 @@ export interface SearchResult {
   summaryPath: string;
   /** The first `keepFirst` unique matches, in output order. */
   firstMatches: MatchedEvent[];
-  /** 0, 1 (matches + failOnMatch) or 3 (incomplete). */
-  exitCode: ExitCode;
+  /** How the run ended (src/outcome.ts) and the exit code that goes with it. */
+  result: RunResult;
+  exitCode: number;
 }
 
 export function outputFileNames(inv: Investigation): { results: string; summary: string; plan: string } {
@@ -56,14 +61,56 @@ export function outputFileNames(inv: Investigation): { results: string; summary:
   };
 }
 
-/** The exit code a finished search deserves: incomplete wins over matches (fail closed). */
-export function exitCodeFor(
-  summary: Pick<Summary, 'complete' | 'matches' | 'gateMatches'>,
-  failOnMatch: boolean,
-): ExitCode {
-  if (!summary.complete) return ExitCode.Incomplete;
-  if (failOnMatch && (summary.gateMatches ?? summary.matches) > 0) return ExitCode.Matched;
-  return ExitCode.Ok;
+/** Whether a blind location (no-logs) fails the run: asked, else whenever the run is a gate. */
+export function failsOnNoLogs(inv: Pick<Investigation, 'failOnNoLogs' | 'failOnMatch'>): boolean {
+  return inv.failOnNoLogs ?? inv.failOnMatch;
+}
+
+/**
+ * Why the location looked blind: what listing saw (scan engine) and what the trails said. The
+ * trails' status speaks of now, so it counts only when the searched range reaches the present.
+ */
+function blindness(
+  inv: Investigation,
+  ledger: DeliveryLedger | undefined,
+  incremental: IncrementalRun | undefined,
+  trails: TrailStatusReport[],
+  now: Date,
+): string[] {
+  const maxDelayMs = inv.maxDeliveryDelayMs ?? DEFAULT_MAX_DELIVERY_DELAY_MS;
+  const reference = incremental ? now : new Date(Math.min(now.getTime(), inv.window.until.getTime()));
+  const live = now.getTime() - reference.getTime() <= maxDelayMs;
+  const range = incremental?.range ?? { from: inv.window.since, to: inv.window.until };
+  return noLogsFindings({
+    where: describeSourceForMessages(inv),
+    range,
+    regions: inv.regions,
+    accounts: inv.accounts,
+    listing: ledger && {
+      perAccount: ledger.perAccount,
+      perRegion: ledger.perRegion,
+      newest: incremental ? incremental.newestDelivery() : ledger.newest,
+    },
+    reference,
+    maxDelayMs,
+    live,
+    trails,
+  });
+}
+
+function describeSourceForMessages(inv: Investigation): string {
+  const s = inv.source;
+  if (s.kind === 'local') return s.path;
+  if (s.kind === 's3') return `s3://${s.bucket}${s.prefix ? `/${s.prefix}` : ''}`;
+  return `trail ${s.trails.join(', ')}`;
+}
+
+async function trailStatusOf(inv: Investigation, logger: Logger): Promise<TrailStatusReport[]> {
+  if (inv.source.kind !== 'trail') return [];
+  const { trailStatuses } = await import(/* webpackMode: "eager" */ './source/trail-status.js');
+  const statuses = await trailStatuses(inv.source.trails, inv.credentials);
+  for (const s of statuses) if (s.error) logger.warning(`Trail ${s.trail}: status unknown (${s.error}).`);
+  return statuses;
 }
 
 /** Stats for a run that failed before or while listing: nothing, or not everything, was read. */
@@ -106,7 +153,11 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
   const { logger, signal, onProgress } = options;
   const keepFirst = options.keepFirst ?? 50;
   const startedAt = new Date();
-  const choice = chooseEngine(inv);
+  // Incremental mode: the state decides which deliveries to read (refused before anything is read
+  // when it belongs to another search).
+  const incremental = await openIncremental(inv, startedAt);
+  const searched = incremental ? incremental.engineInvestigation() : inv;
+  const choice = chooseEngine(searched);
   logger.info(`Engine: ${choice.engine} (${choice.reason})`);
   // Settings read from the environment are checked before anything is read (exit code 2).
   s3IdleTimeoutMs();
@@ -129,17 +180,25 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
   const gateRules = inv.rules && inv.minLevel ? ruleIdsAtLeast(inv.rules.rules, inv.minLevel) : undefined;
   let gateMatches = 0;
   let stats: SearchStats;
+  // What listing sees of deliveries (scan engine): for no-logs, and the next state.
+  const ledger =
+    choice.engine === 'scan'
+      ? (incremental?.ledger ?? new DeliveryLedger({ from: inv.window.since, to: inv.window.until }))
+      : undefined;
   try {
     const engine = await createEngine(choice, logger);
     // Transient events: each is written, counted and dropped before the next is asked for.
-    const run = engine.run(inv, {
+    const run = engine.run(searched, {
       ...(signal ? { signal } : {}),
       ...(onProgress ? { onProgress } : {}),
+      ...(ledger ? { onLogFile: ledger.observe } : {}),
       transientEvents: true,
     });
     try {
       for await (const event of run.events) {
+        if (incremental && !incremental.isNew(event.eventID)) continue;
         if (!dedupe.isFirst(event.eventID)) continue;
+        incremental?.noteReported(event.eventID, event.fields?.eventTime ?? eventTimeOf(event.record));
         const flushing = writeEvent(writer, event);
         if (flushing) await flushing;
         builder.add(event, event.ruleIds);
@@ -169,8 +228,24 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
       `Could not spill seen eventIDs to a temporary folder (${describeFsError(dedupe.spillFailure)}); they were kept in memory instead. Set TMPDIR to a writable folder with space.`,
     );
   }
+  let trails: TrailStatusReport[] = [];
+  if (!signal?.aborted) {
+    try {
+      trails = await trailStatusOf(inv, logger);
+    } catch (err) {
+      logger.warning(`Could not check the trails' status: ${errorMessage(err)}`);
+    }
+  }
+  const noLogs =
+    stats.failures.length === 0 ? blindness(searched, ledger, incremental, trails, new Date()) : [];
+  for (const finding of noLogs) logger.warning(finding);
+  const complete =
+    stats.failures.length === 0 && stats.regions.every((r) => r.status === 'complete') && !signal?.aborted;
+  const state = incremental ? await incremental.finish(complete, new Date()) : undefined;
+  if (state?.conflict)
+    stats = { ...stats, failures: [...stats.failures, { key: SEARCH_FAILURE_KEY, reason: state.conflict }] };
   const built = builder.build({
-    inv,
+    inv: searched,
     stats,
     matches: dedupe.unique,
     duplicatesDropped: dedupe.dropped,
@@ -178,7 +253,16 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
     startedAt,
     durationMs: Date.now() - startedAt.getTime(),
   });
-  const summary: Summary = gateRules ? { ...built, minLevel: inv.minLevel ?? null, gateMatches } : built;
+  const withGate: Summary = gateRules ? { ...built, minLevel: inv.minLevel ?? null, gateMatches } : built;
+  const summary: Summary = {
+    ...withGate,
+    noLogs,
+    ...(inv.source.kind === 'trail' ? { trailStatus: trails } : {}),
+    ...(state ? { incremental: state.report } : {}),
+    ...(withGate.rules ? { highestLevel: withGate.rules[0]?.level ?? null } : {}),
+  };
+  const outcome = outcomeOf(summary, { failOnMatch: inv.failOnMatch, failOnNoLogs: failsOnNoLogs(inv) });
+  summary.result = outcome.result as Summary['result'];
   try {
     await writing(summaryPath, () => writeSummary(summaryPath, summary));
   } catch (err) {
@@ -186,5 +270,16 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
     await rm(resultsPath, { force: true }).catch(() => {});
     throw err;
   }
-  return { summary, resultsPath, summaryPath, firstMatches, exitCode: exitCodeFor(summary, inv.failOnMatch) };
+  return {
+    summary,
+    resultsPath,
+    summaryPath,
+    firstMatches,
+    result: outcome.result,
+    exitCode: outcome.exitCode,
+  };
+}
+
+function eventTimeOf(record: Record<string, unknown>): string | undefined {
+  return typeof record.eventTime === 'string' ? record.eventTime : undefined;
 }

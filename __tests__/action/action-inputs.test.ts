@@ -76,7 +76,12 @@ describe('action.yml', () => {
         'summary-max-rows',
         'upload-artifact',
         'artifact-name',
+        'job-index',
         'retention-days',
+        'state',
+        'state-margin',
+        'max-delivery-delay',
+        'fail-on-no-logs',
       ].sort(),
     );
     for (const [name, spec] of Object.entries(actionYml.inputs)) {
@@ -93,6 +98,10 @@ describe('action.yml', () => {
         'artifact-id',
         'artifact-url',
         'bytes-scanned',
+        'result',
+        'gate-matches',
+        'highest-level',
+        'state-advanced',
       ].sort(),
     );
   });

@@ -390,7 +390,7 @@ describe('the Action on a local folder', () => {
     expect(warnings.some((w) => w.startsWith('The search was incomplete'))).toBe(true);
   });
 
-  it('keeps the result when the artifact upload fails, with a warning and the file paths', async () => {
+  it('fails with `error` when the artifact name is taken, keeping the files and saying how to fix it', async () => {
     // Another job of the run already took the name (a matrix without artifact-name).
     const taken = await fetch(
       new URL(
@@ -422,16 +422,18 @@ describe('the Action on a local folder', () => {
       },
       env: artifacts.env,
     });
-    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    // A name already taken would leave another job's results standing in for these: an error.
+    expect(run.exitCode, run.stdout + run.stderr).toBe(5);
+    expect(run.outputs.result).toBe('error');
     expect(run.outputs['artifact-id']).toBe('');
     expect(run.outputs['artifact-url']).toBe('');
     expect((await stat(run.outputs['results-file']!)).isFile()).toBe(true);
-    const warning = visibleCommands(run).find(
-      (c) => c.command === 'warning' && c.properties.title === 'Artifact not uploaded',
+    const error = visibleCommands(run).find(
+      (c) => c.command === 'error' && /could not be uploaded/.test(c.message),
     );
-    expect(warning?.message).toContain('409');
-    expect(warning?.message).toContain('set artifact-name');
-    expect(warning?.message).toContain(run.outputs['results-file']!);
+    expect(error?.message).toContain('409');
+    expect(error?.message).toContain('set artifact-name');
+    expect(error?.message).toContain(run.outputs['results-file']!);
     expect(run.summary).toContain('The artifact upload failed');
   });
 });
@@ -518,7 +520,9 @@ describe('the Action on S3 with GitHub OIDC', () => {
       },
       env: { ...s3Env(), AWS_ENDPOINT_URL_STS: sts.endpoint },
     });
-    expect(run.exitCode).toBe(3);
+    // The search could not start: `error` (exit 5), not a partial search.
+    expect(run.exitCode).toBe(5);
+    expect(run.outputs.result).toBe('error');
     const errors = visibleCommands(run).filter((c) => c.command === 'error');
     expect(errors).toHaveLength(1);
     expect(errors[0]!.message).toContain('permissions: id-token: write');
@@ -567,7 +571,16 @@ describe('invalid inputs', () => {
       expect(errors[0]!.message).not.toMatch(/(^|\s)--[a-z]/);
       expect(s3.requests.length).toBe(s3Before);
       expect(run.stderr).not.toMatch(/\n\s+at /);
-      expect(run.outputs).toEqual({});
+      // Outputs on every path: a broken input never reads as clean.
+      expect(run.outputs).toEqual({
+        result: 'invalid-input',
+        matched: 'false',
+        'match-count': '0',
+        'gate-matches': '0',
+        'highest-level': '',
+        complete: 'false',
+        'state-advanced': 'false',
+      });
     },
   );
 });

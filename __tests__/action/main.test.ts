@@ -27,6 +27,24 @@ describe('gate', () => {
     expect(verdict.warnings).toHaveLength(!complete && !failOnIncomplete ? 1 : 0);
   });
 
+  it('fails a blind run when it is a gate, warns otherwise, and never when the search was incomplete', () => {
+    const blind = { ...summary(true, 0), noLogs: ['No CloudTrail log file was delivered to s3://x.'] };
+    const asGate = gate(blind, { failOnMatch: true, failOnIncomplete: true });
+    expect(asGate.exitCode).toBe(4);
+    expect(asGate.failures.join(' ')).toMatch(/No logs where logs were expected.*s3:\/\/x/);
+    const optedOut = gate(blind, { failOnMatch: true, failOnIncomplete: true, failOnNoLogs: false });
+    expect(optedOut.exitCode).toBe(ExitCode.Ok);
+    expect(optedOut.warnings).toHaveLength(1);
+    const watch = gate(blind, { failOnMatch: false, failOnIncomplete: true });
+    expect(watch.exitCode).toBe(ExitCode.Ok);
+    expect(watch.warnings).toHaveLength(1);
+    const incomplete = gate(
+      { ...summary(false, 0), noLogs: ['x'] },
+      { failOnMatch: true, failOnIncomplete: true },
+    );
+    expect(incomplete.exitCode).toBe(ExitCode.Incomplete);
+  });
+
   it('names the count', () => {
     expect(gate(summary(true, 1), { failOnMatch: true, failOnIncomplete: true }).failures).toEqual([
       '1 matching CloudTrail event found (fail-on-match is true).',
@@ -43,6 +61,7 @@ describe('describeFailure', () => {
     ).toEqual({
       message: 'Invalid input `output-format`: must be one of jsonl, json, csv; got "xml".',
       exitCode: ExitCode.InvalidInput,
+      result: 'invalid-input',
     });
     expect(
       describeFailure(
@@ -53,7 +72,7 @@ describe('describeFailure', () => {
 
   it('gives other errors their message, never a stack', () => {
     const err = new Error('socket hang up');
-    expect(describeFailure(err)).toEqual({ message: 'socket hang up', exitCode: ExitCode.Incomplete });
+    expect(describeFailure(err)).toEqual({ message: 'socket hang up', exitCode: 5, result: 'error' });
     expect(describeFailure(new SearchError('bucket not found')).message).toBe('bucket not found');
   });
 });

@@ -2,8 +2,10 @@
  * A stand-in for the CloudTrail control plane speaking its JSON protocol, for
  * `AWS_ENDPOINT_URL_CLOUDTRAIL`: a POST of `application/x-amz-json-1.1` with
  * `X-Amz-Target: CloudTrail_20131101.DescribeTrails`, answered as CloudTrail answers (a
- * `trailList` of the trails named by name or ARN, or every trail when no name is given). Any other
- * operation gets CloudTrail's JSON error.
+ * `trailList` of the trails named by name or ARN, or every trail when no name is given), and
+ * `GetTrailStatus` (the trail's `Status`, times as epoch seconds as the JSON protocol sends them;
+ * `TrailNotFoundException` for an unknown trail, `AccessDeniedException` when `statusDenied`). Any
+ * other operation gets CloudTrail's JSON error.
  * Listens on 127.0.0.1.
  */
 import http from 'node:http';
@@ -17,6 +19,16 @@ export interface StandInTrail {
   S3KeyPrefix?: string;
   HomeRegion: string;
   IsOrganizationTrail?: boolean;
+  /** GetTrailStatus's answer (times as Dates, sent as epoch seconds). */
+  Status?: {
+    IsLogging: boolean;
+    LatestDeliveryTime?: Date;
+    LatestDeliveryError?: string;
+    StartLoggingTime?: Date;
+    StopLoggingTime?: Date;
+  };
+  /** GetTrailStatus answers AccessDeniedException (a role without cloudtrail:GetTrailStatus). */
+  statusDenied?: boolean;
 }
 
 export interface CloudTrailRequest {
@@ -48,6 +60,27 @@ export async function startCloudTrailServer(trails: StandInTrail[]): Promise<Clo
         res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
         res.end(JSON.stringify(payload));
       };
+      if (req.method === 'POST' && target === `${TARGET_PREFIX}GetTrailStatus`) {
+        const name = String(body.Name ?? '');
+        const trail = trails.find((t) => t.Name === name || t.TrailARN === name);
+        if (!trail)
+          return reply(400, { __type: 'TrailNotFoundException', message: `Unknown trail: ${name}` });
+        if (trail.statusDenied) {
+          return reply(400, {
+            __type: 'AccessDeniedException',
+            message: 'not authorized: cloudtrail:GetTrailStatus',
+          });
+        }
+        const st = trail.Status ?? { IsLogging: true };
+        const seconds = (d: Date | undefined) => (d ? d.getTime() / 1000 : undefined);
+        return reply(200, {
+          IsLogging: st.IsLogging,
+          LatestDeliveryTime: seconds(st.LatestDeliveryTime),
+          LatestDeliveryError: st.LatestDeliveryError,
+          StartLoggingTime: seconds(st.StartLoggingTime),
+          StopLoggingTime: seconds(st.StopLoggingTime),
+        });
+      }
       if (req.method !== 'POST' || target !== `${TARGET_PREFIX}DescribeTrails`) {
         reply(400, { __type: 'UnknownOperationException', message: `unknown operation ${target ?? ''}` });
         return;

@@ -45,7 +45,7 @@ export interface RecordedRequest {
   headers: Record<string, string>;
 }
 
-export type FaultKind = 'SlowDown' | 'InternalError' | 'AccessDenied' | 'reset' | 'truncate';
+export type FaultKind = 'SlowDown' | 'InternalError' | 'AccessDenied' | 'reset' | 'truncate' | 'delay';
 
 /** Make matching requests fail `times` times (default: always). */
 export interface FaultRule {
@@ -57,6 +57,8 @@ export interface FaultRule {
   /** `get` = object GET, `list` = bucket GET (ListObjects). */
   operation?: 'get' | 'list' | 'put';
   times?: number;
+  /** `delay`: answer normally after this many milliseconds. */
+  ms?: number;
 }
 
 export interface S3TestServer {
@@ -338,6 +340,9 @@ function requestMiddleware(requests: RecordedRequest[], faults: FaultRule[]): Mi
     if (!rule) return next();
     if (rule.times !== undefined) rule.times--;
     switch (rule.kind) {
+      case 'delay':
+        await new Promise((resolve) => setTimeout(resolve, rule.ms ?? 0));
+        return next();
       case 'reset':
         ctx.respond = false;
         ctx.req.socket.destroy();
@@ -362,6 +367,58 @@ function requestMiddleware(requests: RecordedRequest[], faults: FaultRule[]): Mi
   };
 }
 
+// ---- quirk 4: conditional writes ----
+
+/**
+ * S3's conditional PutObject, which s3rver ignores: `If-None-Match: *` fails with 412 when the key
+ * exists, `If-Match: <etag>` when it is missing or its ETag differs (AWS S3 User Guide, "How to
+ * prevent object overwrites with conditional writes"). Conditional writes to one key are applied
+ * one at a time, so two racing writers cannot both pass the check.
+ */
+function conditionalWriteMiddleware(store: S3rverInstance['store']): Middleware {
+  const S3Error = require('s3rver/lib/models/error') as new (
+    code: string,
+    message: string,
+  ) => Error & {
+    status?: number;
+  };
+  const queues = new Map<string, Promise<void>>();
+  return async (ctx, next) => {
+    const ifMatch = ctx.headers['if-match'];
+    const ifNoneMatch = ctx.headers['if-none-match'];
+    const { bucket, key } = parseTarget(ctx);
+    if (ctx.method !== 'PUT' || !bucket || !key || (ifMatch === undefined && ifNoneMatch === undefined)) {
+      return next();
+    }
+    const id = `${bucket}/${key}`;
+    const previous = queues.get(id) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    queues.set(
+      id,
+      previous.then(() => mine),
+    );
+    await previous;
+    try {
+      const meta = await store.getMetadata(bucket, key).catch(() => undefined);
+      const failed =
+        (ifNoneMatch !== undefined && meta !== undefined) ||
+        (ifMatch !== undefined && (meta === undefined || meta.etag !== ifMatch));
+      if (failed) {
+        const err = new S3Error(
+          'PreconditionFailed',
+          'At least one of the pre-conditions you specified did not hold',
+        );
+        err.status = 412;
+        throw err;
+      }
+      await next();
+    } finally {
+      release();
+    }
+  };
+}
+
 // ---- the server ----
 
 export async function startS3Server(options: { buckets?: string[] } = {}): Promise<S3TestServer> {
@@ -382,6 +439,7 @@ export async function startS3Server(options: { buckets?: string[] } = {}): Promi
   // Middleware order: [logger, xml, mount, vhost, router] -> log/faults first, listing fix-up
   // inside the XML encoder (so it edits the body object before it is serialised).
   server.middleware.splice(server.middleware.length - 1, 0, listingMiddleware(als));
+  server.middleware.unshift(conditionalWriteMiddleware(server.store));
   server.middleware.unshift(requestMiddleware(requests, faults));
 
   const { port } = await server.run();

@@ -103,12 +103,14 @@ describe('scan engine with --trail', () => {
     expect(expected.length).toBeGreaterThan(5);
     expect(ids).toEqual(expected);
     expect(summary.complete).toBe(true);
+    // DescribeTrails to find the logs, then GetTrailStatus to know the trail is alive.
     expect(cloudtrail.requests.slice(before)).toEqual([
       {
         target: 'CloudTrail_20131101.DescribeTrails',
         body: { trailNameList: ['main'], includeShadowTrails: true },
         signed: true,
       },
+      { target: 'CloudTrail_20131101.GetTrailStatus', body: { Name: 'main' }, signed: true },
     ]);
   });
 

@@ -19,6 +19,8 @@ export interface RunContext {
   runId: string;
   job: string;
   attempt: string;
+  /** The matrix leg (`strategy.job-index`, through the `job-index` input's default); '' outside a matrix. */
+  jobIndex?: string;
 }
 
 export function runContextFromEnv(env: NodeJS.ProcessEnv): RunContext {
@@ -101,9 +103,13 @@ export function defaultOutDir(ctx: RunContext): string {
   return path.join(ctx.runnerTemp, `cloudtrail-investigate-${ctx.runId}-${safeName(ctx.job)}`);
 }
 
-/** The default artifact name: unique per run, job and attempt (re-runs must not collide). */
+/**
+ * The default artifact name: unique per run, job, matrix leg and attempt (matrix legs share the
+ * job's id; re-runs share the run id).
+ */
 export function defaultArtifactName(ctx: RunContext): string {
-  return `cloudtrail-investigation-${ctx.runId}-${safeName(ctx.job)}-${ctx.attempt}`;
+  const leg = ctx.jobIndex ? `-${safeName(ctx.jobIndex)}` : '';
+  return `cloudtrail-investigation-${ctx.runId}-${safeName(ctx.job)}${leg}-${ctx.attempt}`;
 }
 
 function safeName(value: string): string {
@@ -196,9 +202,15 @@ export function readActionInputs(
     ...(listInput(getInput('rules')).length > 0 ? { rules: listInput(getInput('rules')) } : {}),
     strict: inputOr(getInput, 'strict'),
     minLevel: optional(getInput('min-level')),
+    state: optional(getInput('state')),
+    stateMargin: optional(getInput('state-margin')),
+    maxDeliveryDelay: optional(getInput('max-delivery-delay')),
+    failOnNoLogs: optional(getInput('fail-on-no-logs')),
   };
   const retention = getInput('retention-days');
-  const artifactName = getInput('artifact-name') || defaultArtifactName(ctx);
+  // `${{ strategy.job-index }}` in action.yml's default; a runner that leaves it unevaluated says nothing.
+  const jobIndex = /^\d+$/.test(getInput('job-index')) ? getInput('job-index') : '';
+  const artifactName = getInput('artifact-name') || defaultArtifactName({ ...ctx, jobIndex });
   if (ARTIFACT_NAME_FORBIDDEN.test(artifactName)) {
     throw new ConfigurationError(
       `artifact-name must not contain " : < > | * ? \\ / or line breaks; got ${JSON.stringify(artifactName)}.`,
@@ -240,6 +252,10 @@ const INPUT_FOR_FIELD: Record<string, string> = {
   '--engine': 'engine',
   '--format': 'output-format',
   '--fail-on-match': 'fail-on-match',
+  '--state': 'state',
+  '--state-margin': 'state-margin',
+  '--max-delivery-delay': 'max-delivery-delay',
+  '--fail-on-no-logs': 'fail-on-no-logs',
   '--athena-database': 'athena-database',
   '--athena-workgroup': 'athena-workgroup',
   '--athena-output': 'athena-output',

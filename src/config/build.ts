@@ -13,6 +13,7 @@ import type { RawOptions } from './options.js';
 import { resolveWindow } from './window.js';
 import { isInside } from '../out-dir.js';
 import { parseAccounts, parseRegionName, parseRegions } from './scope.js';
+import { parseIncremental, parseMaxDeliveryDelay } from './incremental.js';
 
 export const DEFAULT_OUT_DIR = 'cloudtrail-investigation';
 
@@ -151,10 +152,11 @@ function parseS3Url(value: string | undefined, field: string): string | undefine
 export function buildInvestigation(raw: RawOptions, now: Date = new Date()): Investigation {
   const { parsed, text } = parseFilterOption(raw.filter);
   const source = parseSourceSpec(raw);
-  const window = resolveWindow(
-    { days: raw.days, since: raw.since, until: raw.until, filterDays: parsed.days },
-    now,
-  );
+  const incremental = parseIncremental(raw, now);
+  // Incremental mode: the window only describes the first run's look-back.
+  const window = incremental
+    ? { since: new Date(now.getTime() - incremental.lookBackMs), until: now }
+    : resolveWindow({ days: raw.days, since: raw.since, until: raw.until, filterDays: parsed.days }, now);
   const format = oneOf<OutputFormat>(raw.format, ['jsonl', 'json', 'csv'], 'jsonl', '--format');
   const engine = oneOf<EngineName>(raw.engine, ['scan', 'athena', 'auto'], 'auto', '--engine');
   if (source.kind === 'local' && engine === 'athena') {
@@ -186,6 +188,11 @@ export function buildInvestigation(raw: RawOptions, now: Date = new Date()): Inv
       testId,
     },
     failOnMatch: parseBoolean(raw.failOnMatch, false, '--fail-on-match'),
+    ...(incremental ? { incremental } : {}),
+    maxDeliveryDelayMs: parseMaxDeliveryDelay(raw.maxDeliveryDelay),
+    ...(raw.failOnNoLogs !== undefined && String(raw.failOnNoLogs).trim() !== ''
+      ? { failOnNoLogs: parseBoolean(raw.failOnNoLogs, false, '--fail-on-no-logs') }
+      : {}),
     dryRun: raw.dryRun ?? false,
     concurrency: parseInteger(raw.concurrency, 16, '--concurrency', 1, 256),
     workers: parseInteger(raw.workers, Math.min(os.availableParallelism(), 8), '--workers', 0, 64),

@@ -48,6 +48,10 @@ const KEYS: Record<string, keyof RawOptions | 'logLevel'> = {
   rules: 'rules',
   strict: 'strict',
   minLevel: 'minLevel',
+  state: 'state',
+  stateMargin: 'stateMargin',
+  maxDeliveryDelay: 'maxDeliveryDelay',
+  failOnNoLogs: 'failOnNoLogs',
 };
 
 export interface FileOptions {
@@ -135,7 +139,7 @@ export function parseConfigText(text: string, fileName: string): FileOptions {
     } else {
       const v = asScalar(value, fileKey);
       target[key] =
-        key === 'failOnMatch' || key === 'cleanup' || key === 'strict'
+        key === 'failOnMatch' || key === 'cleanup' || key === 'strict' || key === 'failOnNoLogs'
           ? v
           : typeof v === 'boolean'
             ? String(v)

@@ -43,4 +43,12 @@ export interface RawOptions {
   strict?: boolean | string;
   /** Lowest rule level that trips fail-on-match. */
   minLevel?: string;
+  /** Incremental mode: where the cursor state lives (file path or s3://bucket/key). */
+  state?: string;
+  /** Incremental mode: deliveries re-listed before the previous run's end (duration). */
+  stateMargin?: string;
+  /** A location whose newest log file is older than this is blind (duration). */
+  maxDeliveryDelay?: string;
+  /** Whether a blind location fails the run (default: with fail-on-match). */
+  failOnNoLogs?: boolean | string;
 }

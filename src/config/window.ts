@@ -111,3 +111,17 @@ export function resolveWindow(input: WindowInput, now: Date): TimeWindow {
 export function isoSecond(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
+
+/** A duration such as 90s, 15m, 6h, 3d or 2w, in milliseconds (plain numbers are seconds). */
+export function parseDuration(value: string | number, field: string): number {
+  const text = String(value).trim();
+  const rel = RELATIVE.exec(/^\d+(?:\.\d+)?$/.test(text) ? `${text}s` : text);
+  const ms = rel ? Number(rel[1]) * UNIT_MS[rel[2]!.toLowerCase()]! : Number.NaN;
+  if (!Number.isFinite(ms) || ms <= 0 || ms > 400 * UNIT_MS.d!) {
+    throw new ConfigurationError(
+      `${field} must be a duration such as 30m, 6h or 3d (at most 400 days); got "${String(value)}".`,
+      field,
+    );
+  }
+  return ms;
+}

@@ -3,6 +3,7 @@
  * run. Engines know nothing of GitHub or the terminal.
  */
 import type { Investigation } from '../investigation.js';
+import type { ListedLogFile } from '../source/planner.js';
 
 /** A matched event: the CloudTrail record as delivered (camelCase keys). */
 export interface MatchedEvent {
@@ -115,6 +116,8 @@ export interface EngineRunOptions {
    * collector). Default false: events stay readable for as long as they are referenced.
    */
   transientEvents?: boolean;
+  /** Scan engine: told of every CloudTrail log file listed in scope (delivery checks, state). */
+  onLogFile?: (file: ListedLogFile) => void;
 }
 
 /** A run in progress: iterate `events` to the end, then read `stats()`. */

@@ -25,7 +25,7 @@ export interface UploadRequest {
 
 export type UploadOutcome =
   | { ok: true; name: string; id: number; url: string | undefined; size: number | undefined }
-  | { ok: false; name: string; error: string };
+  | { ok: false; name: string; error: string; conflict?: boolean };
 
 /** The artifact's page, as actions/upload-artifact reports it. */
 export function artifactUrl(env: NodeJS.ProcessEnv, id: number): string | undefined {
@@ -34,12 +34,15 @@ export function artifactUrl(env: NodeJS.ProcessEnv, id: number): string | undefi
   return `${server.replace(/\/+$/, '')}/${repo}/actions/runs/${runId}/artifacts/${id}`;
 }
 
+/** The artifact service's answer when the run already has an artifact of that name. */
+const NAME_TAKEN = /\(409\)|already exists|Conflict/i;
+
 /** A hint for the failures users can fix. */
 function explain(message: string): string {
   if (/ACTIONS_RUNTIME_TOKEN|ACTIONS_RESULTS_URL/.test(message)) {
     return `${message} (artifacts can only be uploaded inside a GitHub Actions job; set upload-artifact: false elsewhere)`;
   }
-  if (/\(409\)|already exists|Conflict/i.test(message)) {
+  if (NAME_TAKEN.test(message)) {
     return `${message} (an artifact with this name already exists in the run: set artifact-name, e.g. with \${{ strategy.job-index }} in a matrix)`;
   }
   return message;
@@ -66,6 +69,7 @@ export async function uploadResults(
       size: result.size,
     };
   } catch (err) {
-    return { ok: false, name: request.name, error: explain(errorMessage(err)) };
+    const message = errorMessage(err);
+    return { ok: false, name: request.name, error: explain(message), conflict: NAME_TAKEN.test(message) };
   }
 }

@@ -53,6 +53,19 @@ export interface Summary {
    * fail-on-match looks at (otherwise it looks at `matches`).
    */
   gateMatches?: number;
+  /**
+   * How the run ended (see src/outcome.ts): matched, clean, incomplete, no-logs (and, in the
+   * Action's outputs only, invalid-input and error, which write no summary).
+   */
+  result?: 'matched' | 'clean' | 'incomplete' | 'no-logs';
+  /** Why the location looked blind (empty when it did not): see `result: no-logs`. */
+  noLogs?: string[];
+  /** With --trail: what cloudtrail:GetTrailStatus said of each trail. */
+  trailStatus?: TrailStatusReport[];
+  /** Incremental mode: the deliveries this run read and what became of the state. */
+  incremental?: IncrementalReport;
+  /** Sigma runs only: the highest level among the rules that matched (null: none matched). */
+  highestLevel?: string | null;
   /** Sigma runs only: how many rules ran (absent when no rules were given). */
   rulesEvaluated?: number;
   /** Sigma runs only: the rules that matched, highest level first, then most matches. */
@@ -78,4 +91,35 @@ export interface RuleMatchSummary {
   firstSeen: string | null;
   lastSeen: string | null;
   references: string[];
+}
+
+/** cloudtrail:GetTrailStatus for one trail (times ISO), or why it could not be read. */
+export interface TrailStatusReport {
+  trail: string;
+  isLogging?: boolean;
+  latestDeliveryTime?: string;
+  latestDeliveryError?: string;
+  startLoggingTime?: string;
+  stopLoggingTime?: string;
+  /** Set when the status could not be read (e.g. a missing cloudtrail:GetTrailStatus permission). */
+  error?: string;
+}
+
+/** summary.json's incremental part. */
+export interface IncrementalReport {
+  /** The state's location. */
+  state: string;
+  /** No state existed: the run looked back `--since`. */
+  firstRun: boolean;
+  /** Log files delivered in [from, to) and not handled by an earlier run were read. */
+  from: string;
+  to: string;
+  /** Files inside the margin that earlier runs had handled, skipped. */
+  filesAlreadyHandled: number;
+  /** Matches an earlier run had reported already (a copy delivered into another folder), dropped. */
+  eventsAlreadyReported: number;
+  /** The state now continues from this run. False: the next run covers this run's ground again. */
+  advanced: boolean;
+  /** Why it was not advanced. */
+  reason?: string;
 }

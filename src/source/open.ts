@@ -6,7 +6,7 @@ import type { Investigation } from '../investigation.js';
 import type { ScanItem, ScanPlan } from '../engines/scan/engine.js';
 import { DELIVERY_LAG_MS } from './layout.js';
 import { LocalStore } from './local-store.js';
-import { planObjects, type Plan } from './planner.js';
+import { planObjects, type ListedLogFile, type Plan, type PlanScope } from './planner.js';
 import type { Target } from './s3-targets.js';
 
 async function targets(inv: Investigation): Promise<Target[]> {
@@ -21,9 +21,19 @@ async function targets(inv: Investigation): Promise<Target[]> {
 }
 
 /** Plans every location of the investigation, one after the other, in key order within each. */
-export async function openScanPlan(inv: Investigation): Promise<ScanPlan> {
+export async function openScanPlan(
+  inv: Investigation,
+  onLogFile?: (file: ListedLogFile) => void,
+): Promise<ScanPlan> {
   const list = await targets(inv);
-  const scope = { window: inv.window, regions: inv.regions, accounts: inv.accounts, lagMs: DELIVERY_LAG_MS };
+  const scope: PlanScope = {
+    window: inv.window,
+    regions: inv.regions,
+    accounts: inv.accounts,
+    lagMs: DELIVERY_LAG_MS,
+    ...(inv.delivery ? { delivery: inv.delivery } : {}),
+    ...(onLogFile ? { onLogFile } : {}),
+  };
   const plans: Plan[] = [];
   async function* objects(): AsyncGenerator<ScanItem> {
     for (const target of list) {

@@ -18,6 +18,7 @@ import {
   stampInWindow,
 } from './layout.js';
 import type { LogFileName, ObjectStore, PlanStats, PlannedObject, StoredObject } from './types.js';
+import { folderId, inRange, type DeliveryRange } from '../state/cursor.js';
 
 export interface PlanRoot {
   kind: 's3' | 'local';
@@ -31,6 +32,21 @@ export interface PlanScope {
   accounts: string[] | 'all';
   /** Delivery-lag margin, usually DELIVERY_LAG_MS. */
   lagMs: number;
+  /**
+   * Incremental mode: log files are chosen by delivery (their name stamp) instead of the window,
+   * and files not named like CloudTrail's (which say nothing of their delivery) are left out.
+   */
+  delivery?: DeliveryRange;
+  /** Told of every CloudTrail log file listed in scope (account, region), selected or not. */
+  onLogFile?: (file: ListedLogFile) => void;
+}
+
+/** A CloudTrail log file seen by listing, in the asked accounts and regions. */
+export interface ListedLogFile {
+  key: string;
+  name: LogFileName;
+  /** The file will be read. */
+  selected: boolean;
 }
 
 export interface PlanOptions {
@@ -63,6 +79,8 @@ class PlanState {
   readonly stats: PlanStats = { listed: 0, selected: 0, skipped: 0, prefixes: [] };
   readonly accounts = new Set<string>();
   readonly regions = new Set<string>();
+  /** Event files left out because their name carries no delivery stamp (incremental mode). */
+  unstamped = 0;
   done = false;
 
   found(): FoundScope {
@@ -94,6 +112,11 @@ export function planObjects(
         warnings.push(
           `No CloudTrail logs under ${where}: expected ${awsLogsPrefix(where)}<account>/CloudTrail/; ` +
             "check the bucket and the trail's S3 key prefix.",
+        );
+      }
+      if (state.unstamped > 0) {
+        warnings.push(
+          `${state.unstamped} event file(s) not named like CloudTrail's log files were left out: incremental mode (--state) selects files by the delivery stamp in their name.`,
         );
       }
       return warnings;
@@ -148,9 +171,25 @@ function listForMessage(items: string[]): string {
 function inScope(name: LogFileName, scope: PlanScope): boolean {
   return (
     (scope.regions === 'all' || scope.regions.includes(name.region)) &&
-    (scope.accounts === 'all' || scope.accounts.includes(name.account)) &&
-    stampInWindow(name.delivered, scope.window, scope.lagMs)
+    (scope.accounts === 'all' || scope.accounts.includes(name.account))
   );
+}
+
+/** Whether a log file in scope is read: by its delivery in incremental mode, else by the window. */
+function selectLogFile(key: string, name: LogFileName, scope: PlanScope): boolean {
+  if (!inScope(name, scope)) return false;
+  const selected = scope.delivery
+    ? inRange(scope.delivery, folderId(name.account, name.region), baseName(key), name.delivered)
+    : stampInWindow(name.delivered, scope.window, scope.lagMs);
+  scope.onLogFile?.({ key, name, selected });
+  return selected;
+}
+
+/** The day folders to list: those of the delivery range, else of the window and its lag. */
+function daysToList(scope: PlanScope): string[] {
+  if (!scope.delivery) return dayFolders(scope.window, scope.lagMs);
+  const { from, to } = scope.delivery;
+  return dayFolders({ since: from, until: to }, 0);
 }
 
 function planned(object: StoredObject, name: LogFileName | undefined): PlannedObject {
@@ -204,7 +243,7 @@ async function* s3Objects(
   // first objects are read while the other accounts' regions are still being listed (an
   // organization trail can hold hundreds of accounts). An explicit region list is intersected
   // with those present, so absent regions cost no calls.
-  const days = dayFolders(scope.window, scope.lagMs);
+  const days = daysToList(scope);
   async function* dayPrefixes(): AsyncGenerator<string> {
     for await (const [a, present] of mapOrdered(wanted, concurrency, (a) =>
       accountRegions(store, root.prefix, a),
@@ -226,7 +265,7 @@ async function* s3Objects(
     for (const object of listing) {
       state.stats.listed++;
       const name = classifyKey(object.key) === 'log' ? parseLogFileName(baseName(object.key)) : undefined;
-      if (name && inScope(name, scope)) {
+      if (name && selectLogFile(object.key, name, scope)) {
         state.stats.selected++;
         yield planned(object, name);
       } else {
@@ -277,11 +316,14 @@ async function* localObjects(
       state.accounts.add(name.account);
       state.regions.add(name.region);
     }
-    const select = name ? inScope(name, scope) : kind === 'other' && isGenericEventFile(object.key);
+    const select = name
+      ? selectLogFile(object.key, name, scope)
+      : kind === 'other' && !scope.delivery && isGenericEventFile(object.key);
     if (select) {
       state.stats.selected++;
       yield planned(object, name);
     } else {
+      if (!name && scope.delivery && kind === 'other' && isGenericEventFile(object.key)) state.unstamped++;
       state.stats.skipped++;
     }
   }

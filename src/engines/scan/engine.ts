@@ -22,6 +22,7 @@ import {
 import { createScanPool, type ScanPool } from './pool.js';
 import { PackedBatch, packedByteLength, type PackedScanResult } from './packed-matches.js';
 import type { ObjectStore } from '../../source/types.js';
+import type { ListedLogFile } from '../../source/planner.js';
 
 /** One object to read, and the store (bucket or folder) it lives in. */
 export interface ScanItem {
@@ -38,7 +39,10 @@ export interface ScanPlan {
   warnings(): string[];
 }
 
-export type PlanOpener = (inv: Investigation) => Promise<ScanPlan>;
+export type PlanOpener = (inv: Investigation, onLogFile?: (file: ListedLogFile) => void) => Promise<ScanPlan>;
+
+/** Bounds that hold every readable eventTime. */
+const ANY_TIME = { since: '0000-01-01T00:00:00Z', until: '9999-12-31T23:59:59Z' };
 
 /** Region label for objects whose name does not say (plain .json files in a folder). */
 const UNNAMED = '(unnamed files)';
@@ -114,8 +118,9 @@ export class ScanEngine implements Engine {
         ? { rules: inv.rules.rules.map(({ id, title, level, query }) => ({ id, title, level, query })) }
         : {}),
       usesResources: inv.usesResources,
-      since: isoSecond(inv.window.since),
-      until: isoSecond(inv.window.until),
+      // Incremental mode reads every event of the files delivered in its range, whatever its time.
+      since: inv.delivery ? ANY_TIME.since : isoSecond(inv.window.since),
+      until: inv.delivery ? ANY_TIME.until : isoSecond(inv.window.until),
       regions: inv.regions,
       accounts: inv.accounts,
     };
@@ -187,7 +192,7 @@ export class ScanEngine implements Engine {
       const pool = createScanPool(spec, inv.workers);
       let plan: ScanPlan;
       try {
-        plan = await openPlan(inv);
+        plan = await openPlan(inv, options.onLogFile);
       } catch (err) {
         await pool.close();
         throw err;
