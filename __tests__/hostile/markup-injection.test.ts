@@ -248,6 +248,10 @@ describe('hostile values end to end', () => {
         'matched',
         'results-file',
         'summary-file',
+        'result',
+        'gate-matches',
+        'highest-level',
+        'state-advanced',
       ].sort(),
     );
     expect(run.outputs['match-count']).toBe(String(RECORDS));

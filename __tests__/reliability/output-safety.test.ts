@@ -1,7 +1,7 @@
 /**
  * Output safety: the results never go through a symbolic link or out of the working folder by a
  * relative path, an unusable output folder is refused before anything is read (exit 2, a clear
- * message, no stack trace), and a disk that fills up mid-run fails the run (exit 3) without
+ * message, no stack trace), and a disk that fills up mid-run fails the run (exit 5, `error`) without
  * leaving a partial file, or an older run's summary, to be taken for this run's result.
  */
 import { existsSync } from 'node:fs';
@@ -109,7 +109,7 @@ describe('the CLI refuses an output folder it cannot use (exit 2, clear message)
 });
 
 describe('a disk that fills up mid-run', () => {
-  it('fails the run (exit 3) and leaves neither a partial results file nor an older summary', async () => {
+  it('fails the run (exit 5, error) and leaves neither a partial results file nor an older summary', async () => {
     const ws = await workspace();
     const out = path.join(ws, 'out');
     // An earlier, complete run's summary: it must not survive to be read as this run's.
@@ -118,7 +118,7 @@ describe('a disk that fills up mid-run', () => {
     // The file size limit (40 KiB) makes writes fail the way a full disk does (EFBIG instead of
     // ENOSPC: the same write error path); the day's results are several times larger.
     const run = await cli(['--out-dir', out], { shellPrefix: 'ulimit -f 40' });
-    expect(run.code, run.stderr).toBe(3);
+    expect(run.code, run.stderr).toBe(5);
     expect(run.stderr).toContain(`error: Could not write ${path.join(out, 'results.jsonl')}`);
     expect(run.stderr).toMatch(/EFBIG/);
     expect(run.stderr).not.toMatch(STACK);
