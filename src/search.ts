@@ -19,10 +19,12 @@ import { ExitCode, SearchError, errorMessage } from './errors.js';
 import { chooseEngine } from './engines/select.js';
 import { createEngine } from './engines/create.js';
 import { openResultWriter, type ResultWriter } from './report/writers.js';
-import { SummaryBuilder, writeSummary } from './report/summary.js';
+import { SummaryBuilder, correlationSummaries, writeSummary } from './report/summary.js';
 import { EventDeduper, type EventIdSetOptions } from './engines/dedupe.js';
 import { emptySearchStats } from './engines/stats.js';
-import { ruleIdsAtLeast } from './sigma/pack.js';
+import { levelAtLeast, ruleIdsAtLeast } from './sigma/pack.js';
+import { CorrelationStage } from './correlation-stage.js';
+import type { CorrelationLimits } from './sigma/correlator.js';
 import { s3IdleTimeoutMs, s3ReadMode } from './aws/settings.js';
 import { OutputWriteError, describeFsError } from './out-dir.js';
 
@@ -34,6 +36,8 @@ export interface SearchOptions {
   keepFirst?: number;
   /** De-duplication's settings (tests spill seen ids to disk sooner, or somewhere unwritable). */
   dedupe?: EventIdSetOptions;
+  /** Caps of correlation state (tests lower them). */
+  correlationLimits?: Partial<CorrelationLimits>;
 }
 
 export interface SearchResult {
@@ -129,6 +133,18 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
   const gateRules = inv.rules && inv.minLevel ? ruleIdsAtLeast(inv.rules.rules, inv.minLevel) : undefined;
   let gateMatches = 0;
   let stats: SearchStats;
+  // Correlation rules: their base rules' matches are held back until the stream ends.
+  const stage = inv.rules?.correlations?.length
+    ? new CorrelationStage(inv.rules, options.correlationLimits)
+    : undefined;
+  const accept = async (event: MatchedEvent): Promise<void> => {
+    const flushing = writeEvent(writer, event);
+    if (flushing) await flushing;
+    builder.add(event, event.ruleIds);
+    if (gateRules && event.ruleIds?.some((id) => gateRules.has(id))) gateMatches++;
+    if (firstMatches.length < keepFirst) firstMatches.push(ownedEvent(event));
+  };
+  let correlated: ReturnType<CorrelationStage['finish']> | undefined;
   try {
     const engine = await createEngine(choice, logger);
     // Transient events: each is written, counted and dropped before the next is asked for.
@@ -140,11 +156,8 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
     try {
       for await (const event of run.events) {
         if (!dedupe.isFirst(event.eventID)) continue;
-        const flushing = writeEvent(writer, event);
-        if (flushing) await flushing;
-        builder.add(event, event.ruleIds);
-        if (gateRules && event.ruleIds?.some((id) => gateRules.has(id))) gateMatches++;
-        if (firstMatches.length < keepFirst) firstMatches.push(ownedEvent(event));
+        if (stage?.hold(event)) continue;
+        await accept(event);
       }
       stats = run.stats();
     } catch (err) {
@@ -156,6 +169,18 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
       logger.error(message);
       stats = failedStats(choice.engine, choice.reason, message);
       if (!(err instanceof SearchError)) logger.debug(String((err as Error).stack ?? err));
+    }
+    if (stage) {
+      correlated = stage.finish();
+      for (const event of correlated.events) await accept(event);
+      for (const problem of correlated.problems) {
+        logger.warning(problem);
+        stats.failures.push({ key: SEARCH_FAILURE_KEY, reason: problem });
+      }
+      if (inv.minLevel) {
+        for (const c of correlated.outcomes)
+          if (levelAtLeast(c.level ?? undefined, inv.minLevel)) gateMatches += c.alerts.length;
+      }
     }
     await writing(resultsPath, () => writer.commit());
   } catch (err) {
@@ -178,7 +203,10 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
     startedAt,
     durationMs: Date.now() - startedAt.getTime(),
   });
-  const summary: Summary = gateRules ? { ...built, minLevel: inv.minLevel ?? null, gateMatches } : built;
+  const withGate: Summary = gateRules ? { ...built, minLevel: inv.minLevel ?? null, gateMatches } : built;
+  const summary: Summary = correlated
+    ? { ...withGate, correlations: correlationSummaries(correlated.outcomes) }
+    : withGate;
   try {
     await writing(summaryPath, () => writeSummary(summaryPath, summary));
   } catch (err) {

@@ -8,9 +8,11 @@ import type { MatchNode, QueryNode } from '../query/ast.js';
 import { compilePredicate, type Predicate } from '../query/predicate.js';
 import { getKey } from '../query/record-walk.js';
 import { compileRule } from './compile.js';
+import { compileCorrelation, referencedRuleIds } from './correlation-compile.js';
 import {
   SIGMA_LEVELS,
   ruleFileLabel,
+  type CompiledCorrelation,
   type CompiledRule,
   type RulePack,
   type SigmaLevel,
@@ -24,37 +26,82 @@ export interface PackOptions {
 }
 
 export function compileRulePack(rules: readonly SigmaRule[], options: PackOptions = {}): RulePack {
+  const unique = withoutCopies(rules);
   const compiled: CompiledRule[] = [];
   const unsupported: UnsupportedRule[] = [];
-  const seen = new Map<string, string>();
-  for (const rule of rules) {
-    const other = seen.get(rule.id);
-    if (other !== undefined) {
+  const problems = new Map<string, string>();
+  const refuse = (rule: SigmaRule, reason: string): void => {
+    if (options.strict) {
       const label = ruleFileLabel(rule.file);
       throw new ConfigurationError(
-        `${label}: rule id ${rule.id} is also the id of a rule in ${JSON.stringify(other)}; every rule needs its own id (matches are reported by id). Remove the duplicate or give it a new id.`,
+        `${label}: rule "${rule.title}" (${rule.id}) cannot run on CloudTrail: ${reason}. Fix the rule, remove it, or turn strict mode off to skip it.`,
         label,
       );
     }
-    seen.set(rule.id, rule.file);
+    unsupported.push({ file: rule.file, id: rule.id, title: rule.title, reason });
+  };
+  for (const rule of unique) {
+    if (rule.kind === 'correlation') continue;
     const result = compileRule(rule);
     if (result.ok) compiled.push(result.rule);
-    else if (options.strict) {
+    else {
+      problems.set(rule.id, result.unsupported.reason);
+      refuse(rule, result.unsupported.reason);
+    }
+  }
+  // Correlations, and which base rules only feed them (`generate: false` everywhere they appear).
+  const correlations: CompiledCorrelation[] = [];
+  const generated = new Set<string>();
+  const fed = new Set<string>();
+  for (const rule of unique) {
+    if (rule.kind !== 'correlation') continue;
+    const result = compileCorrelation(rule, { all: unique, problems });
+    if (result.ok) {
+      correlations.push(result.correlation);
+      for (const id of result.correlation.rules) fed.add(id);
+    } else refuse(rule, result.reason);
+    const generate = rule.generate ?? rule.correlation.generate;
+    for (const id of referencedRuleIds(rule, unique)) if (generate === true) generated.add(id);
+  }
+  const referenced = new Set(
+    unique.filter((r) => r.kind === 'correlation').flatMap((r) => referencedRuleIds(r, unique)),
+  );
+  const correlationOnly = new Set([...referenced].filter((id) => !generated.has(id)));
+  // A base rule that only feeds correlations none of which can run has nothing to report.
+  const running = compiled.filter((r) => !correlationOnly.has(r.id) || fed.has(r.id));
+  return {
+    rules: running,
+    unsupported,
+    correlations,
+    correlationOnly: running.filter((r) => correlationOnly.has(r.id)).map((r) => r.id),
+    anyQuery:
+      running.length === 1
+        ? (running[0] as CompiledRule).query
+        : { kind: 'or', children: running.map((r) => r.query) },
+  };
+}
+
+/**
+ * One rule per id. Public rule sets embed a base rule in every correlation file that uses it: the
+ * same id with the same content is one rule; the same id with other content is an error.
+ */
+function withoutCopies(rules: readonly SigmaRule[]): SigmaRule[] {
+  const seen = new Map<string, SigmaRule>();
+  const unique: SigmaRule[] = [];
+  for (const rule of rules) {
+    const other = seen.get(rule.id);
+    if (other === undefined) {
+      seen.set(rule.id, rule);
+      unique.push(rule);
+    } else if (other.fingerprint !== rule.fingerprint) {
       const label = ruleFileLabel(rule.file);
       throw new ConfigurationError(
-        `${label}: rule "${rule.title}" (${rule.id}) cannot run on CloudTrail: ${result.unsupported.reason}. Fix the rule, remove it, or turn strict mode off to skip it.`,
+        `${label}: rule id ${rule.id} is also the id of a different rule in ${JSON.stringify(other.file)}; every rule needs its own id (matches are reported by id). Make the two copies identical, remove one, or give it a new id.`,
         label,
       );
-    } else unsupported.push(result.unsupported);
+    }
   }
-  return {
-    rules: compiled,
-    unsupported,
-    anyQuery:
-      compiled.length === 1
-        ? (compiled[0] as CompiledRule).query
-        : { kind: 'or', children: compiled.map((r) => r.query) },
-  };
+  return unique;
 }
 
 // ---------------------------------------------------------------------------------------------
