@@ -4,9 +4,6 @@
  * `createRuleMatcher` says which rules a record matches. Pure; the pack is plain data.
  */
 import { ConfigurationError } from '../errors.js';
-import type { MatchNode, QueryNode } from '../query/ast.js';
-import { compilePredicate, type Predicate } from '../query/predicate.js';
-import { getKey } from '../query/record-walk.js';
 import { compileRule } from './compile.js';
 import { compileCorrelation, referencedRuleIds } from './correlation-compile.js';
 import {
@@ -105,102 +102,9 @@ function withoutCopies(rules: readonly SigmaRule[]): SigmaRule[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Matching
+// Matching: rule-dispatch.ts
 
-/** Ids of the rules `record` matches, in pack order ([] = none). */
-export type RuleMatcher = (record: Record<string, unknown>) => string[];
-
-/**
- * Builds the matcher. Most rules pin `eventName` to a few values, so rules are indexed by those
- * values: a record is only tested against the rules that could match its event name, plus the
- * rules that do not pin it. Same answers as testing every rule, far fewer tests per record.
- */
-export function createRuleMatcher(pack: {
-  rules: ReadonlyArray<Pick<CompiledRule, 'id' | 'query'>>;
-}): RuleMatcher {
-  const entries = pack.rules.map((rule, index) => ({
-    id: rule.id,
-    index,
-    predicate: compilePredicate(rule.query),
-  }));
-  const byEventName = new Map<string, typeof entries>();
-  const unpinned: typeof entries = [];
-  entries.forEach((entry, i) => {
-    const names = requiredEventNames((pack.rules[i] as Pick<CompiledRule, 'query'>).query);
-    if (!names) unpinned.push(entry);
-    else for (const name of names) byEventName.set(name, [...(byEventName.get(name) ?? []), entry]);
-  });
-  // Candidates per event name, in pack order, built once.
-  for (const [name, pinned] of byEventName) {
-    byEventName.set(
-      name,
-      [...pinned, ...unpinned].sort((a, b) => a.index - b.index),
-    );
-  }
-  return (record) => {
-    const name = scalarKey(getKey(record, 'eventName', 'eventname', false));
-    const candidates = (name === undefined ? undefined : byEventName.get(name)) ?? unpinned;
-    const ids: string[] = [];
-    for (let i = 0; i < candidates.length; i++) {
-      const entry = candidates[i] as (typeof entries)[number];
-      if ((entry.predicate as Predicate)(record)) ids.push(entry.id);
-    }
-    return ids;
-  };
-}
-
-/** The lowercased text an equality test on eventName compares (undefined: no scalar there). */
-function scalarKey(value: unknown): string | undefined {
-  if (typeof value === 'string') return value.toLowerCase();
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value).toLowerCase();
-  return undefined;
-}
-
-/**
- * Event names (lowercased) a record must have for `query` to match it, when the query says so:
- * an AND with a case-insensitive `eventName` equality among its children, or an OR whose every
- * branch pins it. Undefined when the query may match other event names.
- */
-export function requiredEventNames(query: QueryNode): Set<string> | undefined {
-  switch (query.kind) {
-    case 'match':
-      return pinsEventName(query)
-        ? new Set(query.cond.values.map((v) => String(v).toLowerCase()))
-        : undefined;
-    case 'and': {
-      for (const child of query.children) {
-        const names = requiredEventNames(child);
-        if (names) return names;
-      }
-      return undefined;
-    }
-    case 'or': {
-      const all = new Set<string>();
-      for (const child of query.children) {
-        const names = requiredEventNames(child);
-        if (!names) return undefined;
-        for (const n of names) all.add(n);
-      }
-      return query.children.length > 0 ? all : undefined;
-    }
-    default:
-      return undefined;
-  }
-}
-
-function pinsEventName(
-  node: MatchNode,
-): node is MatchNode & { cond: { op: 'equals'; values: Array<string | number | boolean> } } {
-  return (
-    node.field.segments.length === 1 &&
-    node.field.segments[0] === 'eventName' &&
-    node.cond.op === 'equals' &&
-    !node.cased &&
-    !node.all &&
-    node.cond.values.length > 0 &&
-    node.cond.values.every((v) => v !== null)
-  );
-}
+export { createRuleMatcher, type RuleMatcher } from './rule-dispatch.js';
 
 // ---------------------------------------------------------------------------------------------
 // Levels
