@@ -137,7 +137,10 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
   const stage = inv.rules?.correlations?.length
     ? new CorrelationStage(inv.rules, options.correlationLimits)
     : undefined;
+  // Unique matches written: held-back base-rule matches outside any alert are not.
+  let written = 0;
   const accept = async (event: MatchedEvent): Promise<void> => {
+    written++;
     const flushing = writeEvent(writer, event);
     if (flushing) await flushing;
     builder.add(event, event.ruleIds);
@@ -197,7 +200,7 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
   const built = builder.build({
     inv,
     stats,
-    matches: dedupe.unique,
+    matches: written,
     duplicatesDropped: dedupe.dropped,
     files: { results: names.results, summary: names.summary },
     startedAt,
