@@ -30,6 +30,7 @@ import {
 import { renderRow } from '../athena/render-row.js';
 import { ev, packOf, type Rec } from '../sigma/correlation-helpers.js';
 import { formatRulesTable, formatSummaryLine } from '../../src/report/terminal.js';
+import { runCli } from '../helpers/cli.js';
 import { renderJobSummary } from '../../src/report/job-summary.js';
 import { annotationsFor } from '../../src/report/annotations.js';
 
@@ -214,6 +215,39 @@ describe('correlation rules through the search', () => {
     expect(result.summary.failures).toEqual([
       { key: '*', reason: expect.stringMatching(/Console brute force.*incomplete/) },
     ]);
+  });
+});
+
+describe('the shipped CLI (dist/cli.js)', () => {
+  it('runs a folder of correlation files that embed the same base rule, and fails on the alert', async () => {
+    const rules = await mkdtemp(path.join(os.tmpdir(), 'corr-rules-'));
+    const [correlation, base, root] = PACK.split('\n---\n') as [string, string, string];
+    const second = correlation
+      .replace('20000000-0000-4000-8000-000000000001', '20000000-0000-4000-8000-000000000002')
+      .replace('Console brute force', 'Console brute force (10 minutes)')
+      .replace('timespan: 5m', 'timespan: 10m')
+      .replace('level: high', 'level: critical');
+    await writeFile(path.join(rules, 'brute_5m.yml'), `${correlation}\n---\n${base}\n`);
+    await writeFile(path.join(rules, 'brute_10m.yml'), `${second}\n---\n${base}\n`);
+    await writeFile(path.join(rules, 'root.yml'), root);
+    const out = await mkdtemp(path.join(os.tmpdir(), 'corr-cli-'));
+    const args = ['--source', await logFolder(), '--rules', rules, '--since', '2024-03-01T00:00:00Z'];
+    args.push('--until', '2024-03-02T00:00:00Z', '--out-dir', out, '--fail-on-match', '--no-color');
+    const run = await runCli(args, { bundle: true });
+    expect(run.code, run.stderr).toBe(1);
+    const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
+    // Critical first; 198.51.100.2's two failures are under both conditions (gte 3).
+    expect(
+      summary.correlations.map((c: { title: string; alerts: Array<{ eventIDs: string[] }> }) => [
+        c.title,
+        c.alerts.map((a) => a.eventIDs),
+      ]),
+    ).toEqual([
+      ['Console brute force (10 minutes)', [['e1', 'w1', 'e2']]],
+      ['Console brute force', [['e1', 'w1', 'e2']]],
+    ]);
+    expect(summary.rulesUnsupported).toEqual([]);
+    expect(run.stdout).toMatch(/critical +3 +Console brute force \(10 minutes\)/);
   });
 });
 
