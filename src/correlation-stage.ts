@@ -7,7 +7,12 @@
  */
 import { ownedEvent, type MatchedEvent } from './engines/types.js';
 import { ruleRefs } from './sigma/pack.js';
-import { Correlator, type CorrelationLimits, type CorrelationOutcome } from './sigma/correlator.js';
+import {
+  Correlator,
+  type CorrelationLimits,
+  type CorrelationOutcome,
+  type CorrelationRef,
+} from './sigma/correlator.js';
 import type { RulePack } from './sigma/types.js';
 
 type Held = MatchedEvent & { ruleIds: string[] };
@@ -29,11 +34,17 @@ export class CorrelationStage {
     return this.correlator.active;
   }
 
-  /** Holds `event` back when a correlation needs it; false: report it now, as it is. */
-  hold(event: MatchedEvent): boolean {
-    if (!this.correlator.wants(event.ruleIds)) return false;
+  /**
+   * The event to report now, or undefined: held back for a correlation (see `finish`), or a match
+   * of `generate: false` base rules only that belongs to no group (it can be part of no alert).
+   */
+  admit(event: MatchedEvent): MatchedEvent | undefined {
+    if (!this.correlator.wants(event.ruleIds)) return event;
     const owned = ownedEvent(event) as Held;
-    return this.correlator.add(owned);
+    if (this.correlator.add(owned) === 'held') return undefined;
+    const ruleIds = owned.ruleIds.filter((id) => !this.correlationOnly.has(id));
+    if (ruleIds.length === owned.ruleIds.length) return event;
+    return ruleIds.length > 0 ? this.reported(owned, ruleIds, []) : undefined;
   }
 
   /** The alerts, and the held matches to report (in the order they came). */
@@ -43,21 +54,19 @@ export class CorrelationStage {
     for (const { item, correlations } of held) {
       const ruleIds = item.ruleIds.filter((id) => !this.correlationOnly.has(id));
       if (ruleIds.length === 0 && correlations.length === 0) continue;
-      const record: Record<string, unknown> = {
-        ...item.record,
-        matched_rules: ruleRefs(this.pack.rules, ruleIds),
-      };
-      if (correlations.length > 0) record.matched_correlations = correlations;
-      const { region, eventID, fields } = item;
-      events.push({
-        record,
-        json: JSON.stringify(record),
-        eventID,
-        region,
-        ...(fields ? { fields } : {}),
-        ruleIds,
-      });
+      events.push(this.reported(item, ruleIds, correlations));
     }
     return { events, outcomes, problems };
+  }
+
+  /** A match as reported: `matched_rules` of the rules that stand, its correlations if any. */
+  private reported(item: Held, ruleIds: string[], correlations: CorrelationRef[]): MatchedEvent {
+    const record: Record<string, unknown> = {
+      ...item.record,
+      matched_rules: ruleRefs(this.pack.rules, ruleIds),
+    };
+    if (correlations.length > 0) record.matched_correlations = correlations;
+    const { region, eventID, fields } = item;
+    return { record, json: JSON.stringify(record), eventID, region, ...(fields ? { fields } : {}), ruleIds };
   }
 }

@@ -159,8 +159,8 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
     try {
       for await (const event of run.events) {
         if (!dedupe.isFirst(event.eventID)) continue;
-        if (stage?.hold(event)) continue;
-        await accept(event);
+        const now = stage ? stage.admit(event) : event;
+        if (now) await accept(now);
       }
       stats = run.stats();
     } catch (err) {

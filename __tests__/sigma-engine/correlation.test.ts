@@ -263,7 +263,7 @@ async function collect(events: AsyncIterable<MatchedEvent>): Promise<MatchedEven
 function correlated(pack: ReturnType<typeof packOf>, events: MatchedEvent[]) {
   const stage = new CorrelationStage(pack);
   const now: string[] = [];
-  for (const e of events) if (!stage.hold(e)) now.push(e.eventID as string);
+  for (const e of events) if (stage.admit(e)) now.push(e.eventID as string);
   const done = stage.finish();
   return {
     outcomes: done.outcomes,

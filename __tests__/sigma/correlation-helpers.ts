@@ -4,7 +4,7 @@
  */
 import { CorrelationStage } from '../../src/correlation-stage.js';
 import type { MatchedEvent } from '../../src/engines/types.js';
-import { compileRulePack, createRuleMatcher } from '../../src/sigma/pack.js';
+import { compileRulePack, createRuleMatcher, ruleRefs } from '../../src/sigma/pack.js';
 import { parseRuleSource } from '../../src/sigma/parse.js';
 import type { CorrelationLimits } from '../../src/sigma/correlator.js';
 import type { RulePack } from '../../src/sigma/types.js';
@@ -36,14 +36,17 @@ export function correlate(pack: RulePack, events: Rec[], limits: Partial<Correla
   for (const record of events) {
     const ruleIds = match(record);
     if (ruleIds.length === 0) continue;
+    // As the engines hand matches over: each names the rules it matched.
+    const tagged = { ...record, matched_rules: ruleRefs(pack.rules, ruleIds) };
     const event: MatchedEvent = {
-      record: { ...record },
-      json: JSON.stringify(record),
+      record: tagged,
+      json: JSON.stringify(tagged),
       eventID: record.eventID as string,
       region: record.awsRegion as string,
       ruleIds,
     };
-    if (!stage.hold(event)) reported.push(event);
+    const now = stage.admit(event);
+    if (now) reported.push(now);
   }
   const done = stage.finish();
   reported.push(...done.events);

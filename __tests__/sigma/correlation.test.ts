@@ -297,6 +297,25 @@ describe('limits', () => {
     expect(alertsOf(result)[0]!.count).toBe(4);
   });
 
+  it('only matches that belong to a group are held back (bytes cap)', () => {
+    const grouped = ['10:00:00', '10:01:00', '10:02:00'].map((t, i) => fail(`in${i}`, t, '198.51.100.1'));
+    const loose = Array.from({ length: 20 }, (_, i) => fail(`out${i}`, '10:00:30'));
+    const ref = { id: '10000000-0000-4000-8000-000000000001', title: 'Failed console login', level: null };
+    // What the engine hands over (the record naming its rule) is what is held.
+    const bytes = grouped.reduce((n, e) => n + JSON.stringify({ ...e, matched_rules: [ref] }).length, 0);
+    const pack = packOf(['brute.yml', countRule('{gte: 3}', 'generate: true\n')]);
+    const result = correlate(pack, [...loose, ...grouped], { maxHeldBytes: bytes });
+    expect(result.problems).toEqual([]);
+    expect(alertsOf(result)[0]!.eventIDs).toEqual(['in0', 'in1', 'in2']);
+    // generate: true: the loose matches are reported at once, naming their rule.
+    const loneOne = result.reported.find((e) => e.eventID === 'out0')!;
+    expect(loneOne.record.matched_rules).toEqual([ref]);
+    expect(result.reported).toHaveLength(23);
+    // One byte less and the third grouped match cannot be held: incomplete, and it says so.
+    const short = correlate(pack, [...loose, ...grouped], { maxHeldBytes: bytes - 1 });
+    expect(short.problems).toEqual([expect.stringMatching(/bytes of matches to hold back/)]);
+  });
+
   it('too many groups marks it incomplete too; alerts list at most 100 eventIDs', () => {
     const spread = Array.from({ length: 3 }, (_, i) => fail(`g${i}`, '10:00:00', `198.51.100.${i}`));
     const groups = correlate(packOf(['brute.yml', countRule('{gte: 1}')]), spread, { maxGroups: 2 });

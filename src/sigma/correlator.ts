@@ -114,10 +114,11 @@ export class Correlator<T extends CorrelatedInput> {
   }
 
   /**
-   * Adds a match of base rules. False when it could not be held (bytes cap): the caller reports
-   * it as it is, and the correlations are incomplete.
+   * Adds a match of base rules: `held` when it went into a group; `unplaced` when it belongs to
+   * none (no eventTime, a group-by field missing, a cap reached: it can be part of no alert, so
+   * it is not kept); `full` when the bytes cap is reached (the correlations are incomplete).
    */
-  add(item: T): boolean {
+  add(item: T): 'held' | 'unplaced' | 'full' {
     const bytes = item.json.length;
     if (this.heldBytes + bytes > this.limits.maxHeldBytes) {
       for (const id of item.ruleIds) {
@@ -125,25 +126,26 @@ export class Correlator<T extends CorrelatedInput> {
           s.incomplete ??= `more than ${this.limits.maxHeldBytes} bytes of matches to hold back`;
         }
       }
-      return false;
+      return 'full';
     }
-    const seq = this.held.push(item) - 1;
-    this.heldBytes += bytes;
     const time = Date.parse(String(item.record.eventTime));
-    if (!Number.isFinite(time)) return true;
+    if (!Number.isFinite(time)) return 'unplaced';
+    const seq = this.held.length;
+    let placed = false;
     for (const id of item.ruleIds) {
-      for (const state of this.feeds.get(id) ?? []) this.place(state, id, item.record, time, seq);
+      for (const state of this.feeds.get(id) ?? []) {
+        if (this.place(state, id, item, time, seq)) placed = true;
+      }
     }
-    return true;
+    if (!placed) return 'unplaced';
+    this.held.push(item);
+    this.heldBytes += bytes;
+    return 'held';
   }
 
-  private place(
-    state: State,
-    ruleId: string,
-    record: Record<string, unknown>,
-    time: number,
-    seq: number,
-  ): void {
+  /** Puts the event into its group of `state`; false when it belongs to none. */
+  private place(state: State, ruleId: string, item: T, time: number, seq: number): boolean {
+    const { record } = item;
     const { c } = state;
     const rule = state.ruleIndex.get(ruleId) as number;
     const values: Record<string, string> = {};
@@ -151,7 +153,7 @@ export class Correlator<T extends CorrelatedInput> {
     for (let i = 0; i < c.groupBy.length; i++) {
       const value = valueText(readPath(record, paths[i] as string[]));
       // An event without a group-by field belongs to no group.
-      if (value === undefined) return;
+      if (value === undefined) return false;
       values[c.groupBy[i] as string] = value;
     }
     const key = JSON.stringify(c.groupBy.map((name) => values[name]));
@@ -159,25 +161,26 @@ export class Correlator<T extends CorrelatedInput> {
     if (!group) {
       if (state.groups.size >= this.limits.maxGroups) {
         state.incomplete ??= `more than ${this.limits.maxGroups} groups`;
-        return;
+        return false;
       }
       state.groups.set(key, (group = { values, events: [] }));
     }
     const last = group.events[group.events.length - 1];
     if (last?.seq === seq) {
       if (!last.rules.includes(rule)) last.rules.push(rule);
-      return;
+      return true;
     }
     if (group.events.length >= this.limits.maxEventsPerGroup) {
       state.incomplete ??= `more than ${this.limits.maxEventsPerGroup} events in one group`;
-      return;
+      return false;
     }
-    const event: GroupEvent = { time, seq, tie: this.held[seq]?.eventID ?? '', rules: [rule] };
+    const event: GroupEvent = { time, seq, tie: item.eventID ?? '', rules: [rule] };
     if (c.type === 'value_count') {
       const value = valueText(readPath(record, c.field as string[]));
       if (value !== undefined) event.value = value;
     }
     group.events.push(event);
+    return true;
   }
 
   /** Decides every window: the alerts per correlation, and each held match with its correlations. */
