@@ -251,6 +251,39 @@ ${LIST}`;
     expect(result.reported.map((e) => e.eventID).sort()).toEqual(['k1', 'k2', 's1', 's2']);
   });
 
+  it('temporal with a condition counts distinct rules, not events', () => {
+    const users = `title: Users listed
+id: 10000000-0000-4000-8000-000000000004
+name: list_users
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel:
+    eventName: ListUsers
+  condition: sel
+`;
+    const rule = `title: Two kinds of recon
+id: 20000000-0000-4000-8000-000000000005
+correlation:
+  type: temporal
+  rules: [whoami, Buckets listed, list_users]
+  group-by: [userIdentity.accessKeyId]
+  timespan: 5m
+  condition: {gte: 2}
+---
+${WHOAMI}---
+${LIST}---
+${users}`;
+    const result = correlate(packOf(['two.yml', rule]), [
+      // Same rule twice: one kind.
+      call('t1', '08:00:00', 'GetCallerIdentity', 'AKIA6'),
+      call('t2', '08:01:00', 'GetCallerIdentity', 'AKIA6'),
+      // Two kinds, 5 minutes apart (inside).
+      call('u1', '08:00:00', 'ListUsers', 'AKIA7'),
+      call('u2', '08:05:00', 'ListBuckets', 'AKIA7'),
+    ]);
+    expect(groups(result)).toEqual([['AKIA7', ['u1', 'u2']]]);
+  });
+
   it('rules by id work as names do', () => {
     const byId = chain(
       'temporal_ordered',
