@@ -4,7 +4,8 @@
  *   --files N    log files in the dataset (BENCH_FILES, default 500)
  *   --mb N       uncompressed size of the dataset in MB (BENCH_MB, default 200)
  *   --runs N     timed runs of each tool per scenario (BENCH_RUNS, default 3)
- *   --only a,b   scenarios to run (BENCH_ONLY), of: selective, broad, nested, window, export
+ *   --only a,b   scenarios to run (BENCH_ONLY), of: selective, broad, nested, window, export,
+ *                rules (a generated pack of 600 Sigma rules, timed against an export of the same files)
  *                (default: all but export; with --smoke: selective, broad, window)
  *   --smoke      tiny data, one run: a check that the bench works, in seconds (BENCH_SMOKE=1)
  *   --workers N  threads for the scan engine, DuckDB and the gunzip floor (BENCH_WORKERS, default: cores)
@@ -15,7 +16,7 @@
  */
 import os from 'node:os';
 
-export const SCENARIO_NAMES = ['selective', 'broad', 'nested', 'window', 'export'] as const;
+export const SCENARIO_NAMES = ['selective', 'broad', 'nested', 'window', 'export', 'rules'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface BenchOptions {
@@ -105,7 +106,7 @@ export function parseBenchOptions(
       ? scenarioList(onlyText)
       : smoke
         ? ['selective', 'broad', 'window']
-        : ['selective', 'broad', 'nested', 'window'],
+        : ['selective', 'broad', 'nested', 'window', 'rules'],
     s3: !flags.has('--no-s3') && env.BENCH_S3 !== '0',
     jq: !flags.has('--no-jq') && env.BENCH_JQ !== '0',
     out: pick('--out', 'BENCH_OUT') ?? defaults.out,

@@ -142,6 +142,7 @@ async function main(): Promise<void> {
     for (const scenario of scenarios(dataset, opts.scenarios)) {
       const tools: ToolName[] = ['scan', 'duckdb', 'gunzip-floor'];
       if (s3 && S3_SCENARIOS.has(scenario.name)) tools.splice(1, 0, 'scan-s3', 'scan-s3-sdk');
+      if (scenario.rules) tools.splice(1, 0, 'scan-export');
       if (withJq) tools.push('jq');
       log(`Scenario ${scenario.name}: ${scenario.description}`);
       results.push(await runScenario(scenario, tools, ctx, opts));

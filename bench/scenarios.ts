@@ -9,6 +9,10 @@ import { DELIVERY_LAG_MS, stampInWindow } from '../src/source/layout.js';
 import { SELECTIVITY } from '../tools/generate/index.js';
 import type { Dataset, DatasetFile } from './dataset.js';
 import type { ScenarioName } from './options.js';
+import { generatedRulePack } from './rule-pack.js';
+
+/** Rules in the `rules` scenario's generated pack. */
+export const BENCH_PACK_RULES = 600;
 
 export interface Scenario {
   name: ScenarioName;
@@ -22,6 +26,8 @@ export interface Scenario {
   /** jq condition on a record. */
   jq: string;
   files: DatasetFile[];
+  /** A Sigma pack (multi-document YAML) the scan engine runs with `--rules`. */
+  rules?: string;
 }
 
 /** A DuckDB string literal. The values here are our own constants, quoted all the same. */
@@ -55,6 +61,7 @@ export function scenarios(dataset: Dataset, names: readonly ScenarioName[]): Sce
     ),
   );
   const whole = timeCondition(start, end);
+  const pack = names.includes('rules') ? generatedRulePack(BENCH_PACK_RULES) : undefined;
   const middle = timeCondition(wSince, wUntil);
   const defs: Record<ScenarioName, Scenario> = {
     selective: {
@@ -96,6 +103,17 @@ export function scenarios(dataset: Dataset, names: readonly ScenarioName[]): Sce
       sql: `${middle.sql} AND (r->>'eventName') = ${sqlText(rare)}`,
       jq: `${middle.jq} and .eventName == ${jqText(rare)}`,
       files: windowFiles,
+    },
+    rules: {
+      name: 'rules',
+      description: `a generated pack of ${pack?.rules ?? BENCH_PACK_RULES} Sigma rules (most pin eventSource and eventName, 20 pin neither)`,
+      filter: undefined,
+      since: start,
+      until: end,
+      sql: `${whole.sql} AND ${pack?.sql ?? 'false'}`,
+      jq: `${whole.jq} and ${pack?.jq ?? 'false'}`,
+      files: all,
+      ...(pack ? { rules: pack.yaml } : {}),
     },
     export: {
       name: 'export',

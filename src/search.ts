@@ -19,10 +19,13 @@ import { SearchError, errorMessage } from './errors.js';
 import { chooseEngine } from './engines/select.js';
 import { createEngine } from './engines/create.js';
 import { openResultWriter, type ResultWriter } from './report/writers.js';
-import { SummaryBuilder, writeSummary } from './report/summary.js';
+import { SummaryBuilder, correlationSummaries, writeSummary } from './report/summary.js';
 import { EventDeduper, type EventIdSetOptions } from './engines/dedupe.js';
 import { emptySearchStats } from './engines/stats.js';
-import { ruleIdsAtLeast } from './sigma/pack.js';
+import { levelAtLeast, ruleIdsAtLeast } from './sigma/pack.js';
+import { SIGMA_LEVELS, type SigmaLevel } from './sigma/types.js';
+import { CorrelationStage } from './correlation-stage.js';
+import type { CorrelationLimits } from './sigma/correlator.js';
 import { s3IdleTimeoutMs, s3ReadMode } from './aws/settings.js';
 import { OutputWriteError, describeFsError } from './out-dir.js';
 import { openIncremental, type IncrementalRun } from './state/incremental.js';
@@ -38,6 +41,8 @@ export interface SearchOptions {
   keepFirst?: number;
   /** De-duplication's settings (tests spill seen ids to disk sooner, or somewhere unwritable). */
   dedupe?: EventIdSetOptions;
+  /** Caps of correlation state (tests lower them). */
+  correlationLimits?: Partial<CorrelationLimits>;
 }
 
 export interface SearchResult {
@@ -185,6 +190,22 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
     choice.engine === 'scan'
       ? (incremental?.ledger ?? new DeliveryLedger({ from: inv.window.since, to: inv.window.until }))
       : undefined;
+  // Correlation rules: their base rules' matches are held back until the stream ends.
+  const stage = inv.rules?.correlations?.length
+    ? new CorrelationStage(inv.rules, options.correlationLimits)
+    : undefined;
+  // Unique matches written: held-back base-rule matches outside any alert are not.
+  let written = 0;
+  const accept = async (event: MatchedEvent): Promise<void> => {
+    written++;
+    incremental?.noteReported(event.eventID, event.fields?.eventTime ?? eventTimeOf(event.record));
+    const flushing = writeEvent(writer, event);
+    if (flushing) await flushing;
+    builder.add(event, event.ruleIds);
+    if (gateRules && event.ruleIds?.some((id) => gateRules.has(id))) gateMatches++;
+    if (firstMatches.length < keepFirst) firstMatches.push(ownedEvent(event));
+  };
+  let correlated: ReturnType<CorrelationStage['finish']> | undefined;
   try {
     const engine = await createEngine(choice, logger);
     // Transient events: each is written, counted and dropped before the next is asked for.
@@ -198,12 +219,8 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
       for await (const event of run.events) {
         if (incremental && !incremental.isNew(event.eventID)) continue;
         if (!dedupe.isFirst(event.eventID)) continue;
-        incremental?.noteReported(event.eventID, event.fields?.eventTime ?? eventTimeOf(event.record));
-        const flushing = writeEvent(writer, event);
-        if (flushing) await flushing;
-        builder.add(event, event.ruleIds);
-        if (gateRules && event.ruleIds?.some((id) => gateRules.has(id))) gateMatches++;
-        if (firstMatches.length < keepFirst) firstMatches.push(ownedEvent(event));
+        const now = stage ? stage.admit(event) : event;
+        if (now) await accept(now);
       }
       stats = run.stats();
     } catch (err) {
@@ -215,6 +232,18 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
       logger.error(message);
       stats = failedStats(choice.engine, choice.reason, message);
       if (!(err instanceof SearchError)) logger.debug(String((err as Error).stack ?? err));
+    }
+    if (stage) {
+      correlated = stage.finish();
+      for (const event of correlated.events) await accept(event);
+      for (const problem of correlated.problems) {
+        logger.warning(problem);
+        stats.failures.push({ key: SEARCH_FAILURE_KEY, reason: problem });
+      }
+      if (inv.minLevel) {
+        for (const c of correlated.outcomes)
+          if (levelAtLeast(c.level ?? undefined, inv.minLevel)) gateMatches += c.alerts.length;
+      }
     }
     await writing(resultsPath, () => writer.commit());
   } catch (err) {
@@ -247,7 +276,7 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
   const built = builder.build({
     inv: searched,
     stats,
-    matches: dedupe.unique,
+    matches: written,
     duplicatesDropped: dedupe.dropped,
     files: { results: names.results, summary: names.summary },
     startedAt,
@@ -256,11 +285,12 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
   const withGate: Summary = gateRules ? { ...built, minLevel: inv.minLevel ?? null, gateMatches } : built;
   const summary: Summary = {
     ...withGate,
+    ...(correlated ? { correlations: correlationSummaries(correlated.outcomes) } : {}),
     noLogs,
     ...(inv.source.kind === 'trail' ? { trailStatus: trails } : {}),
     ...(state ? { incremental: state.report } : {}),
-    ...(withGate.rules ? { highestLevel: withGate.rules[0]?.level ?? null } : {}),
   };
+  if (summary.rules) summary.highestLevel = highestLevelOf(summary);
   const outcome = outcomeOf(summary, { failOnMatch: inv.failOnMatch, failOnNoLogs: failsOnNoLogs(inv) });
   summary.result = outcome.result as Summary['result'];
   try {
@@ -282,4 +312,21 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
 
 function eventTimeOf(record: Record<string, unknown>): string | undefined {
   return typeof record.eventTime === 'string' ? record.eventTime : undefined;
+}
+
+/** The highest level among the rules that matched and the correlations that alerted; null: none. */
+function highestLevelOf(summary: Summary): string | null {
+  const levels = [
+    ...(summary.rules ?? []).map((r) => r.level),
+    ...(summary.correlations ?? []).filter((c) => c.alerts.length > 0).map((c) => c.level),
+  ];
+  let best: string | null = null;
+  for (const level of levels) {
+    if (
+      level !== null &&
+      (best === null || SIGMA_LEVELS.indexOf(level as SigmaLevel) > SIGMA_LEVELS.indexOf(best as SigmaLevel))
+    )
+      best = level;
+  }
+  return best;
 }

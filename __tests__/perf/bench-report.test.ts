@@ -114,6 +114,45 @@ describe('bench arithmetic', () => {
   });
 });
 
+describe('the rules scenario', () => {
+  it('times the pack against an export of the same files; the export count is not compared', () => {
+    const input = { uncompressedBytes: 100e6, records: 10 };
+    const run = (workMs: number, count: number) => ({
+      wallMs: workMs,
+      workMs,
+      count,
+      maxRssKb: undefined,
+      cpuMs: undefined,
+    });
+    const tools = [
+      summariseTool('scan', [run(3000, 392)], input),
+      summariseTool('scan-export', [run(2000, 26688)], input),
+      summariseTool('duckdb', [run(9000, 392)], input),
+    ];
+    expect(() => checkCounts('rules', tools)).not.toThrow();
+    const r = ratios(tools);
+    expect(r['scan/scan-export time']).toBeCloseTo(1.5);
+    const at = (scanMs: number) =>
+      checkTargets([
+        {
+          scenario: 'rules',
+          description: '',
+          files: 1,
+          uncompressedBytes: 1,
+          records: 1,
+          tools,
+          ratios: { ...r, 'scan/scan-export time': scanMs / 2000 },
+        },
+      ]).find((c) => c.target.startsWith('rules:'));
+    expect(at(3000)).toEqual({
+      target: 'rules: a 600-rule pack <= 2x the time of an export',
+      value: '1.50x',
+      met: true,
+    });
+    expect(at(4100)).toMatchObject({ value: '2.05x', met: false });
+  });
+});
+
 describe('bench table', () => {
   it('has a header cell for every column of every row', async () => {
     const { formatTable, summariseTool: summarise } = await import('../../bench/report.js');

@@ -103,10 +103,15 @@ describe('pack options and errors', () => {
     expect((error as ConfigurationError).field).toBe('rule file "rules/b.yml"');
   });
 
-  it('two rules with one id are refused (matches are reported by id)', () => {
-    const rules = [
+  it('two different rules with one id are refused (matches are reported by id); two copies are one rule', () => {
+    const copies = [
       ...parseRuleSource({ file: 'a.yml', text: good }),
       ...parseRuleSource({ file: 'c.yml', text: good }),
+    ];
+    expect(compileRulePack(copies).rules.map((r) => r.id)).toEqual(['11111111-1111-4111-8111-111111111111']);
+    const rules = [
+      ...parseRuleSource({ file: 'a.yml', text: good }),
+      ...parseRuleSource({ file: 'c.yml', text: good.replace(/level: \w+/, 'level: low') }),
     ];
     expect(() => compileRulePack(rules)).toThrow(/c\.yml.*11111111-1111-4111-8111-111111111111.*a\.yml/);
   });

@@ -8,6 +8,7 @@ import type { MatchedEvent } from '../engines/types.js';
 import type { Summary } from './types.js';
 import { eventFacts, truncateText } from './job-summary.js';
 import { sanitizeForTerminal } from './sanitize.js';
+import { correlationAlerts, groupText } from './correlation-alerts.js';
 
 /** GitHub shows at most 10 annotations of each kind per step. */
 export const MAX_MATCH_ANNOTATIONS = 10;
@@ -83,10 +84,16 @@ export function annotationsFor(summary: Summary, firstMatches: MatchedEvent[]): 
     title: 'CloudTrail search',
     message: plainValue(w, 500),
   }));
+  // Correlation alerts first (highest level first), then single matches, 10 in all.
+  const alerts: Annotation[] = correlationAlerts(summary).map(({ correlation: c, alert: a }) => ({
+    level: 'warning',
+    title: `CloudTrail correlation (${plainValue(c.level ?? 'no level', 20)}): ${plainValue(c.title, 80)}`,
+    message: `${a.count} events of ${plainValue(groupText(a.group), 200)} from ${plainValue(a.firstSeen, 40)} to ${plainValue(a.lastSeen, 40)}; first event ids ${plainValue(a.eventIDs.slice(0, 5).join(', '), 300)}`,
+  }));
   const warnings: Annotation[] = firstMatches.slice(0, MAX_MATCH_ANNOTATIONS).map((event) => ({
     level: 'warning',
     title: `CloudTrail match: ${plainValue(eventFacts(event.record).event, 80)}`,
     message: describeMatch(event),
   }));
-  return [...errors, ...notes, ...warnings];
+  return [...errors, ...notes, ...[...alerts, ...warnings].slice(0, MAX_MATCH_ANNOTATIONS)];
 }

@@ -11,6 +11,7 @@ import type { MatchedEvent, RegionStats } from '../engines/types.js';
 import type { Summary } from './types.js';
 import { formatBytes, formatCount, formatUsd } from './format.js';
 import { sanitizeForTerminal } from './sanitize.js';
+import { correlationAlerts, groupText } from './correlation-alerts.js';
 
 /** GitHub rejects a step summary over 1 MiB. */
 export const SUMMARY_LIMIT_BYTES = 1024 * 1024;
@@ -348,6 +349,32 @@ function referenceLink(url: string | undefined): string {
 
 const MAX_RULE_ROWS = 50;
 
+/** Correlation alerts, highest level first: shown before the rules. */
+function alertsSection(summary: Summary): string | undefined {
+  if (!summary.correlations) return undefined;
+  const all = correlationAlerts(summary);
+  const rows = all
+    .slice(0, MAX_RULE_ROWS)
+    .map(({ correlation: c, alert: a }) => [
+      cell(c.level ?? 'none', 20),
+      cell(c.title, 120),
+      cell(groupText(a.group), 120),
+      count(a.count),
+      cell(a.firstSeen, 30),
+      cell(a.lastSeen, 30),
+    ]);
+  const more = all.length - rows.length;
+  const notes = [
+    `${count(all.length)} alerts from ${count(summary.correlations.length)} correlation rules.`,
+    more > 0 ? `…and ${count(more)} more alerts in summary.json.` : '',
+  ].filter(Boolean);
+  const body =
+    rows.length > 0
+      ? `${table(['Level', 'Correlation', 'Group', 'Events', 'First seen', 'Last seen'], rows)}\n\n`
+      : '';
+  return `### Correlation alerts\n\n${body}${notes.join(' ')}`;
+}
+
 /** Sigma runs: the rules that matched, highest level first, and how many rules could not run. */
 function rulesSection(summary: Summary): string | undefined {
   if (summary.rulesEvaluated === undefined) return undefined;
@@ -508,6 +535,7 @@ export function renderJobSummary(input: JobSummaryInput, maxBytes = SUMMARY_BUDG
     searched(input.summary),
     warningsSection(input.summary),
     regionSection(input.summary),
+    alertsSection(input.summary),
     rulesSection(input.summary),
     chartSection(input.summary),
   ];

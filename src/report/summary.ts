@@ -10,7 +10,7 @@ import { VERSION } from '../version.js';
 import { atomicWriteFile } from './atomic-file.js';
 import { TopCounter } from './top-counter.js';
 import { SIGMA_LEVELS } from '../sigma/types.js';
-import type { RuleMatchSummary, Summary } from './types.js';
+import type { CorrelationSummary, RuleMatchSummary, Summary } from './types.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -196,6 +196,18 @@ export function ruleSections(
     rules,
     rulesUnsupported: pack.unsupported.map(({ file, id, title, reason }) => ({ file, id, title, reason })),
   };
+}
+
+/** summary.json's correlations: highest level first, then most alerts. */
+export function correlationSummaries(outcomes: readonly CorrelationSummary[]): CorrelationSummary[] {
+  return [...outcomes].sort(
+    (a, b) => levelRank(b.level) - levelRank(a.level) || b.alerts.length - a.alerts.length,
+  );
+}
+
+/** A level's rank for sorting; no level sorts below informational. */
+export function levelRank(level: string | null): number {
+  return level === null ? -1 : (SIGMA_LEVELS as readonly string[]).indexOf(level);
 }
 
 /** Gathers the summary's aggregates one match at a time, in bounded memory. */

@@ -5,6 +5,7 @@
 import type { EngineProgress, MatchedEvent } from '../engines/types.js';
 import type { Summary } from './types.js';
 import { sanitizeForTerminal } from './sanitize.js';
+import { correlationAlerts, groupText } from './correlation-alerts.js';
 import { formatBytes, formatCount, formatUsd, plural } from './format.js';
 import { principalOf } from './summary.js';
 
@@ -137,6 +138,8 @@ export function formatSummaryLine(summary: Summary): string {
       : summary.filter === null
         ? `export of every event in the window (no filter): ${plural(summary.matches, 'event')}`
         : plural(summary.matches, 'match', 'matches');
+  const alerts = correlationAlerts(summary).length;
+  const correlated = summary.correlations ? `, ${plural(alerts, 'correlation alert')}` : '';
   const dupes =
     summary.duplicatesDropped > 0 ? ` (${plural(summary.duplicatesDropped, 'duplicate')} dropped)` : '';
   const s = summary.scanned;
@@ -146,7 +149,7 @@ export function formatSummaryLine(summary: Summary): string {
       : `${plural(s.objects, 'object')} / ${formatBytes(s.bytes)} / ${plural(s.records, 'record')}`;
   const window = `${sanitizeForTerminal(summary.window.since)} → ${sanitizeForTerminal(summary.window.until)}`;
   const status = summary.complete ? 'complete' : incompleteReason(summary);
-  return `${found}${dupes} in ${read} over ${window}; ${status}`;
+  return `${found}${correlated}${dupes} in ${read} over ${window}; ${status}`;
 }
 
 export interface Progress {
@@ -198,12 +201,28 @@ export function createProgress(
  */
 export function formatRulesTable(summary: Summary, maxRules = 20): string {
   const rules = summary.rules ?? [];
-  if (rules.length === 0) return '';
+  const alerts = formatAlertsTable(summary, maxRules);
+  if (rules.length === 0) return alerts;
   const lines = rules.slice(0, maxRules).map((r) => {
     const level = (r.level ?? 'none').padEnd(13);
     const n = String(r.count).padStart(7);
     return `${sanitizeForTerminal(level)} ${n}  ${sanitizeForTerminal(truncate(r.title, 100))}`;
   });
   const more = rules.length > maxRules ? [`… and ${rules.length - maxRules} more rules in summary.json`] : [];
-  return [`${'level'.padEnd(13)} ${'matches'.padStart(7)}  rule`, ...lines, ...more].join('\n');
+  const table = [`${'level'.padEnd(13)} ${'matches'.padStart(7)}  rule`, ...lines, ...more].join('\n');
+  return alerts ? `${alerts}\n${table}` : table;
+}
+
+/** Correlation alerts, shown before the rules: level, events, correlation, group, time span. */
+function formatAlertsTable(summary: Summary, max: number): string {
+  const all = correlationAlerts(summary);
+  if (all.length === 0) return '';
+  const lines = all.slice(0, max).map(({ correlation: c, alert: a }) => {
+    const level = (c.level ?? 'none').padEnd(13);
+    const n = String(a.count).padStart(7);
+    const what = `${truncate(c.title, 80)} [${truncate(groupText(a.group), 80)}] ${a.firstSeen} → ${a.lastSeen}`;
+    return `${sanitizeForTerminal(level)} ${n}  ${sanitizeForTerminal(what)}`;
+  });
+  const more = all.length > max ? [`… and ${all.length - max} more correlation alerts in summary.json`] : [];
+  return [`${'level'.padEnd(13)} ${'events'.padStart(7)}  correlation alert`, ...lines, ...more].join('\n');
 }

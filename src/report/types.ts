@@ -71,6 +71,11 @@ export interface Summary {
   /** Sigma runs only: the rules that matched, highest level first, then most matches. */
   rules?: RuleMatchSummary[];
   /** Sigma runs only: rules that could not run on CloudTrail, and why. */
+  /**
+   * Sigma runs with correlation rules: each correlation that ran, highest level first, with its
+   * alerts (a group whose events met the condition within the timespan).
+   */
+  correlations?: CorrelationSummary[];
   rulesUnsupported?: Array<{
     file: string;
     id: string | undefined;
@@ -122,4 +127,24 @@ export interface IncrementalReport {
   advanced: boolean;
   /** Why it was not advanced. */
   reason?: string;
+}
+
+/** One correlation rule's alerts in summary.json. */
+export interface CorrelationSummary {
+  id: string;
+  title: string;
+  level: string | null;
+  type: string;
+  alerts: Array<{
+    /** group-by name -> the group's value. */
+    group: Record<string, string>;
+    firstSeen: string;
+    lastSeen: string;
+    /** Events of the alert. */
+    count: number;
+    /** The first 100 of them, in time order. */
+    eventIDs: string[];
+  }>;
+  /** Set when a memory cap was reached: alerts may be missing (the run is then incomplete). */
+  incomplete?: string;
 }

@@ -4,13 +4,12 @@
  * `createRuleMatcher` says which rules a record matches. Pure; the pack is plain data.
  */
 import { ConfigurationError } from '../errors.js';
-import type { MatchNode, QueryNode } from '../query/ast.js';
-import { compilePredicate, type Predicate } from '../query/predicate.js';
-import { getKey } from '../query/record-walk.js';
 import { compileRule } from './compile.js';
+import { compileCorrelation, referencedRuleIds } from './correlation-compile.js';
 import {
   SIGMA_LEVELS,
   ruleFileLabel,
+  type CompiledCorrelation,
   type CompiledRule,
   type RulePack,
   type SigmaLevel,
@@ -24,136 +23,88 @@ export interface PackOptions {
 }
 
 export function compileRulePack(rules: readonly SigmaRule[], options: PackOptions = {}): RulePack {
+  const unique = withoutCopies(rules);
   const compiled: CompiledRule[] = [];
   const unsupported: UnsupportedRule[] = [];
-  const seen = new Map<string, string>();
-  for (const rule of rules) {
-    const other = seen.get(rule.id);
-    if (other !== undefined) {
+  const problems = new Map<string, string>();
+  const refuse = (rule: SigmaRule, reason: string): void => {
+    if (options.strict) {
       const label = ruleFileLabel(rule.file);
       throw new ConfigurationError(
-        `${label}: rule id ${rule.id} is also the id of a rule in ${JSON.stringify(other)}; every rule needs its own id (matches are reported by id). Remove the duplicate or give it a new id.`,
+        `${label}: rule "${rule.title}" (${rule.id}) cannot run on CloudTrail: ${reason}. Fix the rule, remove it, or turn strict mode off to skip it.`,
         label,
       );
     }
-    seen.set(rule.id, rule.file);
+    unsupported.push({ file: rule.file, id: rule.id, title: rule.title, reason });
+  };
+  for (const rule of unique) {
+    if (rule.kind === 'correlation') continue;
     const result = compileRule(rule);
     if (result.ok) compiled.push(result.rule);
-    else if (options.strict) {
+    else {
+      problems.set(rule.id, result.unsupported.reason);
+      refuse(rule, result.unsupported.reason);
+    }
+  }
+  // Correlations, and which base rules only feed them (`generate: false` everywhere they appear).
+  const correlations: CompiledCorrelation[] = [];
+  const generated = new Set<string>();
+  const fed = new Set<string>();
+  for (const rule of unique) {
+    if (rule.kind !== 'correlation') continue;
+    const result = compileCorrelation(rule, { all: unique, problems });
+    if (result.ok) {
+      correlations.push(result.correlation);
+      for (const id of result.correlation.rules) fed.add(id);
+    } else refuse(rule, result.reason);
+    const generate = rule.generate ?? rule.correlation.generate;
+    for (const id of referencedRuleIds(rule, unique)) if (generate === true) generated.add(id);
+  }
+  const referenced = new Set(
+    unique.filter((r) => r.kind === 'correlation').flatMap((r) => referencedRuleIds(r, unique)),
+  );
+  const correlationOnly = new Set([...referenced].filter((id) => !generated.has(id)));
+  // A base rule that only feeds correlations none of which can run has nothing to report.
+  const running = compiled.filter((r) => !correlationOnly.has(r.id) || fed.has(r.id));
+  return {
+    rules: running,
+    unsupported,
+    correlations,
+    correlationOnly: running.filter((r) => correlationOnly.has(r.id)).map((r) => r.id),
+    anyQuery:
+      running.length === 1
+        ? (running[0] as CompiledRule).query
+        : { kind: 'or', children: running.map((r) => r.query) },
+  };
+}
+
+/**
+ * One rule per id. Public rule sets embed a base rule in every correlation file that uses it: the
+ * same id with the same content is one rule; the same id with other content is an error.
+ */
+function withoutCopies(rules: readonly SigmaRule[]): SigmaRule[] {
+  const seen = new Map<string, SigmaRule>();
+  const unique: SigmaRule[] = [];
+  for (const rule of rules) {
+    const other = seen.get(rule.id);
+    if (other === undefined) {
+      seen.set(rule.id, rule);
+      unique.push(rule);
+    } else if (other.fingerprint !== rule.fingerprint) {
       const label = ruleFileLabel(rule.file);
       throw new ConfigurationError(
-        `${label}: rule "${rule.title}" (${rule.id}) cannot run on CloudTrail: ${result.unsupported.reason}. Fix the rule, remove it, or turn strict mode off to skip it.`,
+        `${label}: rule id ${rule.id} is also the id of a different rule in ${JSON.stringify(other.file)}; every rule needs its own id (matches are reported by id). Make the two copies identical, remove one, or give it a new id.`,
         label,
       );
-    } else unsupported.push(result.unsupported);
+    }
   }
-  return {
-    rules: compiled,
-    unsupported,
-    anyQuery:
-      compiled.length === 1
-        ? (compiled[0] as CompiledRule).query
-        : { kind: 'or', children: compiled.map((r) => r.query) },
-  };
+  return unique;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Matching
+// Matching: rule-dispatch.ts
 
-/** Ids of the rules `record` matches, in pack order ([] = none). */
-export type RuleMatcher = (record: Record<string, unknown>) => string[];
-
-/**
- * Builds the matcher. Most rules pin `eventName` to a few values, so rules are indexed by those
- * values: a record is only tested against the rules that could match its event name, plus the
- * rules that do not pin it. Same answers as testing every rule, far fewer tests per record.
- */
-export function createRuleMatcher(pack: {
-  rules: ReadonlyArray<Pick<CompiledRule, 'id' | 'query'>>;
-}): RuleMatcher {
-  const entries = pack.rules.map((rule, index) => ({
-    id: rule.id,
-    index,
-    predicate: compilePredicate(rule.query),
-  }));
-  const byEventName = new Map<string, typeof entries>();
-  const unpinned: typeof entries = [];
-  entries.forEach((entry, i) => {
-    const names = requiredEventNames((pack.rules[i] as Pick<CompiledRule, 'query'>).query);
-    if (!names) unpinned.push(entry);
-    else for (const name of names) byEventName.set(name, [...(byEventName.get(name) ?? []), entry]);
-  });
-  // Candidates per event name, in pack order, built once.
-  for (const [name, pinned] of byEventName) {
-    byEventName.set(
-      name,
-      [...pinned, ...unpinned].sort((a, b) => a.index - b.index),
-    );
-  }
-  return (record) => {
-    const name = scalarKey(getKey(record, 'eventName', 'eventname', false));
-    const candidates = (name === undefined ? undefined : byEventName.get(name)) ?? unpinned;
-    const ids: string[] = [];
-    for (let i = 0; i < candidates.length; i++) {
-      const entry = candidates[i] as (typeof entries)[number];
-      if ((entry.predicate as Predicate)(record)) ids.push(entry.id);
-    }
-    return ids;
-  };
-}
-
-/** The lowercased text an equality test on eventName compares (undefined: no scalar there). */
-function scalarKey(value: unknown): string | undefined {
-  if (typeof value === 'string') return value.toLowerCase();
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value).toLowerCase();
-  return undefined;
-}
-
-/**
- * Event names (lowercased) a record must have for `query` to match it, when the query says so:
- * an AND with a case-insensitive `eventName` equality among its children, or an OR whose every
- * branch pins it. Undefined when the query may match other event names.
- */
-export function requiredEventNames(query: QueryNode): Set<string> | undefined {
-  switch (query.kind) {
-    case 'match':
-      return pinsEventName(query)
-        ? new Set(query.cond.values.map((v) => String(v).toLowerCase()))
-        : undefined;
-    case 'and': {
-      for (const child of query.children) {
-        const names = requiredEventNames(child);
-        if (names) return names;
-      }
-      return undefined;
-    }
-    case 'or': {
-      const all = new Set<string>();
-      for (const child of query.children) {
-        const names = requiredEventNames(child);
-        if (!names) return undefined;
-        for (const n of names) all.add(n);
-      }
-      return query.children.length > 0 ? all : undefined;
-    }
-    default:
-      return undefined;
-  }
-}
-
-function pinsEventName(
-  node: MatchNode,
-): node is MatchNode & { cond: { op: 'equals'; values: Array<string | number | boolean> } } {
-  return (
-    node.field.segments.length === 1 &&
-    node.field.segments[0] === 'eventName' &&
-    node.cond.op === 'equals' &&
-    !node.cased &&
-    !node.all &&
-    node.cond.values.length > 0 &&
-    node.cond.values.every((v) => v !== null)
-  );
-}
+export { createRuleMatcher, type RuleMatcher } from './rule-dispatch.js';
 
 // ---------------------------------------------------------------------------------------------
 // Levels

@@ -96,7 +96,20 @@ function toRule(doc: Doc, file: string, document: number, label: string): SigmaR
     },
     detection: isPlainObject(doc.detection) ? doc.detection : {},
     kind,
+    name: text(doc.name),
+    correlation: isPlainObject(doc.correlation) ? doc.correlation : {},
+    generate: doc.generate,
+    fingerprint: canonicalJson(doc),
   };
+}
+
+/** JSON with object keys sorted, so equal content gives equal text whatever the key order. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    isPlainObject(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }
 
 function parseLevel(value: unknown, label: string): SigmaLevel | undefined {

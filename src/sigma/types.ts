@@ -42,6 +42,14 @@ export interface SigmaRule {
   detection: Record<string, unknown>;
   /** Set for documents that are not single-event detections (correlation rules, filters). */
   kind: 'detection' | 'correlation' | 'filter';
+  /** Sigma 2's `name`: how correlation rules may refer to this rule. */
+  name: string | undefined;
+  /** The `correlation` map of a correlation rule ({} otherwise). */
+  correlation: Record<string, unknown>;
+  /** The `generate` key as written (correlation rules). */
+  generate: unknown;
+  /** The document's content as canonical JSON (keys sorted): two copies of one rule are equal. */
+  fingerprint: string;
 }
 
 /** A rule turned into one query over single CloudTrail records. */
@@ -63,9 +71,56 @@ export interface UnsupportedRule {
   reason: string;
 }
 
+export type CorrelationType = 'event_count' | 'value_count' | 'temporal' | 'temporal_ordered';
+export const CORRELATION_TYPES: readonly CorrelationType[] = [
+  'event_count',
+  'value_count',
+  'temporal',
+  'temporal_ordered',
+];
+
+/** A correlation's `condition`: every bound given must hold (`gt: 100, lte: 200` = a range). */
+export interface CountCondition {
+  gt?: number;
+  gte?: number;
+  lt?: number;
+  lte?: number;
+  eq?: number;
+}
+
+/** A Sigma correlation rule ready to evaluate over its base rules' matches. */
+export interface CompiledCorrelation {
+  id: string;
+  title: string;
+  level: SigmaLevel | undefined;
+  file: string;
+  references: string[];
+  type: CorrelationType;
+  /** Ids of the base rules (detections of the pack), in the order written. */
+  rules: string[];
+  /** The group-by names as written (alert groups are keyed by them). */
+  groupBy: string[];
+  /** Per base rule id: the CloudTrail field path read for each group-by name (aliases applied). */
+  groupFields: Record<string, string[][]>;
+  timespan: string;
+  timespanMs: number;
+  condition: CountCondition;
+  /** value_count: the field whose distinct values are counted (CloudTrail path segments). */
+  field?: string[];
+  generate: boolean;
+}
+
 export interface RulePack {
+  /** Detections, including correlations' base rules (the engines tag every match with them). */
   rules: CompiledRule[];
   unsupported: UnsupportedRule[];
+  /** Correlation rules, run over the matches of their base rules (absent or empty: none). */
+  correlations?: CompiledCorrelation[];
+  /**
+   * Ids of base rules that only feed correlations (`generate: false`, the default): their matches
+   * are not detections of their own.
+   */
+  correlationOnly?: string[];
   /** OR of every rule's query: one predicate (or SQL condition) that pre-selects candidates. */
   anyQuery: QueryNode;
 }

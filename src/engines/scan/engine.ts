@@ -115,7 +115,10 @@ export class ScanEngine implements Engine {
       // prefilter) for "filter AND any rule", then each match learns which rules it matched.
       query: inv.rules ? { kind: 'and' as const, children: [inv.query, inv.rules.anyQuery] } : inv.query,
       ...(inv.rules
-        ? { rules: inv.rules.rules.map(({ id, title, level, query }) => ({ id, title, level, query })) }
+        ? {
+            rules: inv.rules.rules.map(({ id, title, level, query }) => ({ id, title, level, query })),
+            filter: inv.query,
+          }
         : {}),
       usesResources: inv.usesResources,
       // Incremental mode reads every event of the files delivered in its range, whatever its time.

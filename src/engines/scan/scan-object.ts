@@ -42,6 +42,11 @@ export interface MatcherSpec {
    * rules it matched.
    */
   rules?: Array<Pick<CompiledRule, 'id' | 'title' | 'level' | 'query'>>;
+  /**
+   * With `rules`: the filter alone. Records are then tested with it and the rule dispatcher
+   * (rules indexed by eventName/eventSource) instead of `query`'s OR of every rule.
+   */
+  filter?: QueryNode;
 }
 
 export interface ScanMatch {
@@ -107,16 +112,29 @@ export interface RecordMatcher {
 }
 
 export function createRecordMatcher(spec: MatcherSpec): RecordMatcher {
-  const predicate = compilePredicate(spec.query);
   const window = windowBounds(spec.since, spec.until);
   const scope = scopeOf(spec.regions, spec.accounts);
   const ruleMatcher = spec.rules ? createRuleMatcher({ rules: spec.rules }) : undefined;
+  // The rules the last record tested matched: the predicate finds them, emit names them.
+  let tested: Record<string, unknown> | undefined;
+  let testedIds: string[] = [];
+  const rulesOf = (record: Record<string, unknown>): string[] => {
+    if (record !== tested) {
+      testedIds = (ruleMatcher as NonNullable<typeof ruleMatcher>)(record);
+      tested = record;
+    }
+    return testedIds;
+  };
+  const predicate: Predicate = ruleMatcher
+    ? dispatching(compilePredicate(spec.filter ?? spec.query), rulesOf)
+    : compilePredicate(spec.query);
   const emit = (
     record: Record<string, unknown>,
     result: ObjectScanResult<MatchSink>,
     json?: string,
   ): void => {
-    const ruleIds = ruleMatcher?.(record);
+    const ruleIds = ruleMatcher ? rulesOf(record) : undefined;
+    tested = undefined;
     if (ruleIds && ruleIds.length === 0) return;
     let text = json;
     if (ruleIds && spec.rules) {
@@ -166,6 +184,11 @@ export function createRecordMatcher(spec: MatcherSpec): RecordMatcher {
       if (predicate(record)) emit(record, result, json);
     },
   };
+}
+
+/** The filter, then the rules that can match the record (rule-dispatch.ts): at least one. */
+function dispatching(filter: Predicate, rulesOf: (record: Record<string, unknown>) => string[]): Predicate {
+  return (record) => filter(record) && rulesOf(record).length > 0;
 }
 
 /** The result for an object that could not be read at all. */
