@@ -30,13 +30,12 @@ export function windowDays(window: TimeWindow): { first: string; last: string } 
 }
 
 /**
- * The region's SELECT. `column`, when given, adds one computed column to the select list (e.g. a
- * rule pack's `sigma_rules`): its placeholders go on the same parameters, so they stay in the
- * order of the text.
+ * The region's SELECT. Every placeholder stands in its WHERE clause: Athena accepts `?` nowhere
+ * else (the select list holds column names only).
  */
-export function regionQuery(input: RegionQueryInput, column?: (params: SqlParams) => string): CompiledSql {
+export function regionQuery(input: RegionQueryInput): CompiledSql {
   const params = new SqlParams();
-  const columns = column ? `${selectList()}, ${column(params)}` : selectList();
+  const columns = selectList();
   const database = validateDatabaseName(input.database);
   if (!/^[a-z0-9_]{1,255}$/.test(input.table)) throw new Error(`bad table name ${input.table}`);
   const days = windowDays(input.window);
