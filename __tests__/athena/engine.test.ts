@@ -471,4 +471,26 @@ describe('AthenaEngine', () => {
     expect(select?.sql).not.toContain('sigma_rules');
     expect(select?.parameters).toEqual(expect.arrayContaining(["'StopLogging'", "'DeleteTrail'"]));
   });
+
+  it('rule tags on Athena read numbers in JSON-text columns as numbers, as the SQL does', async () => {
+    const text = `title: t\nid: big-read\nlogsource:\n    product: aws\n    service: cloudtrail\ndetection:\n    sel:\n        additionalEventData.bytesTransferredOut: "243.0"\n    condition: sel\n`;
+    const pack = compileRulePack(parseRuleSource({ file: 'n.yml', text }));
+    // The column as the SerDe hands it: the delivered text, 243.0 and 0.0 kept.
+    const row = {
+      ...renderRow({ eventID: 'n1', eventName: 'GetObject' }),
+      additionaleventdata: '{"bytesTransferredIn":0.0,"bytesTransferredOut":243.0}',
+    };
+    h = harness({
+      scripts: {
+        'eu-west-1': { states: ['SUCCEEDED'], rows: [row] },
+        'us-east-1': { states: ['SUCCEEDED'] },
+      },
+    });
+    const events = await collect(
+      engine().run(investigation({}, { rules: pack, query: { kind: 'all' } })).events,
+    );
+    expect(events.map((e) => [e.eventID, e.ruleIds])).toEqual([['n1', ['big-read']]]);
+    const select = h.started.find((q) => q.sql.startsWith('SELECT'));
+    expect(select?.sql).toContain('CAST(j AS DOUBLE)) = CAST(? AS DOUBLE)');
+  });
 });

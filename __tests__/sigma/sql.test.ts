@@ -158,7 +158,9 @@ describe('Sigma-only conditions in SQL', () => {
       all: false,
       cased: false,
     });
-    expect(sql).toMatch(/any_match\(transform\(.*j -> try_cast\(j AS VARCHAR\)\), fr -> fr IS NOT NULL AND /);
+    expect(sql).toMatch(
+      /any_match\(transform\(.*j -> if\(is_json_scalar\(j\), .*\)\), fr -> fr IS NOT NULL AND /,
+    );
     expect(sql).toContain('lower(fr)');
   });
 

@@ -3,12 +3,16 @@
  * region's partition, the window's day partitions and the chosen accounts, then the exact window on
  * eventTime and the compiled filter. Every value is a parameter; only the shape is SQL text.
  */
+import { ConfigurationError } from '../../errors.js';
 import type { TimeWindow } from '../../investigation.js';
 import type { QueryNode } from '../../query/ast.js';
 import { compileCondition, SqlParams, type CompiledSql } from '../../query/sql.js';
 import { DELIVERY_LAG_MS, dayFolders } from '../../source/layout.js';
 import { validateDatabaseName } from './ddl.js';
 import { selectList } from './schema.js';
+
+/** Athena's limit on a query string, in bytes (API reference; not adjustable). */
+export const MAX_QUERY_BYTES = 262_144;
 
 export interface RegionQueryInput {
   database: string;
@@ -52,5 +56,16 @@ export function regionQuery(input: RegionQueryInput): CompiledSql {
     `from_iso8601_timestamp("eventtime") < from_iso8601_timestamp(${params.add(input.window.until.toISOString())})`,
   );
   if (input.query.kind !== 'all') where.push(compileCondition(input.query, params));
-  return params.finish(`SELECT ${columns} FROM "${database}"."${input.table}" WHERE ${where.join(' AND ')}`);
+  const query = params.finish(
+    `SELECT ${columns} FROM "${database}"."${input.table}" WHERE ${where.join(' AND ')}`,
+  );
+  const bytes = Buffer.byteLength(query.sql, 'utf8');
+  if (bytes > MAX_QUERY_BYTES) {
+    throw new ConfigurationError(
+      `the filter and rules compile to ${bytes} bytes of SQL, over Athena's limit of ${MAX_QUERY_BYTES} per query. ` +
+        'Use fewer rules or values per run, or --engine scan (no such limit).',
+      'filter',
+    );
+  }
+  return query;
 }
