@@ -22,7 +22,8 @@
  *   on an absent field is true, as in the scan engine, not SQL's unknown.
  *
  * User values (and keys) only ever travel as parameters; the SQL text depends on the query's shape
- * alone (and, for equality on JSON values, on which values are written as numbers). Field names come from the catalogue. Functions used, all in Trino's documentation:
+ * alone (and, for equality on JSON values, on which values are written as numbers). Field names
+ * come from the catalogue. Functions used, all in Trino's documentation:
  * lower, strpos, reverse, regexp_like, contains(network, ipaddress), try_cast, try, coalesce,
  * nullif, if, substr, json_parse, json_format, any_match, transform, flatten, map_filter, map_values,
  * is_json_scalar, regexp_replace(string, pattern, function), floor, abs, format.
