@@ -9,6 +9,7 @@ import type { Investigation } from './investigation.js';
 import type { Logger } from './logger.js';
 import {
   SEARCH_FAILURE_KEY,
+  UNNAMED_FILES_REGION,
   type EngineProgress,
   ownedEvent,
   type MatchedEvent,
@@ -77,6 +78,7 @@ export function failsOnNoLogs(inv: Pick<Investigation, 'failOnNoLogs' | 'failOnM
  */
 function blindness(
   inv: Investigation,
+  stats: SearchStats,
   ledger: DeliveryLedger | undefined,
   incremental: IncrementalRun | undefined,
   trails: TrailStatusReport[],
@@ -86,15 +88,19 @@ function blindness(
   const reference = incremental ? now : new Date(Math.min(now.getTime(), inv.window.until.getTime()));
   const live = now.getTime() - reference.getTime() <= maxDelayMs;
   const range = incremental?.range ?? { from: inv.window.since, to: inv.window.until };
+  // Files not named like CloudTrail's (exports, jq output) carry no delivery stamp: what was
+  // listed says nothing of delivery when events came from them.
+  const unnamed = stats.regions.some((r) => r.region === UNNAMED_FILES_REGION && r.objects > 0);
+  const listed = unnamed ? undefined : ledger;
   return noLogsFindings({
     where: describeSourceForMessages(inv),
     range,
     regions: inv.regions,
     accounts: inv.accounts,
-    listing: ledger && {
-      perAccount: ledger.perAccount,
-      perRegion: ledger.perRegion,
-      newest: incremental ? incremental.newestDelivery() : ledger.newest,
+    listing: listed && {
+      perAccount: listed.perAccount,
+      perRegion: listed.perRegion,
+      newest: incremental ? incremental.newestDelivery() : listed.newest,
     },
     reference,
     maxDelayMs,
@@ -266,7 +272,7 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
     }
   }
   const noLogs =
-    stats.failures.length === 0 ? blindness(searched, ledger, incremental, trails, new Date()) : [];
+    stats.failures.length === 0 ? blindness(searched, stats, ledger, incremental, trails, new Date()) : [];
   for (const finding of noLogs) logger.warning(finding);
   const complete =
     stats.failures.length === 0 && stats.regions.every((r) => r.status === 'complete') && !signal?.aborted;

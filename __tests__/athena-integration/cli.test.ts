@@ -10,6 +10,7 @@ import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { runCli } from '../helpers/cli.js';
 import { cloudTrailFiles, inWindow, jqEventIds } from '../helpers/jq.js';
 import { hive, trino } from '../athena/grammar.js';
+import { checkAthenaQuery } from '../athena/plan-check.js';
 import {
   ACCOUNT_TRAIL,
   ORG_ID,
@@ -105,6 +106,9 @@ describe('--dry-run with --engine athena', () => {
     expect(plan.ddl[1]).toContain(`'projection.account.values'='${[...TRAIL.accounts].sort().join(',')}'`);
     expect(plan.ddl[1]).toContain(`'projection.region.values'='${[...REGIONS].sort().join(',')}'`);
     for (const ddl of plan.ddl) expect(hive.validate(ddl)).toEqual([]);
+    // Every statement of the plan within Athena's documented limits (DDL without parameters).
+    for (const ddl of plan.ddl) expect(checkAthenaQuery(ddl, [])).toEqual([]);
+    for (const q of plan.queries) expect(checkAthenaQuery(q.sql, q.parameters)).toEqual([]);
 
     // One query per region seeded, each reading only its own partition.
     expect(plan.queries.map((q) => q.region).sort()).toEqual([...REGIONS].sort());
@@ -188,6 +192,42 @@ describe('--dry-run with --engine athena', () => {
     expect(plan.queries.map((q) => q.region)).toEqual(['us-west-2']);
     expect(plan.warnings).toEqual([expect.stringMatching(/leave out us-east-1: global-service events/)]);
     expect(run.stderr).toMatch(/warning: .*leave out us-east-1/);
+  });
+});
+
+describe('--dry-run with --engine athena and --rules (the shipped CLI)', () => {
+  it("plans one query per region with every rule test in WHERE, within Athena's limits", async () => {
+    const dir = await tempDir('athena-dry-rules');
+    const run = await runCli(
+      [
+        '--source',
+        's3://cli-trail/audit/ct',
+        '--engine',
+        'athena',
+        '--dry-run',
+        '--rules',
+        'builtin:all',
+        '--filter',
+        '{"additionalEventData.bytesTransferredOut": 243}',
+        '--since',
+        '2024-03-01T00:00:00Z',
+        '--until',
+        '2024-03-02T00:00:00Z',
+        '--out-dir',
+        dir,
+      ],
+      { env },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const plan = await readJson<DryRunPlan>(path.join(dir, 'plan.json'));
+    expect(plan.queries.map((q) => q.region).sort()).toEqual([...REGIONS].sort());
+    for (const q of plan.queries) {
+      expect(trino.validate(q.sql)).toEqual([]);
+      expect(checkAthenaQuery(q.sql, q.parameters)).toEqual([]);
+      // The select list is the table's columns: nothing computed from the rules.
+      expect(q.sql.slice(0, q.sql.indexOf(' FROM '))).not.toMatch(/\?|sigma_rules/);
+      expect(q.parameters).toEqual(expect.arrayContaining(["'StopLogging'", "'243'"]));
+    }
   });
 });
 

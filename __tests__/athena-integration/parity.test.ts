@@ -64,6 +64,17 @@ interface Case {
   resources?: string;
 }
 
+/**
+ * Literals of a JSON value's canonical text (docs/athena.md): JSON null, a string's opening
+ * quote, the number-token pattern (strings | numbers) and Java's number format.
+ */
+const CANONICAL_TEXT_CONSTANTS = [
+  "'null'",
+  `'"'`,
+  String.raw`'("[^"\\]*(\\.[^"\\]*)*")|(-{0,1}[0-9][-+.eE0-9]*)'`,
+  "'%s'",
+];
+
 const CASES: Case[] = [
   {
     name: 'a list of values, in other cases than the logs',
@@ -84,8 +95,9 @@ const CASES: Case[] = [
       'any(.requestParameters | ci("instancesset") | ci("items") | ci("imageid"); type == "string" and (lc | startswith("ami-0"))) and ' +
       'any(.responseElements | ci("instancesset") | ci("items") | ci("instancestate") | ci("name"); lc == "pending")',
     values: ['AMI-0', 'Pending', 'instancesSet', 'imageId', 'instanceState'],
-    // json_format(j) of a JSON null is the text null: compared as absent.
-    sqlConstants: ["'null'"],
+    // json_format(j) of a JSON null is the text null: compared as absent; a JSON value's
+    // canonical text and, for equality, whether it is a number.
+    sqlConstants: [...CANONICAL_TEXT_CONSTANTS, "'^-{0,1}[0-9]'"],
   },
   {
     name: 'a JSON key that needs bracket quoting, and contains on a nested value',
@@ -96,7 +108,7 @@ const CASES: Case[] = [
     window: CUT,
     jq: 'any(.additionalEventData | ci("x-amz-id-2"); . != null) and any(.requestParameters | ci("bucketname"); type == "string" and (lc | contains("public-assets")))',
     values: ['x-amz-id-2', 'bucketName', 'PUBLIC-ASSETS'],
-    sqlConstants: ["'null'"],
+    sqlConstants: CANONICAL_TEXT_CONSTANTS,
   },
   {
     name: 'resources.* with filtered_resource (global events duplicated across regions)',

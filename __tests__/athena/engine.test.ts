@@ -14,6 +14,8 @@ import type { MatchedEvent } from '../../src/engines/types.js';
 import { ConfigurationError, SearchError } from '../../src/errors.js';
 import { clientFactories, fakeClock, harness, investigation, LOCATION, type Harness } from './fake-athena.js';
 import { trino } from './grammar.js';
+import { compileRulePack } from '../../src/sigma/pack.js';
+import { parseRuleSource } from '../../src/sigma/parse.js';
 import { projectOntoTable, renderRow } from './render-row.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -432,5 +434,63 @@ describe('AthenaEngine', () => {
     const [event] = await collect(engine().run(inv).events);
     expect(event?.record.filtered_resource).toEqual(['arn:aws:s3:::keep/x']);
     expect(JSON.parse(event?.json ?? '{}').filtered_resource).toEqual(['arn:aws:s3:::keep/x']);
+  });
+
+  it('tags rule matches in process: Athena only selects, every parameter in WHERE', async () => {
+    const rule = (id: string, name: string): string =>
+      `title: t-${id}\nid: ${id}\nlevel: high\nlogsource:\n    product: aws\n    service: cloudtrail\ndetection:\n    sel:\n        eventName: ${name}\n    condition: sel\n`;
+    const pack = compileRulePack(
+      parseRuleSource({ file: 'a.yml', text: rule('stop', 'StopLogging') }).concat(
+        parseRuleSource({ file: 'b.yml', text: rule('stop-or-delete', 'StopLogging') }),
+        parseRuleSource({ file: 'c.yml', text: rule('delete', 'DeleteTrail') }),
+      ),
+    );
+    const rows = [
+      renderRow({ eventID: 'e1', eventName: 'StopLogging' }),
+      renderRow({ eventID: 'e2', eventName: 'DeleteTrail' }),
+      // A row no rule matches (Athena would not return it): left out, with a warning.
+      renderRow({ eventID: 'e3', eventName: 'ConsoleLogin' }),
+    ];
+    h = harness({
+      scripts: { 'eu-west-1': { states: ['SUCCEEDED'], rows }, 'us-east-1': { states: ['SUCCEEDED'] } },
+    });
+    const run = engine().run(investigation({}, { rules: pack, query: { kind: 'all' } }));
+    const events = await collect(run.events);
+    expect(events.map((e) => [e.eventID, e.ruleIds])).toEqual([
+      ['e1', ['stop', 'stop-or-delete']],
+      ['e2', ['delete']],
+    ]);
+    expect(events[0]?.record.matched_rules).toEqual([
+      { id: 'stop', title: 't-stop', level: 'high' },
+      { id: 'stop-or-delete', title: 't-stop-or-delete', level: 'high' },
+    ]);
+    expect(run.stats().warnings).toEqual([
+      expect.stringMatching(/^1 record\(s\) Athena returned for the rules matched none/),
+    ]);
+    const select = h.started.find((q) => q.sql.startsWith('SELECT'));
+    expect(select?.sql).not.toContain('sigma_rules');
+    expect(select?.parameters).toEqual(expect.arrayContaining(["'StopLogging'", "'DeleteTrail'"]));
+  });
+
+  it('rule tags on Athena read numbers in JSON-text columns as numbers, as the SQL does', async () => {
+    const text = `title: t\nid: big-read\nlogsource:\n    product: aws\n    service: cloudtrail\ndetection:\n    sel:\n        additionalEventData.bytesTransferredOut: "243.0"\n    condition: sel\n`;
+    const pack = compileRulePack(parseRuleSource({ file: 'n.yml', text }));
+    // The column as the SerDe hands it: the delivered text, 243.0 and 0.0 kept.
+    const row = {
+      ...renderRow({ eventID: 'n1', eventName: 'GetObject' }),
+      additionaleventdata: '{"bytesTransferredIn":0.0,"bytesTransferredOut":243.0}',
+    };
+    h = harness({
+      scripts: {
+        'eu-west-1': { states: ['SUCCEEDED'], rows: [row] },
+        'us-east-1': { states: ['SUCCEEDED'] },
+      },
+    });
+    const events = await collect(
+      engine().run(investigation({}, { rules: pack, query: { kind: 'all' } })).events,
+    );
+    expect(events.map((e) => [e.eventID, e.ruleIds])).toEqual([['n1', ['big-read']]]);
+    const select = h.started.find((q) => q.sql.startsWith('SELECT'));
+    expect(select?.sql).toContain('CAST(j AS DOUBLE)) = CAST(? AS DOUBLE)');
   });
 });

@@ -2,9 +2,15 @@
  * Test harness: Athena and S3 answered by aws-sdk-client-mock, scripted per query. DDL succeeds at
  * once; each SELECT follows the script of its region (states it passes through, rows it returns,
  * bytes scanned). A fake clock makes polling and backoff instant and observable.
+ *
+ * Every StartQueryExecution is held to Athena's documented limits on parameterized queries
+ * (plan-check.ts): a query breaking one is refused as Athena refuses it (InvalidRequestException),
+ * and the test that sent it fails in `afterEach`, whatever it asserts itself.
  */
+import { afterEach } from 'vitest';
 import { S3_READS_ENV } from '../../src/aws/settings.js';
 import {
+  InvalidRequestException,
   AthenaClient,
   GetQueryExecutionCommand,
   GetQueryResultsCommand,
@@ -22,6 +28,22 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { Clock } from '../../src/engines/athena/retry.js';
 import type { Investigation } from '../../src/investigation.js';
 import type { LogLocation } from '../../src/source/trail.js';
+import { checkAthenaQuery } from './plan-check.js';
+
+/** Queries sent during the current test that Athena would refuse. */
+const refused: string[] = [];
+
+/** Takes the refusals recorded so far (for a test that sends a refused query on purpose). */
+export function takeRefused(): string[] {
+  return refused.splice(0);
+}
+
+afterEach(() => {
+  const problems = refused.splice(0);
+  if (problems.length > 0) {
+    throw new Error(`the Athena stand-in received queries Athena refuses:\n${problems.join('\n')}`);
+  }
+});
 
 export interface RegionScript {
   /** States returned by successive GetQueryExecution calls; the last one repeats. */
@@ -139,6 +161,11 @@ export function harness(options: HarnessOptions): Harness {
         ResultConfiguration?: { OutputLocation?: string };
         WorkGroup?: string;
       }) => {
+        const problems = checkAthenaQuery(input.QueryString, input.ExecutionParameters);
+        if (problems.length > 0) {
+          refused.push(...problems.map((p) => `${p}\n  in: ${input.QueryString.slice(0, 200)}`));
+          throw new InvalidRequestException({ message: problems.join('; '), $metadata: {} });
+        }
         if (throttles > 0) {
           throttles--;
           throw new TooManyRequestsException({ message: 'Rate exceeded', $metadata: {} });
@@ -151,8 +178,7 @@ export function harness(options: HarnessOptions): Harness {
           outputLocation: input.ResultConfiguration?.OutputLocation,
           workgroup: input.WorkGroup,
         });
-        // The region is the first parameter that names a scripted region (rule packs put their own
-        // parameters first).
+        // The region is the first parameter that names a scripted region.
         const table = /FROM "[^"]+"\."([^"]+)"/.exec(input.QueryString)?.[1];
         const keyOf = (p: string) => [`${table}:${p}`, p].find((k) => k in options.scripts);
         const region = /^SELECT/.test(input.QueryString)

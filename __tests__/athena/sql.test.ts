@@ -300,6 +300,24 @@ describe('semantics written into the SQL', () => {
   });
 });
 
+describe("Athena's query-string limit", () => {
+  it('a filter compiling to more than 262,144 bytes is refused before any query, naming the limit', () => {
+    // 1,500 alternatives of a contains test below a JSON-text column: ~0.5 KB of SQL each.
+    const query: QueryNode = {
+      kind: 'or',
+      children: Array.from({ length: 1500 }, (_, i) =>
+        match(`requestParameters.key${i}`, { op: 'contains', values: [`v${i}`] }),
+      ),
+    };
+    expect(() => statement(query)).toThrow(ConfigurationError);
+    expect(() => statement(query)).toThrow(/over Athena's limit of 262144 per query.*--engine scan/);
+    // A tenth of it fits.
+    expect(() =>
+      statement({ kind: 'or', children: (query as { children: QueryNode[] }).children.slice(0, 150) }),
+    ).not.toThrow();
+  });
+});
+
 describe('fields the table has no column for', () => {
   it.each([['managementEvent'], ['userIdentity.identityProvider'], ['insightDetails.state']])(
     '%s -> ConfigurationError naming it and the scan engine',
@@ -316,8 +334,9 @@ describe('functions emitted are the ones checked against the Trino documentation
   // conditional,conversion,datetime,lambda}): lower, strpos(string, substring), reverse(string),
   // regexp_like(string, pattern), contains(network, address), try_cast, try, coalesce, nullif,
   // json_parse, json_format, any_match(array, function), transform, flatten, map_filter,
-  // map_values, from_iso8601_timestamp, if(condition, a, b), substr(string, start, length);
-  // CAST and ARRAY[] are syntax.
+  // map_values, from_iso8601_timestamp, if(condition, a, b), substr(string, start, length),
+  // is_json_scalar(json), regexp_replace(string, pattern, function), floor, abs,
+  // format(format, args...); CAST and ARRAY[] are syntax.
   const ALLOWED = new Set([
     'lower',
     'strpos',
@@ -338,6 +357,11 @@ describe('functions emitted are the ones checked against the Trino documentation
     'from_iso8601_timestamp',
     'if',
     'substr',
+    'is_json_scalar',
+    'regexp_replace',
+    'floor',
+    'abs',
+    'format',
     'cast',
     'array',
     'map',

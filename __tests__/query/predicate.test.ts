@@ -102,13 +102,27 @@ describe('string operators', () => {
     expect(matches({ 'readOnly|re': '^f' }, s3Event)).toBe(true);
   });
 
-  it('tests objects and arrays at the end of the path by their compact JSON text', () => {
+  it('tests objects and arrays at the end of the path by their canonical JSON text (compact, keys sorted)', () => {
     expect(matches({ 'requestParameters|contains': '"bucketName":"prod-logs"' }, s3Event)).toBe(true);
-    expect(matches({ 'additionalEventData|startswith': '{"x-amz-id-2"' }, s3Event)).toBe(true);
+    // Delivered as {"x-amz-id-2":…,"SignatureVersion":…}: "S" sorts before "x".
+    expect(
+      matches({ 'additionalEventData|startswith': '{"SignatureVersion":"SigV4","x-amz-id-2"' }, s3Event),
+    ).toBe(true);
+    expect(matches({ 'additionalEventData|startswith': '{"x-amz-id-2"' }, s3Event)).toBe(false);
     expect(
       matches({ 'requestParameters.bucketPolicy.Statement.Action|startswith': '["s3:GetObject"' }, s3Event),
     ).toBe(true);
-    expect(matches({ 'requestParameters.bucketPolicy|re': 'Deny.*ListBucket' }, s3Event)).toBe(true);
+    // Keys sorted: each statement's "Action" now precedes its "Effect".
+    expect(
+      matches(
+        {
+          'requestParameters.bucketPolicy|re':
+            '"Action":\\["s3:GetObject","s3:ListBucket"\\],"Effect":"Deny"',
+        },
+        s3Event,
+      ),
+    ).toBe(true);
+    expect(matches({ 'requestParameters.bucketPolicy|re': 'Deny.*ListBucket' }, s3Event)).toBe(false);
   });
 
   it('keys with dashes under JSON fields', () => {

@@ -69,6 +69,9 @@ export interface AthenaQueryRecord {
   bytesScanned: number;
 }
 
+/** regionBreakdown label of files whose name does not say their region (plain .json in a folder). */
+export const UNNAMED_FILES_REGION = '(unnamed files)';
+
 /** ObjectFailure.key for a failure of the search itself (listing, credentials, cancellation). */
 export const SEARCH_FAILURE_KEY = '*';
 

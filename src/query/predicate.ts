@@ -3,10 +3,14 @@
  * picks the resources a match was about (`filtered_resource`).
  *
  * Matching rules (the Athena compiler implements the same ones):
- * - Values compare case-insensitively unless `cased`; numbers and booleans in records compare by
- *   their JSON text (`false` -> "false", 5 -> "5").
- * - The value at the end of a path may be an object or array: contains/startswith/endswith/re test
- *   its compact JSON text (`JSON.stringify`), equality never matches it, cidr never matches it.
+ * - Values compare case-insensitively unless `cased`; booleans in records compare by their JSON
+ *   text (`false` -> "false").
+ * - Numbers in records compare as numbers: `243.0` in a log equals the query values 243, 243.0
+ *   and "243" (any value written as a JSON number); a string in a record compares as text.
+ * - Substring tests (contains/startswith/endswith/re) see one canonical text (values.ts): a
+ *   number as `canonicalNumber` writes it (`243`, never `243.0`), an object or array as compact
+ *   JSON with sorted keys and canonical numbers (`canonicalJson`). Equality never matches an
+ *   object or array, cidr never matches one.
  * - Arrays before the end of the path: the test passes if any element passes.
  * - `null` (equality) and `exists: false` match a field that is absent or null everywhere it could
  *   be reached; `exists: true` matches when some reached value is not null.
@@ -20,7 +24,7 @@
 import { BlockList, isIP } from 'node:net';
 import type { FieldRef, MatchNode, QueryNode, Scalar, StringOp } from './ast.js';
 import { compilePath, getKey, someValue, type CompiledPath } from './record-walk.js';
-import { parseIpNetwork, scalarText } from './values.js';
+import { canonicalJson, canonicalNumber, numericValue, parseIpNetwork, scalarText } from './values.js';
 import { searchEquivalent } from './regex-safety.js';
 
 export { describeQuery } from './describe.js';
@@ -123,15 +127,20 @@ function valueTest(
   const targets = values.map((v) => fold(scalarText(v)));
   switch (op) {
     case 'equals': {
+      // A number in the record equals the values written as numbers, by value; anything else
+      // (an overflowing number, Infinity once parsed, included) compares by text.
+      const numbers = new Set(values.map(numericValue).filter((n): n is number => n !== undefined));
       if (targets.length === 1) {
         const target = targets[0] as string;
         return (value) => {
+          if (typeof value === 'number' && Number.isFinite(value)) return numbers.has(value);
           const text = scalarOf(value);
           return text !== undefined && fold(text) === target;
         };
       }
       const set = new Set(targets);
       return (value) => {
+        if (typeof value === 'number' && Number.isFinite(value)) return numbers.has(value);
         const text = scalarOf(value);
         return text !== undefined && set.has(fold(text));
       };
@@ -219,12 +228,13 @@ function textTest(
   };
 }
 
-/** Text of a scalar; undefined for objects and arrays (equality never matches them). */
+/** Text of a scalar (numbers canonical); undefined for objects and arrays (equality never matches them). */
 function scalarOf(value: unknown): string | undefined {
   switch (typeof value) {
     case 'string':
       return value;
     case 'number':
+      return canonicalNumber(value);
     case 'boolean':
       return String(value);
     default:
@@ -232,9 +242,9 @@ function scalarOf(value: unknown): string | undefined {
   }
 }
 
-/** Text of any reached value: scalars as text, objects and arrays as compact JSON. */
+/** Text of any reached value: scalars as text, objects and arrays as canonical JSON. */
 function textOf(value: unknown): string {
-  return scalarOf(value) ?? JSON.stringify(value);
+  return scalarOf(value) ?? canonicalJson(value);
 }
 
 const CIDR_CACHE_LIMIT = 4096;

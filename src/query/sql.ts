@@ -3,8 +3,13 @@
  * and the ordered list of their values. It follows the matching rules of predicate.ts (the scan
  * engine), so both engines select the same events:
  *
- * - Values compare ignoring case unless `cased` (`lower(x) = lower(?)`); records' numbers and
- *   booleans compare by their JSON text.
+ * - Values compare ignoring case unless `cased` (`lower(x) = lower(?)`); booleans compare by their
+ *   JSON text; a JSON number inside a JSON-text column compares as a number with the query
+ *   values written as numbers (`CAST(j AS DOUBLE) = CAST(? AS DOUBLE)`), so `243.0` = 243.
+ * - Substring tests see the canonical text of values.ts (`canonicalNumber`, `canonicalJson`):
+ *   `json_parse` sorts an object's keys, and every number token of the JSON text is rewritten
+ *   (`regexp_replace` with a lambda) to integer digits when integral, else `format('%s', double)`
+ *   (Java's Double.toString), exactly as the scan engine writes them.
  * - Arrays before the last path segment match when any element matches (`any_match`, never UNNEST,
  *   which would repeat the event once per element). The value at the end of the path is tested as
  *   is: objects and arrays only by contains/startswith/endswith/re on their JSON text.
@@ -17,14 +22,16 @@
  *   on an absent field is true, as in the scan engine, not SQL's unknown.
  *
  * User values (and keys) only ever travel as parameters; the SQL text depends on the query's shape
- * alone. Field names come from the catalogue. Functions used, all in Trino's documentation:
+ * alone (and, for equality on JSON values, on which values are written as numbers). Field names
+ * come from the catalogue. Functions used, all in Trino's documentation:
  * lower, strpos, reverse, regexp_like, contains(network, ipaddress), try_cast, try, coalesce,
- * nullif, if, substr, json_parse, json_format, any_match, transform, flatten, map_filter, map_values.
+ * nullif, if, substr, json_parse, json_format, any_match, transform, flatten, map_filter, map_values,
+ * is_json_scalar, regexp_replace(string, pattern, function), floor, abs, format.
  */
 import { ConfigurationError } from '../errors.js';
 import type { FieldRef, MatchNode, QueryNode, Scalar, StringOp } from './ast.js';
 import { CLOUDTRAIL_FIELDS, findField, type FieldDef } from './catalogue.js';
-import { scalarText } from './values.js';
+import { numericValue, scalarText } from './values.js';
 
 export interface CompiledSql {
   /** Trino SQL text with `?` placeholders. */
@@ -175,6 +182,28 @@ interface Reached {
   scalar: string | undefined;
   /** VARCHAR text for string tests: the scalar, or the JSON text of an object or array. */
   text: string;
+  /** DOUBLE of a JSON number (NULL for any other value); undefined where values are all text. */
+  number?: string;
+}
+
+/**
+ * Number tokens of a JSON text (group 3), strings skipped whole (group 1: a number inside a
+ * string is not one). No `?` in it: Athena forbids one inside quotes, even in a literal.
+ */
+const JSON_TOKENS = `'("[^"\\\\]*(\\\\.[^"\\\\]*)*")|(-{0,1}[0-9][-+.eE0-9]*)'`;
+
+/** SQL: the canonical text (values.ts `canonicalNumber`) of the number token `t` (VARCHAR). */
+function canonicalNumberSql(t: string): string {
+  const d = `CAST(${t} AS DOUBLE)`;
+  return (
+    `if(${d} = floor(${d}) AND abs(${d}) < 1e18, CAST(CAST(${d} AS BIGINT) AS VARCHAR), ` +
+    `format('%s', ${d}))`
+  );
+}
+
+/** SQL: the JSON text `json` (VARCHAR, keys already sorted) with every number made canonical. */
+function canonicalJsonSql(json: string): string {
+  return `regexp_replace(${json}, ${JSON_TOKENS}, g -> coalesce(g[1], ${canonicalNumberSql('g[3]')}))`;
 }
 
 /** The two primitives every target offers, both two-valued SQL booleans. */
@@ -226,21 +255,29 @@ function access(target: Target, params: SqlParams): Access {
     }
     case 'json': {
       if (target.keys.length === 0) {
-        // The whole column: its text is the delivered JSON (key order kept), which is what the
-        // scan engine's JSON.stringify gives. A bare string value (rare) is its own scalar.
+        // The whole column: an object's (or array's) canonical text, from json_parse (sorted
+        // keys) with canonical numbers, as the scan engine writes it. A bare string value (rare)
+        // is its own scalar.
         const x = target.column;
+        const isText = `substr(${x}, 1, 1) NOT IN ('{', '[')`;
+        const json = `coalesce(${canonicalJsonSql(`json_format(try(json_parse(${x})))`)}, ${x})`;
         return {
           present: `(${x} IS NOT NULL)`,
           some: (test) =>
-            `coalesce(${test({ scalar: `if(substr(${x}, 1, 1) IN ('{', '['), NULL, ${x})`, text: x })}, false)`,
+            `coalesce(${test({ scalar: `if(${isText}, ${x})`, text: `if(${isText}, ${x}, ${json})` })}, false)`,
         };
       }
       const values = jsonValues(target.column, target.keys, params);
-      const scalar = 'try_cast(j AS VARCHAR)';
-      const text = `coalesce(${scalar}, nullif(json_format(j), 'null'))`;
+      // A JSON string is its own text; a number, boolean, object or array its canonical JSON text;
+      // a JSON null is absent (NULL).
+      const text =
+        `if(substr(json_format(j), 1, 1) = '"', CAST(j AS VARCHAR), ` +
+        `nullif(${canonicalJsonSql('json_format(j)')}, 'null'))`;
+      const scalar = `if(is_json_scalar(j), ${text})`;
+      const number = `if(regexp_like(json_format(j), '^-{0,1}[0-9]'), CAST(j AS DOUBLE))`;
       return {
         present: `coalesce(any_match(${values}, j -> j IS NOT NULL AND json_format(j) <> 'null'), false)`,
-        some: (test) => `coalesce(any_match(${values}, j -> ${test({ scalar, text })}), false)`,
+        some: (test) => `coalesce(any_match(${values}, j -> ${test({ scalar, text, number })}), false)`,
       };
     }
   }
@@ -305,10 +342,31 @@ function valueTest(
   switch (op) {
     case 'equals': {
       if (value.scalar === undefined) return 'FALSE';
-      const list = texts.map((t) => fold(params.add(t)));
-      return list.length === 1
-        ? `${fold(value.scalar)} = ${list[0]}`
-        : `${fold(value.scalar)} IN (${list.join(', ')})`;
+      const scalar = value.scalar;
+      const textEquals = (list: string[]): string[] => {
+        if (list.length === 0) return [];
+        const folded = list.map((t) => fold(params.add(t)));
+        return [
+          folded.length === 1
+            ? `${fold(scalar)} = ${folded[0]}`
+            : `${fold(scalar)} IN (${folded.join(', ')})`,
+        ];
+      };
+      const num = value.number;
+      if (num === undefined) return any(textEquals(texts));
+      // A JSON number equals the values written as numbers, by value; other values by text.
+      const numeric = texts.filter(
+        (_t, i) => numericValue(values[i] as string | number | boolean) !== undefined,
+      );
+      const other = texts.filter((t) => !numeric.includes(t));
+      const tests = [
+        ...numeric.map(
+          (t) =>
+            `if(${num} IS NULL, ${fold(scalar)} = ${fold(params.add(t))}, ${num} = CAST(${params.add(t)} AS DOUBLE))`,
+        ),
+        ...textEquals(other).map((test) => `(${num} IS NULL AND ${test})`),
+      ];
+      return any(tests);
     }
     case 'contains':
       return any(texts.map((t) => `strpos(${fold(value.text)}, ${fold(params.add(t))}) > 0`));
@@ -388,7 +446,9 @@ function scalarValues(target: Target, params: SqlParams): string {
     case 'json': {
       const x = target.column;
       if (target.keys.length === 0) return `ARRAY[if(substr(${x}, 1, 1) IN ('{', '['), NULL, ${x})]`;
-      return `transform(${jsonValues(x, target.keys, params)}, j -> try_cast(j AS VARCHAR))`;
+      // Scalars with numbers in their canonical text, as the scan engine compares them.
+      const text = `if(substr(json_format(j), 1, 1) = '"', CAST(j AS VARCHAR), ${canonicalJsonSql('json_format(j)')})`;
+      return `transform(${jsonValues(x, target.keys, params)}, j -> if(is_json_scalar(j), ${text}))`;
     }
   }
 }

@@ -6,11 +6,73 @@ import { isIP } from 'node:net';
 import type { Scalar } from './ast.js';
 
 /**
- * The text a JSON scalar is compared by. Numbers and booleans compare by their JSON text, so `5`
- * matches "5" and `false` matches "false" (and, case-insensitively, "False").
+ * The text a query value is compared by. Booleans compare by their JSON text, so `false` matches
+ * "false" (and, case-insensitively, "False"); numbers also compare by value (`numericValue`).
  */
 export function scalarText(value: string | number | boolean): string {
   return typeof value === 'string' ? value : String(value);
+}
+
+/** JSON's number grammar (RFC 8259): the texts that compare as numbers. */
+const JSON_NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
+
+/**
+ * The number a query value stands for, when it is one: a number, or a string written as a JSON
+ * number (`"243"`, `"243.0"`, `"2.43E2"`). Such a value equals a number in a record by value
+ * (`243` = `243.0`); undefined for anything else (`"0x10"`, `" 5"`, booleans).
+ */
+export function numericValue(value: string | number | boolean): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string' || !JSON_NUMBER.test(value)) return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Integral numbers below this are written as integer digits (exact as a BIGINT in Trino). */
+const INTEGER_DIGITS_BELOW = 1e18;
+
+/**
+ * The one text of a number in a record, in both engines, whatever the log wrote (`243`, `243.0`,
+ * `2.43E2`): an integral value below 10^18 as its integer digits (`243`, `0`, `-5`); any other
+ * as Java's `Double.toString` writes it (`0.5`, `1.5E-7`, `1.0E21`), which is what Trino's
+ * `format('%s', <double>)` gives, so the SQL compiler can produce the same text.
+ */
+export function canonicalNumber(n: number): string {
+  if (!Number.isFinite(n)) return Number.isNaN(n) ? 'NaN' : n > 0 ? 'Infinity' : '-Infinity';
+  if (Number.isInteger(n) && Math.abs(n) < INTEGER_DIGITS_BELOW) return BigInt(n).toString();
+  const abs = Math.abs(n);
+  const sign = n < 0 ? '-' : '';
+  // Java: plain decimal from 10^-3 up to 10^7, else d.dddE<exponent>; shortest round-trip digits.
+  if (abs >= 1e-3 && abs < 1e7) return sign + String(abs);
+  const [mantissa = '', exponent = ''] = abs.toExponential().split('e');
+  return `${sign}${mantissa.includes('.') ? mantissa : `${mantissa}.0`}E${Number(exponent)}`;
+}
+
+/**
+ * The one text of an object or array for substring tests (`contains`, `startswith`, `endswith`,
+ * `re`), in both engines: compact JSON, object keys sorted (by UTF-16 code units, as Trino's
+ * `json_parse` orders them), numbers as `canonicalNumber` writes them, strings as
+ * `JSON.stringify` escapes them.
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  switch (typeof value) {
+    case 'number':
+      // A number too big for a double (1e400) is Infinity once parsed: null, as JSON.stringify writes it.
+      return Number.isFinite(value) ? canonicalNumber(value) : 'null';
+    case 'string':
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+      const record = value as Record<string, unknown>;
+      const keys = Object.keys(record).sort();
+      return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(',')}}`;
+    }
+    default:
+      return 'null';
+  }
 }
 
 export function isScalar(value: unknown): value is Scalar {

@@ -44,8 +44,8 @@ import {
   tableSpecFor,
   type AthenaPlan,
 } from './plan.js';
-import { RULES_COLUMN, ruleIdsOfColumn } from '../../sigma/sql.js';
-import { ruleRefs } from '../../sigma/pack.js';
+import { createRuleMatcher, ruleRefs, type RuleMatcher } from '../../sigma/pack.js';
+import type { CompiledRule } from '../../sigma/types.js';
 import { byRegionName, emptyRegionStats, emptySearchStats } from '../stats.js';
 import { runQuery, type QueryOutcome } from './query-runner.js';
 import { readResultRows } from './results.js';
@@ -322,6 +322,10 @@ export class AthenaEngine implements Engine {
         }
       }
 
+      // Rule tags are computed here, by the scan engine's predicates on the record read back:
+      // Athena returns the records matching any rule (parameters may only stand in WHERE).
+      const tagger = inv.rules ? ruleTagger(athenaRules(inv.rules).rules) : undefined;
+      let untagged = 0;
       let done = 0;
       for (const job of jobs) {
         const outcome = await job.outcome;
@@ -345,7 +349,12 @@ export class AthenaEngine implements Engine {
         } else {
           try {
             for await (const row of readResultRows(job.athena, outcome.id, clock, signal)) {
-              yield this.toEvent(inv, rowToRecord(row), job.region, row[RULES_COLUMN]);
+              const event = this.toEvent(inv, rowToRecord(row), job.region, tagger);
+              if (!event) {
+                untagged++;
+                continue;
+              }
+              yield event;
               regionStats.matches++;
             }
           } catch (err) {
@@ -362,6 +371,12 @@ export class AthenaEngine implements Engine {
           bytesDone: stats.bytesScanned ?? 0,
           bytesTotal: 0,
         });
+      }
+      if (untagged > 0) {
+        // Both compilers follow one set of matching rules, so this means they disagree: say so.
+        warn(
+          `${untagged} record(s) Athena returned for the rules matched none of them once read back; they were left out (please report this).`,
+        );
       }
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
@@ -385,13 +400,13 @@ export class AthenaEngine implements Engine {
     inv: Investigation,
     record: Record<string, unknown>,
     region: string,
-    rulesCell: string | null | undefined,
-  ): MatchedEvent {
+    tagger: RuleTagger | undefined,
+  ): MatchedEvent | undefined {
     // The same selection rules as the scan engine (predicate.ts), applied to the record as read.
+    const ruleIds = tagger?.match(record);
+    if (ruleIds && ruleIds.length === 0) return undefined;
     if (inv.usesResources) record.filtered_resource = matchedResources(inv.query, record);
-    const rules = inv.rules ? athenaRules(inv.rules).rules : undefined;
-    const ruleIds = rules ? ruleIdsOfColumn(rulesCell, rules) : undefined;
-    if (rules && ruleIds) record.matched_rules = ruleRefs(rules, ruleIds);
+    if (tagger && ruleIds) record.matched_rules = ruleRefs(tagger.rules, ruleIds);
     return {
       record,
       json: JSON.stringify(record),
@@ -473,6 +488,15 @@ export class AthenaEngine implements Engine {
  */
 function oneLine(text: string): string {
   return text.replace(/[\r\n\u2028\u2029]+/g, ' ');
+}
+
+interface RuleTagger {
+  rules: readonly CompiledRule[];
+  match: RuleMatcher;
+}
+
+function ruleTagger(rules: readonly CompiledRule[]): RuleTagger {
+  return { rules, match: createRuleMatcher({ rules }) };
 }
 
 function cancelled(signal: AbortSignal): SearchError {

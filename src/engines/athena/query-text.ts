@@ -3,12 +3,16 @@
  * region's partition, the window's day partitions and the chosen accounts, then the exact window on
  * eventTime and the compiled filter. Every value is a parameter; only the shape is SQL text.
  */
+import { ConfigurationError } from '../../errors.js';
 import type { TimeWindow } from '../../investigation.js';
 import type { QueryNode } from '../../query/ast.js';
 import { compileCondition, SqlParams, type CompiledSql } from '../../query/sql.js';
 import { DELIVERY_LAG_MS, dayFolders } from '../../source/layout.js';
 import { validateDatabaseName } from './ddl.js';
 import { selectList } from './schema.js';
+
+/** Athena's limit on a query string, in bytes (API reference; not adjustable). */
+export const MAX_QUERY_BYTES = 262_144;
 
 export interface RegionQueryInput {
   database: string;
@@ -30,13 +34,12 @@ export function windowDays(window: TimeWindow): { first: string; last: string } 
 }
 
 /**
- * The region's SELECT. `column`, when given, adds one computed column to the select list (e.g. a
- * rule pack's `sigma_rules`): its placeholders go on the same parameters, so they stay in the
- * order of the text.
+ * The region's SELECT. Every placeholder stands in its WHERE clause: Athena accepts `?` nowhere
+ * else (the select list holds column names only).
  */
-export function regionQuery(input: RegionQueryInput, column?: (params: SqlParams) => string): CompiledSql {
+export function regionQuery(input: RegionQueryInput): CompiledSql {
   const params = new SqlParams();
-  const columns = column ? `${selectList()}, ${column(params)}` : selectList();
+  const columns = selectList();
   const database = validateDatabaseName(input.database);
   if (!/^[a-z0-9_]{1,255}$/.test(input.table)) throw new Error(`bad table name ${input.table}`);
   const days = windowDays(input.window);
@@ -53,5 +56,16 @@ export function regionQuery(input: RegionQueryInput, column?: (params: SqlParams
     `from_iso8601_timestamp("eventtime") < from_iso8601_timestamp(${params.add(input.window.until.toISOString())})`,
   );
   if (input.query.kind !== 'all') where.push(compileCondition(input.query, params));
-  return params.finish(`SELECT ${columns} FROM "${database}"."${input.table}" WHERE ${where.join(' AND ')}`);
+  const query = params.finish(
+    `SELECT ${columns} FROM "${database}"."${input.table}" WHERE ${where.join(' AND ')}`,
+  );
+  const bytes = Buffer.byteLength(query.sql, 'utf8');
+  if (bytes > MAX_QUERY_BYTES) {
+    throw new ConfigurationError(
+      `the filter and rules compile to ${bytes} bytes of SQL, over Athena's limit of ${MAX_QUERY_BYTES} per query. ` +
+        'Use fewer rules or values per run, or --engine scan (no such limit).',
+      'filter',
+    );
+  }
+  return query;
 }

@@ -11,6 +11,7 @@ import { isoSecond } from '../../config/window.js';
 import type { PlannedObject, PlanStats } from '../../source/types.js';
 import {
   SEARCH_FAILURE_KEY,
+  UNNAMED_FILES_REGION,
   type Engine,
   type EngineRun,
   type EngineRunOptions,
@@ -45,7 +46,7 @@ export type PlanOpener = (inv: Investigation, onLogFile?: (file: ListedLogFile) 
 const ANY_TIME = { since: '0000-01-01T00:00:00Z', until: '9999-12-31T23:59:59Z' };
 
 /** Region label for objects whose name does not say (plain .json files in a folder). */
-const UNNAMED = '(unnamed files)';
+const UNNAMED = UNNAMED_FILES_REGION;
 
 interface Outcome {
   object: PlannedObject;
