@@ -72,6 +72,16 @@ export function createIndexedScanner(matcher: RecordMatcher, counter?: ScanCount
       return false;
     }
     const count = doc.count;
+    const entries = indexer.records();
+    // An entry without eventTime may be a whole document ({"Records":[...]}) and one that is not
+    // an object fails the object: the plain reader decides both (rare: never in CloudTrail's files).
+    for (let i = 0; i < count; i++) {
+      const o = i * REC_INTS;
+      if ((entries[o + REC_FLAGS] as number) & FLAG_NOT_OBJECT || entries[o + REC_PLACE] === PLACE_NONE) {
+        indexer.trim();
+        return false;
+      }
+    }
     literals.forEach((literal, bit) => indexer.mark(literal, bit));
     const table = indexer.records();
     lineBreaks.start(buf);
