@@ -21,6 +21,7 @@
  * lower, strpos, reverse, regexp_like, contains(network, ipaddress), try_cast, try, coalesce,
  * nullif, if, substr, json_parse, json_format, any_match, transform, flatten, map_filter, map_values.
  */
+import { globToRegexSource } from './glob.js';
 import { ConfigurationError } from '../errors.js';
 import type { FieldRef, MatchNode, QueryNode, Scalar, StringOp } from './ast.js';
 import { CLOUDTRAIL_FIELDS, findField, type FieldDef } from './catalogue.js';
@@ -325,6 +326,9 @@ function valueTest(
         texts.map((t) => `regexp_like(${value.text}, ${params.add(inline ? `(?${inline})${t}` : t)})`),
       );
     }
+    case 'glob':
+      // The anchored regex Sigma wildcards always compiled to (RE2-style engines run it linearly).
+      return valueTest('re', texts.map(globToRegexSource), cased, value, params);
     case 'cidr':
       if (value.scalar === undefined) return 'FALSE';
       // try_cast: sourceIPAddress also holds names ("AWS Internal", "s3.amazonaws.com").
