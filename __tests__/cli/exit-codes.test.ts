@@ -97,7 +97,11 @@ describe('invalid input: exit 2, a message naming the field and the fix, no stac
       /eventnme.*did you mean.*eventName/i,
     ],
     ['bad regex', ['--filter', '{"eventname|re":"("}'], /eventname\|re/],
-    ['catastrophic regex', ['--filter', '{"useragent|re":"(a+)+$"}'], /useragent\|re/],
+    [
+      'regex needing backtracking (lookaround)',
+      ['--filter', '{"useragent|re":"(?=(a+)+b)"}'],
+      /useragent\|re.*lookaround/,
+    ],
     ['bad CIDR', ['--filter', '{"sourceipaddress|cidr":"10.0.0.0/33"}'], /cidr/],
     ['unknown modifier', ['--filter', '{"eventname|contans":"x"}'], /contans/],
     ['wrong value type', ['--filter', '{"eventname":{"a":1}}'], /eventname/],

@@ -62,3 +62,30 @@ describe('window maths', () => {
     expect(() => resolveWindow({ days: 1, since: '1d' }, now)).toThrow(/either --days or --since/);
   });
 });
+
+describe('windows too large to be a CloudTrail search', () => {
+  it('refuses days reaching back before CloudTrail existed, naming the field and the limit', () => {
+    // 2013-11-01 to 2026-11-28: 13 years (3 leap days: 2016, 2020, 2024) + 27 days = 4775 days.
+    const limit = 13 * 365 + 3 + 27;
+    for (const days of ['1e308', '200000000', 'Infinity', String(limit + 1)]) {
+      expect(() => resolveWindow({ days }, now)).toThrow(ConfigurationError);
+    }
+    expect(() => resolveWindow({ days: '200000000' }, now)).toThrow(
+      new RegExp(`--days 200000000 reaches back before 2013-11-01T00:00:00Z.*the limit is ${limit} days`),
+    );
+    expect(() => resolveWindow({ filterDays: 1e308 }, now)).toThrow(/filter key "days" 1e\+308/);
+    expect(resolveWindow({ days: String(limit) }, now).since.getTime()).toBeGreaterThanOrEqual(
+      Date.parse('2013-11-01T00:00:00Z'),
+    );
+  });
+
+  it('refuses instants before 2013-11-01 or beyond the Date range, and an until far in the future', () => {
+    for (const since of ['99999999999w', `${'9'.repeat(400)}d`, '2013-10-31T23:59:59Z', '0001-01-01']) {
+      expect(() => resolveWindow({ since }, now), since).toThrow(/--since .* is before 2013-11-01T00:00:00Z/);
+    }
+    expect(() => resolveWindow({ since: '2023-01-01', until: '9999-12-31' }, now)).toThrow(
+      /--until \(9999-12-31T00:00:00Z\) is more than 1 day after now/,
+    );
+    expect(() => resolveWindow({ since: '2023-01-01', until: '2026-11-29T12:34:56Z' }, now)).not.toThrow();
+  });
+});

@@ -43,6 +43,8 @@ function prepare(docs: readonly Doc[]): PreparedDoc[] {
     } catch {
       records = undefined;
     }
+    // Not every entry an event: the object is unreadable (both readers must say so alike).
+    if (records?.some((r) => typeof r !== 'object' || r === null || Array.isArray(r))) records = undefined;
     const bytes = doc.key.endsWith('.gz') ? gzipSync(doc.text) : Buffer.from(doc.text);
     return { ...doc, bytes, records };
   });
@@ -170,7 +172,9 @@ describe('indexed reader = plain reader = reference', () => {
       const chunk = (from: number, to: number) => records.slice(from, to);
       const extras = [null, 5, 'text', [], [1]];
       raw.push({ key: `${name}/records.json.gz`, text: writeJson({ Records: chunk(0, 60) }, style, rng) });
-      raw.push({ key: `${name}/bare.json`, text: writeJson([...chunk(60, 110), ...extras], style, rng) });
+      raw.push({ key: `${name}/bare.json`, text: writeJson(chunk(60, 110), style, rng) });
+      // Entries that are neither events nor documents: the object is unreadable, for both readers.
+      raw.push({ key: `${name}/extras.json`, text: writeJson([...chunk(60, 70), ...extras], style, rng) });
       raw.push({
         key: `${name}/more.json`,
         text: writeJson({ Records: chunk(110, records.length), Other: 1 }, style, rng),

@@ -241,12 +241,12 @@ describe('packed matches', () => {
       userIdentity: { arn: `arn:aws:iam::111111111111:user/u${i % 7}` },
       note: 'é✓🔑'.repeat(i % 50),
     }));
-    const bytes = gzipSync(JSON.stringify({ Records: [...records, 42] }));
+    const bytes = gzipSync(JSON.stringify({ Records: [...records, { eventID: 'no-time' }] }));
     const { matches, ...counts } = createPackingScanner(spec)(new Uint8Array(bytes), 'k.json.gz', false);
     const plain = createObjectScanner(spec)(new Uint8Array(bytes), 'k.json.gz', false);
     const { matches: plainMatches, ...plainCounts } = plain;
     expect(counts).toEqual(plainCounts);
-    expect(counts.recordsInvalid).toBe(1);
+    expect(counts.recordsWithoutTime).toBe(1);
     expect(plainMatches).toHaveLength(500);
     expect(readBack(matches)).toEqual(expected(plainMatches));
   });

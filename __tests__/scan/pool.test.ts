@@ -1,7 +1,7 @@
 /**
- * The worker pool: while its workers start, the main thread scans objects itself; once one is
- * ready the workers take the rest. Wherever an object was scanned, its result must be exactly the
- * in-process scanner's, and a gzip failure must be reported the same way.
+ * The worker pool: objects given before any worker is ready wait for one (the main thread never
+ * scans, so it always answers signals); every result must be exactly the in-process scanner's, and
+ * a gzip failure must be reported the same way. Cancelling fails pending objects at once.
  */
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -39,7 +39,7 @@ function plain(result: PackedScanResult) {
 }
 
 describe('the scan pool', () => {
-  it('gives the in-process results whether the main thread or a worker scanned the object', async () => {
+  it('gives the in-process results, for objects given before and after a worker was ready', async () => {
     const reference = createObjectScanner(spec);
     const expected = objects.map((o) => {
       const { matches, ...stats } = reference(new Uint8Array(o.bytes), o.key, false);
@@ -48,17 +48,44 @@ describe('the scan pool', () => {
     const pool = createScanPool(spec, 2);
     try {
       const half = Math.floor(objects.length / 2);
-      // Posted before any worker can have started: these run on the main thread.
+      // Given before any worker can have started: they wait for one.
       const first = objects.slice(0, half).map((o) => pool.scan(copy(o.bytes), o.key, false));
       const firstResults = await Promise.all(first);
-      const onMainThread = pool.objectsOnMainThread;
-      expect(onMainThread).toBeGreaterThan(0);
       await pool.ready();
       const rest = await Promise.all(objects.slice(half).map((o) => pool.scan(copy(o.bytes), o.key, false)));
-      expect(pool.objectsOnMainThread).toBe(onMainThread); // the workers took every later object
       expect([...firstResults, ...rest].map(plain)).toEqual(expected);
       expect(expected.at(-1)!.stats.error).toMatch(/gzip/);
       expect(expected.reduce((n, e) => n + e.texts.length, 0)).toBeGreaterThan(50);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('cancelling the pool', () => {
+  it('fails every pending object at once with the reason, and every later one', async () => {
+    // Values a costly glob takes seconds over: the workers are busy when the signal comes.
+    const slowSpec = specFor({
+      kind: 'match',
+      field: { segments: ['userAgent'], display: 'userAgent' },
+      cond: { op: 'glob', values: [`*${'?'.repeat(1000)}z*`] },
+      all: false,
+      cased: false,
+    });
+    const record = { eventTime: '2023-07-10T00:00:00Z', eventID: 'x', userAgent: 'a'.repeat(200_000) };
+    const slow = gzipSync(JSON.stringify({ Records: Array.from({ length: 40 }, () => record) }));
+    const controller = new AbortController();
+    const pool = createScanPool(slowSpec, 2, controller.signal);
+    try {
+      await pool.ready();
+      const pending = [0, 1, 2].map((i) => pool.scan(copy(slow), `slow-${i}.json.gz`, false));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      controller.abort(new Error('interrupted by SIGTERM'));
+      const settled = await Promise.allSettled(pending);
+      expect(settled.map((s) => (s.status === 'rejected' ? (s.reason as Error).message : 'scanned'))).toEqual(
+        ['interrupted by SIGTERM', 'interrupted by SIGTERM', 'interrupted by SIGTERM'],
+      );
+      await expect(pool.scan(copy(slow), 'later.json.gz', false)).rejects.toThrow('interrupted by SIGTERM');
     } finally {
       await pool.close();
     }

@@ -7,6 +7,14 @@ import type { TimeWindow } from '../investigation.js';
 
 export const DEFAULT_DAYS = 90;
 export const MIN_DAYS = 0.01;
+/**
+ * No CloudTrail event is older than CloudTrail (launched 2013-11-13): a window reaching further
+ * back is a typo (`--days 200000000`, `99999999999w`) that would otherwise become an invalid date,
+ * or plan millions of day folders, after the first AWS calls.
+ */
+export const EARLIEST_SINCE = new Date('2013-11-01T00:00:00Z');
+/** A window may end at most this long after now (clock skew, "until tomorrow"); no later. */
+export const MAX_UNTIL_AHEAD_DAYS = 1;
 const UNIT_MS: Record<string, number> = {
   s: 1000,
   m: 60_000,
@@ -45,16 +53,25 @@ export function parseInstant(value: string, now: Date, field: string): Date {
   const rel = RELATIVE.exec(text);
   if (rel) {
     const ms = Number(rel[1]) * UNIT_MS[rel[2]!.toLowerCase()]!;
-    return new Date(now.getTime() - ms);
+    return checkRange(new Date(now.getTime() - ms), field, value);
   }
   if (ISO.test(text)) {
     const hasZone = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(text) && text.length > 10;
     const normalised = text.replace(' ', 'T');
     const date = new Date(text.length === 10 ? `${text}T00:00:00Z` : hasZone ? normalised : `${normalised}Z`);
-    if (!Number.isNaN(date.getTime())) return date;
+    if (!Number.isNaN(date.getTime())) return checkRange(date, field, value);
   }
   throw new ConfigurationError(
     `${field} must be an ISO-8601 time such as 2023-07-10T00:00:00Z or a duration before now such as 15m, 6h or 3d; got "${value}".`,
+    field,
+  );
+}
+
+/** An instant no earlier than EARLIEST_SINCE (NaN, from an overflow, is refused too). */
+function checkRange(date: Date, field: string, value: string): Date {
+  if (date.getTime() >= EARLIEST_SINCE.getTime()) return date;
+  throw new ConfigurationError(
+    `${field} "${value}" is before ${isoSecond(EARLIEST_SINCE)} (or out of range): CloudTrail did not exist then, so no log holds such an event. Give a later time.`,
     field,
   );
 }
@@ -89,7 +106,15 @@ export function resolveWindow(input: WindowInput, now: Date): TimeWindow {
     since = toSecond(parseInstant(input.since!, now, '--since'));
   } else {
     const days = hasDays ? parseDays(input.days!) : (input.filterDays ?? DEFAULT_DAYS);
-    if (!hasDays && input.filterDays !== undefined) parseDays(input.filterDays, 'filter key "days"');
+    const field = hasDays ? '--days' : 'filter key "days"';
+    if (!hasDays && input.filterDays !== undefined) parseDays(input.filterDays, field);
+    const maxDays = Math.floor((until.getTime() - EARLIEST_SINCE.getTime()) / UNIT_MS.d!);
+    if (days > maxDays) {
+      throw new ConfigurationError(
+        `${field} ${days} reaches back before ${isoSecond(EARLIEST_SINCE)}, before CloudTrail existed; the limit is ${maxDays} days before --until (${isoSecond(until)}). Give a smaller number of days, or --since.`,
+        field,
+      );
+    }
     since = toSecond(new Date(until.getTime() - days * UNIT_MS.d!));
   }
   if (since.getTime() >= until.getTime()) {
@@ -102,6 +127,13 @@ export function resolveWindow(input: WindowInput, now: Date): TimeWindow {
     throw new ConfigurationError(
       `The window starts in the future (${since.toISOString()} is after now, ${now.toISOString()}): no event can match. Check --since.`,
       '--since',
+    );
+  }
+  const latest = now.getTime() + MAX_UNTIL_AHEAD_DAYS * UNIT_MS.d!;
+  if (until.getTime() > latest) {
+    throw new ConfigurationError(
+      `--until (${isoSecond(until)}) is more than ${MAX_UNTIL_AHEAD_DAYS} day after now: no log holds future events, and the search would plan every day up to it. Give --until ${isoSecond(new Date(latest))} or earlier (or leave it out: it defaults to now).`,
+      '--until',
     );
   }
   return { since, until };

@@ -29,6 +29,11 @@ export type Condition =
    * holds any of "m" (^ and $ match at line breaks) and "s" (. matches line breaks).
    */
   | { op: 're'; values: string[]; flags?: string }
+  /**
+   * `glob` (Sigma wildcards): the whole value matches a pattern where `*` is any text, `?` one
+   * character, and `\*` `\?` `\\` stand for themselves.
+   */
+  | { op: 'glob'; values: string[] }
   /** `cidr`: IPv4 or IPv6 networks, e.g. "10.0.0.0/8", "2001:db8::/32". */
   | { op: 'cidr'; values: string[] }
   /** `exists`: true = present and not null; false = absent or null. */

@@ -32,6 +32,7 @@ const VERBS = {
   startswith: 'starts with',
   endswith: 'ends with',
   re: 'matches',
+  glob: 'is like',
   cidr: 'in',
 } as const;
 

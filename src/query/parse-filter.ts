@@ -27,7 +27,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ConfigurationError } from '../errors.js';
 import type { Condition, MatchNode, ParsedFilter, QueryNode, Scalar, StringOp } from './ast.js';
 import { filterKeyLabel, resolveField } from './fields.js';
-import { MAX_REGEX_LENGTH, regexSafetyProblem } from './regex-safety.js';
+import { MAX_REGEX_LENGTH, linearRegexProblem } from './linear-regex.js';
 import { closestMatch } from './suggest.js';
 import { isPlainObject, isScalar, jsonTypeName, parseIpNetwork } from './values.js';
 
@@ -268,7 +268,7 @@ function checkRegex(value: Scalar, cased: boolean, fail: (m: string) => Configur
       `invalid regular expression ${JSON.stringify(source)}: ${reason}. Fix the pattern (JavaScript syntax; escape literal characters such as "(" "." "+" with a backslash).`,
     );
   }
-  const problem = regexSafetyProblem(source);
+  const problem = linearRegexProblem(source, { caseless: !cased });
   if (problem) throw fail(`regular expression ${JSON.stringify(source)} refused: ${problem}.`);
   return source;
 }

@@ -25,7 +25,8 @@ import { BlockList, isIP } from 'node:net';
 import type { FieldRef, MatchNode, QueryNode, Scalar, StringOp } from './ast.js';
 import { compilePath, getKey, someValue, type CompiledPath } from './record-walk.js';
 import { canonicalJson, canonicalNumber, numericValue, parseIpNetwork, scalarText } from './values.js';
-import { searchEquivalent } from './regex-safety.js';
+import { compileGlob } from './glob.js';
+import { compileLinearRegex } from './linear-regex.js';
 
 export { describeQuery } from './describe.js';
 
@@ -102,11 +103,10 @@ function compileMatch(node: MatchNode, path: CompiledPath, everyValue: boolean):
 const isPresent: Test = () => true;
 
 /**
- * Longest value a `|re` test reads. The parser refuses patterns that backtrack exponentially or
- * polynomially beyond the search itself, but a search is still quadratic at worst (`\w+@` over a
- * long run of letters tries every start), so a value of megabytes could stall the run. Real
- * CloudTrail events are at most a few hundred KB. Past the limit the object fails (the run is
- * incomplete, exit 3) rather than hang or silently skip the value.
+ * Longest value a `|re` test reads. RE2 is linear in the value, but with a large pattern it may
+ * fall back from its DFA to simulating the automaton, at up to the pattern's size per character:
+ * the limit keeps one value to milliseconds. Real CloudTrail values are far shorter. Past it the
+ * object fails (the run is incomplete, exit 3) rather than stall or silently skip the value.
  */
 export const MAX_REGEX_SUBJECT_CHARS = 32 * 1024;
 
@@ -152,13 +152,22 @@ function valueTest(
     case 'endswith':
       return textTest(fold, targets, (text, t) => text.endsWith(t));
     case 're': {
-      // Sources were validated (syntax and backtracking safety) by the parser.
-      const flags = (cased ? '' : 'i') + reFlags;
-      const regexes = values.map((v) => new RegExp(searchEquivalent(scalarText(v)), flags));
+      // Sources were validated by the parser; RE2 runs them in time linear in the value.
+      const tests = values.map((v) =>
+        compileLinearRegex(scalarText(v), { caseless: !cased, flags: reFlags }),
+      );
       return (value) => {
         const text = textOf(value);
         if (text.length > MAX_REGEX_SUBJECT_CHARS) throw regexSubjectTooLong(text.length);
-        for (let i = 0; i < regexes.length; i++) if ((regexes[i] as RegExp).test(text)) return true;
+        for (let i = 0; i < tests.length; i++) if ((tests[i] as (t: string) => boolean)(text)) return true;
+        return false;
+      };
+    }
+    case 'glob': {
+      const globs = values.map((v) => compileGlob(scalarText(v), cased));
+      return (value) => {
+        const text = textOf(value);
+        for (let i = 0; i < globs.length; i++) if ((globs[i] as (t: string) => boolean)(text)) return true;
         return false;
       };
     }

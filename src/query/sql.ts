@@ -28,6 +28,7 @@
  * nullif, if, substr, json_parse, json_format, any_match, transform, flatten, map_filter, map_values,
  * is_json_scalar, regexp_replace(string, pattern, function), floor, abs, format.
  */
+import { globToRegexSource } from './glob.js';
 import { ConfigurationError } from '../errors.js';
 import type { FieldRef, MatchNode, QueryNode, Scalar, StringOp } from './ast.js';
 import { CLOUDTRAIL_FIELDS, findField, type FieldDef } from './catalogue.js';
@@ -383,6 +384,9 @@ function valueTest(
         texts.map((t) => `regexp_like(${value.text}, ${params.add(inline ? `(?${inline})${t}` : t)})`),
       );
     }
+    case 'glob':
+      // The anchored regex Sigma wildcards always compiled to (RE2-style engines run it linearly).
+      return valueTest('re', texts.map(globToRegexSource), cased, value, params);
     case 'cidr':
       if (value.scalar === undefined) return 'FALSE';
       // try_cast: sourceIPAddress also holds names ("AWS Internal", "s3.amazonaws.com").

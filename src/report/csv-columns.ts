@@ -63,3 +63,30 @@ export function cellText(value: unknown): string {
 export function csvRow(record: Record<string, unknown>): string[] {
   return CSV_COLUMNS.map(([, path]) => cellText(at(record, path)));
 }
+
+/**
+ * A cell a spreadsheet could run as a formula: one starting with = + - @ (or their full-width
+ * forms) once leading whitespace, control and format characters are skipped (spreadsheets and
+ * CSV readers skip or strip some of them), and any cell starting with a tab or a line break
+ * (OWASP's list: some importers drop them and read what follows).
+ */
+const FORMULA = /^(?:[\t\r\n]|[\s\p{Cc}\p{Cf}]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20])/u;
+/**
+ * Characters that need the cell quoted. Every line break, whatever the row delimiter: an unquoted
+ * CR or LF ends the row in most readers (csv-stringify left a bare CR unquoted with CRLF rows, so
+ * a value could start a row of its own); NEL and U+2028/9 end lines for some readers too.
+ */
+const NEEDS_QUOTES = /[",\r\n\u0085\u2028\u2029]/;
+
+/** One cell as RFC 4180 writes it, with a `'` before anything a spreadsheet would evaluate. */
+export function csvCell(text: string): string {
+  const safe = FORMULA.test(text) ? `'${text}` : text;
+  return NEEDS_QUOTES.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/** One row, CRLF-terminated (RFC 4180). */
+export function csvLine(cells: readonly string[]): string {
+  let line = '';
+  for (let i = 0; i < cells.length; i++) line += (i === 0 ? '' : ',') + csvCell(cells[i] as string);
+  return `${line}\r\n`;
+}

@@ -8,11 +8,10 @@
  */
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { stringify } from 'csv-stringify/sync';
 import type { MatchedEvent } from '../engines/types.js';
 import type { OutputFormat } from '../investigation.js';
 import { publishFile, tempPathFor } from './atomic-file.js';
-import { CSV_HEADER, csvRow } from './csv-columns.js';
+import { CSV_HEADER, csvLine, csvRow } from './csv-columns.js';
 
 export { atomicWriteFile } from './atomic-file.js';
 
@@ -35,14 +34,6 @@ export interface ResultWriter {
 
 /** Bytes gathered before a write to disk: the chunk's size. */
 const CHUNK_BYTES = 256 * 1024;
-
-const CSV_OPTIONS = {
-  // RFC 4180 line ends.
-  record_delimiter: 'windows',
-  // Cells starting with = + - @ (or tab / CR) get a leading ' so a spreadsheet never runs
-  // attacker-written text (e.g. a userAgent of `=HYPERLINK(...)`) as a formula.
-  escape_formulas: true,
-} as const;
 
 /** A piece of the file: text, or bytes already UTF-8. */
 type Piece = string | Uint8Array;
@@ -71,8 +62,9 @@ const FORMATS: Record<OutputFormat, Format> = {
     footer: (count) => (count === 0 ? ']\n' : '\n]\n'),
   },
   csv: {
-    header: stringify([CSV_HEADER as string[]], CSV_OPTIONS),
-    row: (e, _, out) => out.push(stringify([csvRow(e.record)], CSV_OPTIONS)),
+    // csvLine quotes every line break and guards formulas (a userAgent of `=HYPERLINK(...)`).
+    header: csvLine(CSV_HEADER),
+    row: (e, _, out) => out.push(csvLine(csvRow(e.record))),
     footer: () => '',
   },
 };

@@ -15,7 +15,7 @@
 import { ConfigurationError } from '../errors.js';
 import type { Condition, FieldRef, MatchNode, QueryNode, Scalar, StringOp } from '../query/ast.js';
 import { resolveField } from '../query/fields.js';
-import { regexSafetyProblem } from '../query/regex-safety.js';
+import { linearRegexProblem } from '../query/linear-regex.js';
 import { isPlainObject, isScalar, parseIpNetwork } from '../query/values.js';
 import { parseCondition, patternRegExp, type ConditionExpr } from './condition.js';
 import { RuleProblem } from './problem.js';
@@ -386,7 +386,7 @@ function testsNode(
   for (const [op, values] of byOp) {
     // Within one written value the variants are alternatives: never `all` across them.
     const cond: Condition =
-      op === 're' ? { op: 're', values: values as string[] } : { op: op as StringOp, values };
+      op === 'glob' ? { op: 'glob', values: values as string[] } : { op: op as StringOp, values };
     nodes.push(node(cond, false));
   }
   return either(nodes);
@@ -438,7 +438,7 @@ function regexValue(key: string, value: Scalar, modifierFlags: ReadonlySet<'i' |
       `field "${key}": the regular expression ${JSON.stringify(source)} is not valid here: ${(err as Error).message}`,
     );
   }
-  const unsafe = regexSafetyProblem(source);
+  const unsafe = linearRegexProblem(source, { caseless: flags.has('i'), flags: extra });
   if (unsafe)
     throw new RuleProblem(
       `field "${key}": the regular expression ${JSON.stringify(source)} is refused: ${unsafe}`,

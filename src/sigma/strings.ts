@@ -4,6 +4,7 @@
  * finished pattern onto the query AST's string tests: a plain value is `equals`, `x*` is
  * `startswith`, `*x` `endswith`, `*x*` `contains`, `*` alone "exists", anything else a regex.
  */
+import { escapeGlob } from '../query/glob.js';
 import { RuleProblem } from './problem.js';
 
 const STAR = Symbol('*');
@@ -182,8 +183,8 @@ function windashVariants(value: SigmaString): SigmaString[] {
 
 export type StringTest =
   | { op: 'equals' | 'contains' | 'startswith' | 'endswith'; value: string }
-  /** Anchored or unanchored regex for wildcards inside the text. */
-  | { op: 're'; value: string }
+  /** Wildcards inside the text: a whole-value glob (src/query/glob.ts), never a regex. */
+  | { op: 'glob'; value: string }
   /** `*` alone: any present value. */
   | { op: 'exists' };
 
@@ -208,12 +209,6 @@ export function toStringTest(value: SigmaString): StringTest {
     const op = leading ? (trailing ? 'contains' : 'endswith') : trailing ? 'startswith' : 'equals';
     return { op, value: core[0] };
   }
-  const body = core
-    .map((p) => (p === STAR ? '[\\s\\S]*' : p === QMARK ? '[\\s\\S]' : escapeRegExp(p)))
-    .join('');
-  return { op: 're', value: `${leading ? '' : '^'}${body}${trailing ? '' : '$'}` };
-}
-
-export function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+  const glob = pieces.map((p) => (p === STAR ? '*' : p === QMARK ? '?' : escapeGlob(p))).join('');
+  return { op: 'glob', value: glob };
 }

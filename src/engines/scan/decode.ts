@@ -99,7 +99,67 @@ function looksLikeEvent(value: unknown): boolean {
   );
 }
 
+type JsonObject = Record<string, unknown>;
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * An event as it is: an object with an eventTime, or without a `Records` key (an event without
+ * eventTime is counted later as not placeable in the window). The indexed reader leaves every
+ * entry without a string eventTime to this reader, so both draw the line in the same place.
+ */
+function isEvent(value: unknown): boolean {
+  return isObject(value) && (typeof value.eventTime === 'string' || !Object.hasOwn(value, 'Records'));
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (isObject(value)) return 'an object whose "Records" is not an array';
+  return `a ${typeof value}`;
+}
+
+/**
+ * The events of a list of entries. An entry holding a `Records` array is a whole CloudTrail
+ * document (an export made with `jq -c . *.json`, documents concatenated or put in an array): its
+ * events are read, at any depth. Any other entry that is not an event object makes the object
+ * unreadable: skipped with a count, the events it may hold would be missed by a run saying it was
+ * complete.
+ */
+function eventsOf(entries: unknown[]): unknown[] {
+  if (entries.every(isEvent)) return entries;
+  const events: unknown[] = [];
+  const stack: Array<{ list: unknown[]; next: number; where: string }> = [
+    { list: entries, next: 0, where: 'entry' },
+  ];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.next === top.list.length) {
+      stack.pop();
+      continue;
+    }
+    const at = top.next++;
+    const entry = top.list[at];
+    if (isEvent(entry)) events.push(entry);
+    else if (isObject(entry) && Array.isArray(entry.Records)) {
+      stack.push({ list: entry.Records, next: 0, where: `${top.where} ${at + 1}: Records entry` });
+    } else {
+      throw new DecodeError(
+        `${top.where} ${at + 1} is ${kindOf(entry)}, neither an event nor a {"Records": [...]} document`,
+      );
+    }
+  }
+  return events;
+}
+
 export function parseRecords(text: string, key: string): unknown[] {
+  return eventsOf(parseEntries(text, key));
+}
+
+/** The top-level entries of a document: a Records array, an array, one event, or JSON lines. */
+function parseEntries(text: string, key: string): unknown[] {
   const first = firstNonSpace(text);
   if (first === '') return [];
   const isJsonl = isJsonLinesKey(key);

@@ -193,7 +193,7 @@ export class ScanEngine implements Engine {
     /** Each read object's matches, in plan order (empty batches left out). */
     async function* batches(): AsyncGenerator<PackedBatch> {
       // Workers start (load, compile) while the objects are being listed.
-      const pool = createScanPool(spec, inv.workers);
+      const pool = createScanPool(spec, inv.workers, signal);
       let plan: ScanPlan;
       try {
         plan = await openPlan(inv, options.onLogFile);

@@ -12,6 +12,7 @@
 import { isUtf8 } from 'node:buffer';
 import { isJsonLinesKey } from './decode.js';
 import { compilePrefilter } from './prefilter.js';
+import { LineBreakFinder, type ScanCounter } from './line-breaks.js';
 import { placeInWindow } from './record-checks.js';
 import type { MatchSink, ObjectScanResult, RecordMatcher } from './scan-object.js';
 import {
@@ -54,15 +55,9 @@ function startsLikeJson(buf: Buffer): boolean {
   return false;
 }
 
-function hasLineBreak(buf: Buffer, start: number, end: number): boolean {
-  const lf = buf.indexOf(0x0a, start);
-  if (lf !== -1 && lf < end) return true;
-  const cr = buf.indexOf(0x0d, start);
-  return cr !== -1 && cr < end;
-}
-
-export function createIndexedScanner(matcher: RecordMatcher): IndexedScanner {
+export function createIndexedScanner(matcher: RecordMatcher, counter?: ScanCounter): IndexedScanner {
   const indexer = new JsonIndexer();
+  const lineBreaks = new LineBreakFinder(counter);
   indexer.setWindow(matcher.window.since, matcher.window.until);
   const prefilter = compilePrefilter(matcher.spec.query);
   const literals = (prefilter?.literals ?? []).map((l) => Buffer.from(l, 'latin1'));
@@ -77,8 +72,19 @@ export function createIndexedScanner(matcher: RecordMatcher): IndexedScanner {
       return false;
     }
     const count = doc.count;
+    const entries = indexer.records();
+    // An entry without eventTime may be a whole document ({"Records":[...]}) and one that is not
+    // an object fails the object: the plain reader decides both (rare: never in CloudTrail's files).
+    for (let i = 0; i < count; i++) {
+      const o = i * REC_INTS;
+      if ((entries[o + REC_FLAGS] as number) & FLAG_NOT_OBJECT || entries[o + REC_PLACE] === PLACE_NONE) {
+        indexer.trim();
+        return false;
+      }
+    }
     literals.forEach((literal, bit) => indexer.mark(literal, bit));
     const table = indexer.records();
+    lineBreaks.start(buf);
     result.records = count;
     for (let i = 0; i < count; i++) {
       const o = i * REC_INTS;
@@ -91,7 +97,7 @@ export function createIndexedScanner(matcher: RecordMatcher): IndexedScanner {
       const end = table[o + REC_END] as number;
       if (flags & PARSE_ALWAYS || checkScope) {
         const text = buf.toString('utf8', start, end);
-        const oneLine = !hasLineBreak(buf, start, end);
+        const oneLine = !lineBreaks.has(start, end);
         matcher.consider(JSON.parse(text), result, checkScope, oneLine ? text : undefined);
         continue;
       }
@@ -121,9 +127,10 @@ export function createIndexedScanner(matcher: RecordMatcher): IndexedScanner {
       const text = buf.toString('latin1', start, end);
       const record = JSON.parse(text) as Record<string, unknown>;
       if (!predicate(record)) continue;
-      const oneLine = !hasLineBreak(buf, start, end);
+      const oneLine = !lineBreaks.has(start, end);
       matcher.emit(record, result, oneLine ? text : undefined);
     }
+    lineBreaks.release();
     indexer.trim();
     return true;
   };

@@ -1,6 +1,7 @@
 /**
  * Runs ObjectScanner calls on worker threads (one per core) so indexing and JSON parsing use every
- * core; with 0 workers, or when the worker script cannot be found, it runs them in-process. Each
+ * core and the main thread stays free to answer signals; with 0 workers, or when the worker script
+ * cannot be found, it runs them in-process. Each
  * object's stored (compressed) bytes are handed over without a copy; the worker gunzips, scans and
  * frees them, so every thread reuses the same warm memory object after object. Results come back
  * packed (packed-matches.ts).
@@ -9,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { createPackingScanner, type PackedScanResult, type PackingScanner } from './packed-matches.js';
+import { createPackingScanner, type PackedScanResult } from './packed-matches.js';
 import type { MatcherSpec } from './scan-object.js';
 import type { WorkerTask } from './worker.js';
 
@@ -20,8 +21,6 @@ export interface ScanPool {
   scan(bytes: Uint8Array, key: string, scopeByRecord: boolean): Promise<PackedScanResult>;
   /** Resolves once a worker is ready (at once without workers). */
   ready(): Promise<void>;
-  /** Objects scanned on the calling thread: all without workers, else those before any was ready. */
-  readonly objectsOnMainThread: number;
   close(): Promise<void>;
 }
 
@@ -63,15 +62,14 @@ interface WorkerScript {
   eval: boolean;
 }
 
+/**
+ * `--workers 0`: every object scanned on the main thread, which sees a signal only between
+ * objects (the user's choice, documented).
+ */
 function inProcessPool(spec: MatcherSpec): ScanPool {
   const scan = createPackingScanner(spec);
-  let scanned = 0;
   return {
-    get objectsOnMainThread() {
-      return scanned;
-    },
     async scan(bytes, key, scopeByRecord) {
-      scanned++;
       return scan(bytes, key, scopeByRecord);
     },
     ready: async () => {},
@@ -87,9 +85,6 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
-/** Lets queued I/O and messages (a worker saying it is ready) run before the next step. */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 class WorkerPool implements ScanPool {
   private readonly workers: Worker[] = [];
   private readonly load: number[] = [];
@@ -98,18 +93,11 @@ class WorkerPool implements ScanPool {
   private readyCount = 0;
   private readonly firstReady: Promise<void>;
   private onFirstReady: () => void = () => {};
-  objectsOnMainThread = 0;
-  /** The main thread's own scanner, for the objects it reads while no worker is ready yet. */
-  private here: PackingScanner | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private broken: Error | undefined;
 
-  constructor(
-    count: number,
-    script: WorkerScript,
-    private readonly spec: MatcherSpec,
-  ) {
+  constructor(count: number, script: WorkerScript, spec: MatcherSpec, signal: AbortSignal | undefined) {
     this.firstReady = new Promise((resolve) => (this.onFirstReady = resolve));
     for (let i = 0; i < count; i++) {
       const worker = new Worker(script.source, {
@@ -140,6 +128,15 @@ class WorkerPool implements ScanPool {
       this.load.push(0);
       this.isReady.push(false);
     }
+    // Cancelled: an object being scanned may take long (a huge one, a costly pattern) and cannot be
+    // interrupted inside a worker, so the workers are stopped and every pending object fails at
+    // once with the signal's reason ("interrupted by SIGTERM").
+    const cancel = (): void => {
+      this.fail(signal?.reason instanceof Error ? signal.reason : new Error('search cancelled'));
+      void this.close();
+    };
+    if (signal?.aborted) cancel();
+    else signal?.addEventListener('abort', cancel, { once: true });
   }
 
   private fail(err: Error): void {
@@ -150,19 +147,10 @@ class WorkerPool implements ScanPool {
   }
 
   async scan(bytes: Uint8Array, key: string, scopeByRecord: boolean): Promise<PackedScanResult> {
+    // Never on the main thread, even while the workers start (~100+ ms): a long synchronous scan
+    // there would keep SIGINT/SIGTERM waiting until it ended (issue 17).
+    if (this.readyCount === 0 && !this.broken) await this.firstReady;
     if (this.broken) throw this.broken;
-    if (this.readyCount === 0) {
-      // A worker takes 100+ ms to start (Node's own modules, then ours). Meanwhile the main
-      // thread, otherwise idle, scans the first objects itself; once one worker is ready, the
-      // workers take everything.
-      await yieldToEventLoop();
-      if (this.broken) throw this.broken;
-      if (this.readyCount === 0) {
-        this.here ??= createPackingScanner(this.spec);
-        this.objectsOnMainThread++;
-        return this.here(bytes, key, scopeByRecord);
-      }
-    }
     return this.post(bytes, key, scopeByRecord);
   }
 
@@ -197,8 +185,9 @@ class WorkerPool implements ScanPool {
   }
 }
 
-export function createScanPool(spec: MatcherSpec, workers: number): ScanPool {
+/** A pool of `workers` threads (0: the main thread); `signal` stops them and fails pending objects. */
+export function createScanPool(spec: MatcherSpec, workers: number, signal?: AbortSignal): ScanPool {
   const script = workers > 0 ? workerScript() : undefined;
   if (!script) return inProcessPool(spec);
-  return new WorkerPool(workers, script, spec);
+  return new WorkerPool(workers, script, spec, signal);
 }

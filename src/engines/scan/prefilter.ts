@@ -68,7 +68,13 @@ function literalRequirement(text: string): Requirement {
 
 function matchRequirement(node: MatchNode): Requirement {
   const { cond } = node;
-  if (cond.op === 'exists' || cond.op === 're' || cond.op === 'cidr' || cond.op === 'fieldref') {
+  if (
+    cond.op === 'exists' ||
+    cond.op === 're' ||
+    cond.op === 'glob' ||
+    cond.op === 'cidr' ||
+    cond.op === 'fieldref'
+  ) {
     if (cond.op === 'exists' && !cond.value) return NOTHING;
     // The value cannot be read as a literal, but the key must be there. Top-level keys are in
     // nearly every record: only a nested field's last key is worth a pass.

@@ -15,6 +15,7 @@ import { compilePredicate, matchedResources, type Predicate } from '../../query/
 import { decodeUtf8, DecodeError, emptyGzipFailure, gunzipIfNeeded, parseRecords } from './decode.js';
 import { releaseBuffer } from '../release-buffer.js';
 import { createIndexedScanner, type IndexedScanner } from './indexed-scan.js';
+import type { ScanCounter } from './line-breaks.js';
 import {
   inScope,
   placeInWindow,
@@ -94,6 +95,8 @@ export interface ScannerOptions<M extends MatchSink = ScanMatch[]> {
   indexed?: boolean;
   /** A new sink for each object's matches (default: an array). */
   matches?: () => M;
+  /** Counts the bytes the indexed reader looks through for line breaks (tests of its cost). */
+  lineBreakScan?: ScanCounter;
 }
 
 /** The per-record decision, shared by both readers. */
@@ -255,7 +258,7 @@ export function createObjectScanner<M extends MatchSink = ScanMatch[]>(
     result.uncompressedBytes = buf.length;
     try {
       if (useIndex) {
-        indexed ??= createIndexedScanner(matcher);
+        indexed ??= createIndexedScanner(matcher, options.lineBreakScan);
         if (indexed(buf, key, checkScope, result)) return result;
       }
       scanPlain(buf, key, matcher, checkScope, result);
