@@ -21,13 +21,13 @@ async function targets(inv: Investigation): Promise<Target[]> {
 }
 
 /** Plans every location of the investigation, one after the other, in key order within each. */
-export async function openScanPlan(inv: Investigation): Promise<ScanPlan> {
+export async function openScanPlan(inv: Investigation, signal?: AbortSignal): Promise<ScanPlan> {
   const list = await targets(inv);
   const scope = { window: inv.window, regions: inv.regions, accounts: inv.accounts, lagMs: DELIVERY_LAG_MS };
   const plans: Plan[] = [];
   async function* objects(): AsyncGenerator<ScanItem> {
     for (const target of list) {
-      const plan = planObjects(target.store, target.root, scope);
+      const plan = planObjects(target.store, target.root, scope, signal ? { signal } : {});
       plans.push(plan);
       for await (const object of plan.objects) yield { store: target.store, object };
     }

@@ -20,6 +20,7 @@ import {
   type SearchStats,
 } from '../types.js';
 import { createScanPool, type ScanPool } from './pool.js';
+import { MAX_UNCOMPRESSED_BYTES } from './decode.js';
 import { PackedBatch, packedByteLength, type PackedScanResult } from './packed-matches.js';
 import type { ObjectStore } from '../../source/types.js';
 
@@ -38,7 +39,8 @@ export interface ScanPlan {
   warnings(): string[];
 }
 
-export type PlanOpener = (inv: Investigation) => Promise<ScanPlan>;
+/** `signal` cancels the listings too. */
+export type PlanOpener = (inv: Investigation, signal?: AbortSignal) => Promise<ScanPlan>;
 
 /** Region label for objects whose name does not say (plain .json files in a folder). */
 const UNNAMED = '(unnamed files)';
@@ -70,6 +72,19 @@ export const MAX_WAITING_RESULT_BYTES = 16 * 1024 * 1024;
 
 /** Failures logged one by one; past this, one line says how many more (all are in the summary). */
 const LOGGED_FAILURES = 10;
+
+/**
+ * Why an object is not read at all: the listing said so (a local entry that is no regular file,
+ * a link out of the folder, a folder that could not be listed), or it is larger than any object
+ * can be once decompressed.
+ */
+function unreadableReason(object: PlannedObject): string | undefined {
+  if (object.unreadable !== undefined) return object.unreadable;
+  if (object.size > MAX_UNCOMPRESSED_BYTES) {
+    return `the object is ${object.size} bytes, more than the ${MAX_UNCOMPRESSED_BYTES} bytes one object may hold (decompressed); not read`;
+  }
+  return undefined;
+}
 
 export class ScanEngine implements Engine {
   constructor(
@@ -130,7 +145,9 @@ export class ScanEngine implements Engine {
       const startedAt = Date.now();
       let bytes = 0;
       try {
-        const data = await store.get(object.key, signal);
+        const refusal = unreadableReason(object);
+        if (refusal !== undefined) throw new Error(refusal);
+        const data = await store.get(object.key, signal, object.size);
         bytes = data.byteLength;
         const result = await pool.scan(data, object.key, object.region === undefined);
         const resultBytes = packedByteLength(result.matches);
@@ -187,7 +204,7 @@ export class ScanEngine implements Engine {
       const pool = createScanPool(spec, inv.workers);
       let plan: ScanPlan;
       try {
-        plan = await openPlan(inv);
+        plan = await openPlan(inv, signal);
       } catch (err) {
         await pool.close();
         throw err;

@@ -12,7 +12,7 @@
 import { isUtf8 } from 'node:buffer';
 import { isJsonLinesKey } from './decode.js';
 import { compilePrefilter } from './prefilter.js';
-import { placeInWindow } from './record-checks.js';
+import { canonicalTimeValid, placeInWindow } from './record-checks.js';
 import type { MatchSink, ObjectScanResult, RecordMatcher } from './scan-object.js';
 import {
   FLAG_ESCAPE,
@@ -97,6 +97,12 @@ export function createIndexedScanner(matcher: RecordMatcher): IndexedScanner {
       }
       let place = table[o + REC_PLACE] as number;
       if (place === PLACE_NONE) {
+        result.recordsWithoutTime++;
+        continue;
+      }
+      const timeAt = table[o + REC_TIME_START] as number;
+      // The index checked the shape of a canonical time, not that it names a real one.
+      if (place !== PLACE_UNKNOWN && !canonicalTimeValid((i) => buf[i] as number, timeAt)) {
         result.recordsWithoutTime++;
         continue;
       }

@@ -14,6 +14,7 @@ import { eventFields } from './event-fields.js';
 import { compilePredicate, matchedResources, type Predicate } from '../../query/predicate.js';
 import { decodeUtf8, DecodeError, emptyGzipFailure, gunzipIfNeeded, parseRecords } from './decode.js';
 import { releaseBuffer } from '../release-buffer.js';
+import { withoutContent } from './failure-text.js';
 import { createIndexedScanner, type IndexedScanner } from './indexed-scan.js';
 import {
   inScope,
@@ -187,7 +188,7 @@ function emptyResult<M extends MatchSink>(key: string, matches: M): ObjectScanRe
 }
 
 function failure(err: unknown): string {
-  return err instanceof DecodeError ? err.message : `cannot decode: ${String(err)}`;
+  return withoutContent(err instanceof DecodeError ? err.message : `cannot decode: ${String(err)}`);
 }
 
 /** The plain way: parse the whole document, then every record. */
