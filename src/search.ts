@@ -139,7 +139,7 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
     });
     try {
       for await (const event of run.events) {
-        if (!dedupe.isFirst(event.eventID)) continue;
+        if (!dedupe.isFirst(event.eventID, event.jsonBytes ?? event.json)) continue;
         const flushing = writeEvent(writer, event);
         if (flushing) await flushing;
         builder.add(event, event.ruleIds);
@@ -169,11 +169,17 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
       `Could not spill seen eventIDs to a temporary folder (${describeFsError(dedupe.spillFailure)}); they were kept in memory instead. Set TMPDIR to a writable folder with space.`,
     );
   }
+  if (dedupe.conflicting > 0) {
+    const warning = `${dedupe.conflicting} records repeated an earlier record's eventID with different content: the first was kept; the others may be forged or altered (summary.json: conflictingDuplicates).`;
+    logger.warning(warning);
+    stats.warnings.push(warning);
+  }
   const built = builder.build({
     inv,
     stats,
     matches: dedupe.unique,
     duplicatesDropped: dedupe.dropped,
+    conflictingDuplicates: dedupe.conflicting,
     files: { results: names.results, summary: names.summary },
     startedAt,
     durationMs: Date.now() - startedAt.getTime(),

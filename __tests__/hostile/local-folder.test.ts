@@ -12,7 +12,7 @@ import { promises as fsp } from 'node:fs';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LocalStore } from '../../src/source/local-store.js';
 import { planObjects } from '../../src/source/planner.js';
@@ -41,6 +41,13 @@ function logBody(hour: number): Buffer {
         },
       ],
     }),
+  );
+}
+
+/** The one record of hour `hour`'s log, as JSON text. */
+function logBodyText(hour: number): string {
+  return JSON.stringify(
+    (JSON.parse(gunzipSync(logBody(hour)).toString()) as { Records: unknown[] }).Records[0],
   );
 }
 
@@ -176,6 +183,40 @@ describe('failure reasons never quote file content', () => {
     expect(summary.failures.length).toBe(contents.length * 2);
     expect(summaryText).not.toContain('SECRET');
     expect(run.stdout + run.stderr).not.toContain('SECRET');
+  });
+});
+
+describe('an eventID repeated with other content', () => {
+  it('keeps the first record, counts and warns about the conflicting copy', async () => {
+    const event = {
+      eventTime: '2024-05-01T03:00:00Z',
+      eventName: 'CreateUser',
+      awsRegion: 'us-east-1',
+      eventID: 'ev-1',
+    };
+    const root = folder((r) => {
+      // Same id as hour 1's event: once identical (a second delivery), once altered.
+      writeFileSync(path.join(r, 'a-copy.json'), JSON.stringify([JSON.parse(logBodyText(1))]));
+      writeFileSync(
+        path.join(r, 'b-forged.json'),
+        JSON.stringify([{ ...event, userIdentity: { type: 'Root' } }]),
+      );
+    });
+    const { run, summaryText, ids } = await search(root);
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(summaryText) as {
+      duplicatesDropped: number;
+      conflictingDuplicates: number;
+      warnings: string[];
+    };
+    expect(ids).toEqual(['ev-1', 'ev-2']);
+    expect(summary.duplicatesDropped).toBe(2);
+    expect(summary.conflictingDuplicates).toBe(1);
+    expect(
+      summary.warnings.some((w) =>
+        /1 records repeated an earlier record's eventID with different content/.test(w),
+      ),
+    ).toBe(true);
   });
 });
 

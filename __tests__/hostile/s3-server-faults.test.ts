@@ -267,6 +267,35 @@ describe('bodies are bounded by the listing, in size and in time', () => {
   });
 });
 
+describe('a retry storm leaks no listeners', () => {
+  for (const reads of ['signed', 'sdk']) {
+    it(`every read answered 503 SlowDown, 96 objects, ${reads} reads: no MaxListenersExceededWarning`, async () => {
+      const objects = new Map<string, Uint8Array>();
+      for (let hour = 0; hour < 24; hour++) {
+        for (const s of ['a', 'b', 'c', 'd'])
+          objects.set(logKey(hour, s), logBody(hour, [`ev-${hour}-${s}`]));
+      }
+      const { run, summary } = await search(
+        {
+          objects,
+          object: (_key, res) => {
+            res
+              .writeHead(503, { 'content-type': 'application/xml' })
+              .end('<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
+            return true;
+          },
+        },
+        { CLOUDTRAIL_INVESTIGATE_S3_READS: reads },
+      );
+      expect(run.code, run.stderr).toBe(3);
+      expect(summary.failures).toHaveLength(96);
+      // Each object tried 4 times: the backoffs of many reads were pending at once.
+      expect(server!.gets.length).toBe(96 * 4);
+      expect(run.stderr).not.toMatch(/MaxListenersExceeded|memory leak/);
+    }, 180_000);
+  }
+});
+
 describe('a listing that hangs is cancelled by the first signal', () => {
   it('SIGTERM while the day listing is unanswered: exit 3 at once, summary incomplete', async () => {
     server = await startHostileS3({

@@ -6,7 +6,17 @@
  * alias counting the size of what it names), and the document is refused past a limit before
  * anything is built. Used for config files and filters; Sigma rule files should use it too.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Node } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  parseAllDocuments,
+  parseDocument,
+  type Document,
+  type Node,
+} from 'yaml';
 
 /** yaml's alias-use limit, kept as a first line. */
 export const MAX_YAML_ALIASES = 100;
@@ -32,9 +42,20 @@ export interface BoundedYamlOptions {
  * and a RangeError when it is nested too deeply for the stack.
  */
 export function parseYamlBounded(text: string, options: BoundedYamlOptions = {}): unknown {
+  const doc = parseDocument(text, { uniqueKeys: true, logLevel: 'error' });
+  return boundedValue(doc, options);
+}
+
+/** Every document of a multi-document text (Sigma rule files), each bounded as parseYamlBounded's. */
+export function parseAllYamlBounded(text: string, options: BoundedYamlOptions = {}): unknown[] {
+  const docs = parseAllDocuments(text, { uniqueKeys: true, logLevel: 'error' });
+  if (!Array.isArray(docs)) return [boundedValue(docs, options)]; // an empty stream
+  return docs.map((doc) => boundedValue(doc, options));
+}
+
+function boundedValue(doc: Document, options: BoundedYamlOptions): unknown {
   const maxAliasCount = options.maxAliasCount ?? MAX_YAML_ALIASES;
   const maxExpanded = options.maxExpandedSize ?? MAX_YAML_EXPANDED_SIZE;
-  const doc = parseDocument(text, { uniqueKeys: true, logLevel: 'error' });
   if (doc.errors.length > 0) throw doc.errors[0];
   const sizes = new Map<unknown, number>();
   const open = new Set<unknown>();

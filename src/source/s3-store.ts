@@ -5,6 +5,7 @@
 import { GetObjectCommand, ListObjectsV2Command, type ListObjectsV2CommandOutput } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SearchError, errorMessage } from '../errors.js';
+import { childSignal, onAbort } from '../abort-fanout.js';
 import { s3IdleTimeoutMs, s3ReadMode, type S3ReadMode } from '../aws/settings.js';
 import { readBody } from './s3-body.js';
 import { MAX_LIST_BODY_BYTES, SignedS3Bucket } from './s3-signed.js';
@@ -142,18 +143,20 @@ export function backoffDelay(
   return Math.floor(random() * Math.min(capMs, baseMs * 2 ** attempt));
 }
 
+/** A backoff that a signal cuts short; many at once share one listener on it (abort-fanout.ts). */
 function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
+    const unsubscribe = signal
+      ? onAbort(signal, () => {
+          clearTimeout(timer);
+          reject(signal.reason);
+        })
+      : () => {};
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      unsubscribe();
       resolve();
     }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
@@ -293,16 +296,20 @@ export class S3Store implements ObjectStore {
           );
           if (page) return page;
         }
-        return this.client.send(
-          new ListObjectsV2Command({
-            Bucket: this.bucket,
-            Prefix: prefix,
-            MaxKeys: this.pageSize,
-            ...(delimiter ? { Delimiter: delimiter } : {}),
-            ...(token ? { ContinuationToken: token } : {}),
-          }),
-          signal ? { abortSignal: signal } : {},
-        );
+        // The SDK adds listeners to the signal it is given: a signal of its own per call.
+        const call = childSignal(signal);
+        return this.client
+          .send(
+            new ListObjectsV2Command({
+              Bucket: this.bucket,
+              Prefix: prefix,
+              MaxKeys: this.pageSize,
+              ...(delimiter ? { Delimiter: delimiter } : {}),
+              ...(token ? { ContinuationToken: token } : {}),
+            }),
+            { abortSignal: call.controller.signal },
+          )
+          .finally(call.dispose);
       },
       signal,
     );
@@ -326,9 +333,7 @@ export class S3Store implements ObjectStore {
       if (bytes) return bytes;
     }
     // Through the SDK, the deadline aborts the call (its own signal, chained to the search's).
-    const deadline = new AbortController();
-    const onAbort = () => deadline.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const { controller: deadline, dispose } = childSignal(signal);
     const timer =
       limits.deadlineMs === undefined
         ? undefined
@@ -352,7 +357,7 @@ export class S3Store implements ObjectStore {
       throw deadline.signal.aborted && !signal?.aborted ? deadline.signal.reason : err;
     } finally {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      dispose();
     }
   }
 
