@@ -12,6 +12,8 @@ import { Worker } from 'node:worker_threads';
 import { createPackingScanner, type PackedScanResult, type PackingScanner } from './packed-matches.js';
 import type { MatcherSpec } from './scan-object.js';
 import type { WorkerTask } from './worker.js';
+import { INFLATE_BUDGET_BYTES, InflateBudget } from './inflate-budget.js';
+import { useInflateBudget } from './scan-object.js';
 
 /** Buffer.allocUnsafe serves sizes under half its 8 KB pool from the pool. */
 const SHARED_POOL_MIN_SPARE = Buffer.poolSize >>> 1;
@@ -109,11 +111,12 @@ class WorkerPool implements ScanPool {
     count: number,
     script: WorkerScript,
     private readonly spec: MatcherSpec,
+    budget: SharedArrayBuffer,
   ) {
     this.firstReady = new Promise((resolve) => (this.onFirstReady = resolve));
     for (let i = 0; i < count; i++) {
       const worker = new Worker(script.source, {
-        workerData: { spec },
+        workerData: { spec, budget },
         eval: script.eval,
         // A small young generation per worker: V8's default (larger on Node 24) adds tens of MB of
         // resident memory per thread for garbage that dies young anyway.
@@ -198,7 +201,10 @@ class WorkerPool implements ScanPool {
 }
 
 export function createScanPool(spec: MatcherSpec, workers: number): ScanPool {
+  // One decompression budget for this thread and every worker (inflate-budget.ts).
+  const budget = InflateBudget.create(INFLATE_BUDGET_BYTES);
+  useInflateBudget(budget);
   const script = workers > 0 ? workerScript() : undefined;
   if (!script) return inProcessPool(spec);
-  return new WorkerPool(workers, script, spec);
+  return new WorkerPool(workers, script, spec, budget.shared);
 }
