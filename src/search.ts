@@ -224,7 +224,7 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
     try {
       for await (const event of run.events) {
         if (incremental && !incremental.isNew(event.eventID)) continue;
-        if (!dedupe.isFirst(event.eventID)) continue;
+        if (!dedupe.isFirst(event.eventID, event.jsonBytes ?? event.json)) continue;
         const now = stage ? stage.admit(event) : event;
         if (now) await accept(now);
       }
@@ -263,6 +263,11 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
       `Could not spill seen eventIDs to a temporary folder (${describeFsError(dedupe.spillFailure)}); they were kept in memory instead. Set TMPDIR to a writable folder with space.`,
     );
   }
+  if (dedupe.conflicting > 0) {
+    const warning = `${dedupe.conflicting} records repeated an earlier record's eventID with different content: the first was kept; the others may be forged or altered (summary.json: conflictingDuplicates).`;
+    logger.warning(warning);
+    stats.warnings.push(warning);
+  }
   let trails: TrailStatusReport[] = [];
   if (!signal?.aborted) {
     try {
@@ -284,6 +289,7 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
     stats,
     matches: written,
     duplicatesDropped: dedupe.dropped,
+    conflictingDuplicates: dedupe.conflicting,
     files: { results: names.results, summary: names.summary },
     startedAt,
     durationMs: Date.now() - startedAt.getTime(),

@@ -335,3 +335,47 @@ describe('EventDeduper', () => {
     expect(dedupe.dropped).toBe(dropped);
   });
 });
+
+describe('conflicting duplicates', () => {
+  it('counts dropped copies whose content differs from every earlier record of their id, across spills', () => {
+    const random = seededRandom('conflicts');
+    const ids = Array.from({ length: 3000 }, () => randomUUID());
+    const parent = mkdtempSync(path.join(os.tmpdir(), 'ct-dedupe-conflicts-'));
+    const dedupe = new EventDeduper({ memoryKeys: 200, runs: { parentDir: parent } });
+    // Oracle: the contents seen per id, in plain Maps.
+    const seen = new Map<string, Set<string>>();
+    let expectedConflicts = 0;
+    let expectedDropped = 0;
+    try {
+      for (let n = 0; n < 12_000; n++) {
+        const id = ids[Math.floor(random() * ids.length)]!;
+        const content = `{"eventID":"${id}","v":${Math.floor(random() * 3)}}`;
+        const bytes = random() < 0.5 ? Buffer.from(content) : content;
+        const versions = seen.get(id);
+        if (versions) {
+          expectedDropped++;
+          if (!versions.has(content)) expectedConflicts++;
+          versions.add(content);
+        } else seen.set(id, new Set([content]));
+        expect(dedupe.isFirst(id, bytes)).toBe(versions === undefined);
+      }
+      expect(dedupe.dropped).toBe(expectedDropped);
+      expect(dedupe.conflicting).toBe(expectedConflicts);
+      expect(expectedConflicts).toBeGreaterThan(1000);
+      expect(dedupe.spillFailure).toBeUndefined();
+    } finally {
+      dedupe.close();
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+
+  it('an id and content never mix: ("ab", "c") and ("a", "bc") are different pairs', () => {
+    const dedupe = new EventDeduper();
+    expect(dedupe.isFirst('ab', 'c')).toBe(true);
+    expect(dedupe.isFirst('a', 'bc')).toBe(true);
+    expect(dedupe.isFirst('ab', 'c')).toBe(false);
+    expect(dedupe.conflicting).toBe(0);
+    expect(dedupe.isFirst('ab', 'cc')).toBe(false);
+    expect(dedupe.conflicting).toBe(1);
+  });
+});

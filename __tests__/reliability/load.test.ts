@@ -182,8 +182,14 @@ describe('a million records', () => {
     expect(s.matches).toBe(RECORDS);
     expect(s.duplicatesDropped).toBe(fixture.recordsWritten - RECORDS);
     expect(await lineCount(run.resultsPath)).toBe(RECORDS);
-    // The spill folder was made there (more ids than memory keeps), and removed.
-    expect([...seen]).toEqual([expect.stringMatching(/^cloudtrail-investigate-ids-/)]);
+    // The planted copies are byte-identical: none conflicts with the record kept.
+    expect(s.conflictingDuplicates).toBe(0);
+    // The spill folders were made there (more ids than memory keeps: one for the ids, one for the
+    // (id, content) pairs that tell conflicting copies), and removed.
+    expect([...seen]).toEqual([
+      expect.stringMatching(/^cloudtrail-investigate-ids-/),
+      expect.stringMatching(/^cloudtrail-investigate-ids-/),
+    ]);
     expect(await readdir(tmp)).toEqual([]);
     expectBoundedMemory(run);
   }, 120_000);

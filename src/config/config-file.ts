@@ -5,10 +5,11 @@
  * a search.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { YAMLError } from 'yaml';
 import { ConfigurationError } from '../errors.js';
 import { closestMatch } from '../query/suggest.js';
 import type { RawOptions } from './options.js';
+import { parseYamlBounded, YamlTooLargeError } from './yaml-bounded.js';
 
 /** Config-file key -> RawOptions key. Original tool's names first, then ours (camelCase and kebab). */
 const KEYS: Record<string, keyof RawOptions | 'logLevel'> = {
@@ -88,23 +89,24 @@ function asScalar(value: unknown, key: string): string | number | boolean {
 
 /** A config file is a few lines; this bounds what a wrong path (a log, a disk image) costs. */
 export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
-const MAX_YAML_ALIASES = 100;
-
 /** Parses the text of a config file (YAML, which includes JSON). */
 export function parseConfigText(text: string, fileName: string): FileOptions {
-  const doc = parseDocument(text, { uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    throw new ConfigurationError(`${fileName} is not valid YAML/JSON: ${e.message.split('\n')[0]}`, '--file');
-  }
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+    data = parseYamlBounded(text);
   } catch (err) {
-    // yaml's ReferenceError "Excessive alias count indicates a resource exhaustion attack".
-    const reason = /alias/i.test((err as Error).message)
-      ? `it expands YAML aliases (*name) more than ${MAX_YAML_ALIASES} times, like an entity-expansion bomb; write the values out`
-      : (err as Error).message;
+    if (err instanceof YAMLError) {
+      throw new ConfigurationError(
+        `${fileName} is not valid YAML/JSON: ${err.message.split('\n')[0]}`,
+        '--file',
+      );
+    }
+    const reason =
+      err instanceof YamlTooLargeError
+        ? `${err.message}; write the values out`
+        : err instanceof RangeError
+          ? 'it is nested too deeply'
+          : (err as Error).message;
     throw new ConfigurationError(`${fileName} could not be read: ${reason}.`, '--file');
   }
   if (data === null || data === undefined) return { raw: {} };

@@ -279,6 +279,27 @@ export class EventIdSet {
       const digest = createHmac('sha256', this.hmacKey).update(Buffer.from(id, 'utf16le')).digest();
       for (let w = 0; w < WORDS; w++) k[w] = digest.readInt32LE(w * 4);
     }
+    return this.addKey(k);
+  }
+
+  /**
+   * Adds the pair (`id`, `content`) as the first 128 bits of their keyed HMAC-SHA256 (the id's
+   * length first, so no two pairs share an input); false when it was already there.
+   */
+  addPair(id: string, content: Uint8Array | string): boolean {
+    const idBytes = Buffer.from(id, 'utf16le');
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(idBytes.length);
+    const hmac = createHmac('sha256', this.hmacKey).update(length).update(idBytes);
+    const digest = (
+      typeof content === 'string' ? hmac.update(content, 'utf8') : hmac.update(content)
+    ).digest();
+    const k = this.key;
+    for (let w = 0; w < WORDS; w++) k[w] = digest.readInt32LE(w * 4);
+    return this.addKey(k);
+  }
+
+  private addKey(k: Int32Array): boolean {
     if (this.runs?.has(k[0] as number, k[1] as number, k[2] as number, k[3] as number)) return false;
     if (!this.memory.add(k)) return false;
     if (this.memory.size >= this.memoryKeys && this.spillFailure === undefined) this.spill();
@@ -319,19 +340,42 @@ export class EventIdSet {
   }
 }
 
+/**
+ * De-duplication on eventID, keeping the first record of each id, and telling copies that differ
+ * from it: the same eventID with other bytes is not a second delivery of one event but a forged or
+ * altered record (or a tool that rewrote it), so it is counted (`conflicting`) and warned about.
+ *
+ * Memory: a second set holds one 128-bit key per distinct (eventID, record bytes) pair, spilled
+ * like the ids' (key-runs.ts): at most twice the ids' memory, bounded the same way. Each record
+ * with an id costs one keyed hash of its bytes (HMAC-SHA256, native: about a millisecond per MB).
+ */
 export class EventDeduper {
   private readonly seen: EventIdSet;
+  private readonly versions: EventIdSet;
   unique = 0;
   dropped = 0;
+  /** Dropped copies whose bytes differed from every earlier record of their eventID. */
+  conflicting = 0;
 
   constructor(options: EventIdSetOptions = {}) {
     this.seen = new EventIdSet(options);
+    this.versions = new EventIdSet(options);
   }
 
-  /** True the first time an eventID is seen. Events without an id cannot be deduplicated: kept. */
-  isFirst(eventID: string | undefined): boolean {
-    if (eventID !== undefined && !this.seen.add(eventID)) {
+  /**
+   * True the first time an eventID is seen. Events without an id cannot be deduplicated: kept.
+   * With `content` (the record's bytes or JSON), a dropped copy is also checked against the
+   * versions of its id seen so far.
+   */
+  isFirst(eventID: string | undefined, content?: Uint8Array | string): boolean {
+    if (eventID === undefined) {
+      this.unique++;
+      return true;
+    }
+    const newVersion = content === undefined || this.versions.addPair(eventID, content);
+    if (!this.seen.add(eventID)) {
       this.dropped++;
+      if (newVersion && content !== undefined) this.conflicting++;
       return false;
     }
     this.unique++;
@@ -340,11 +384,12 @@ export class EventDeduper {
 
   /** Why ids could not be spilled to disk, if so (memory then grew with them). */
   get spillFailure(): unknown {
-    return this.seen.spillFailure;
+    return this.seen.spillFailure ?? this.versions.spillFailure;
   }
 
   /** Deletes the temporary files of spilled ids. */
   close(): void {
     this.seen.close();
+    this.versions.close();
   }
 }

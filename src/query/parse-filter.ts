@@ -23,7 +23,8 @@
  *
  * Every mistake is a ConfigurationError whose field is `filter key "<key as written>"`.
  */
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { YAMLParseError } from 'yaml';
+import { parseYamlBounded, YamlTooLargeError } from '../config/yaml-bounded.js';
 import { ConfigurationError } from '../errors.js';
 import type { Condition, MatchNode, ParsedFilter, QueryNode, Scalar, StringOp } from './ast.js';
 import { filterKeyLabel, resolveField } from './fields.js';
@@ -70,8 +71,6 @@ export function parseFilter(input: unknown): ParsedFilter {
 export const MAX_FILTER_TEXT_CHARS = 1024 * 1024;
 /** Deepest nesting of `not` / `any` groups: real filters use two or three levels. */
 export const MAX_GROUP_DEPTH = 32;
-/** YAML aliases (`*name`) a filter may expand; more is an entity-expansion ("billion laughs") bomb. */
-const MAX_YAML_ALIASES = 100;
 
 /** Parses JSON or YAML text (YAML is a superset of JSON). Blank text = every record. */
 export function parseFilterText(text: string): ParsedFilter {
@@ -84,7 +83,7 @@ export function parseFilterText(text: string): ParsedFilter {
   }
   let value: unknown;
   try {
-    value = parseYaml(text, { logLevel: 'error', maxAliasCount: MAX_YAML_ALIASES });
+    value = parseYamlBounded(text);
   } catch (err) {
     if (err instanceof YAMLParseError) {
       const pos = err.linePos?.[0];
@@ -95,13 +94,13 @@ export function parseFilterText(text: string): ParsedFilter {
         'filter',
       );
     }
-    // The parser's other refusals are about the text too: alias bombs (ReferenceError "Excessive
-    // alias count"), nesting too deep for the stack (RangeError).
+    // The parser's other refusals are about the text too: alias bombs (by alias count or by
+    // expanded size), nesting too deep for the stack (RangeError).
     const reason =
       err instanceof RangeError
         ? 'it is nested too deeply'
-        : /alias/i.test((err as Error)?.message ?? '')
-          ? `it expands YAML aliases (*name) more than ${MAX_YAML_ALIASES} times, like an entity-expansion bomb`
+        : err instanceof YamlTooLargeError
+          ? err.message
           : String((err as Error)?.message ?? err);
     throw new ConfigurationError(
       `filter cannot be read: ${reason}. Write the map out plainly, e.g. {"eventName": ["A", "B"]}.`,

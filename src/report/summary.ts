@@ -69,6 +69,8 @@ export interface SummaryInputs {
   /** Unique matches written. */
   matches: number;
   duplicatesDropped: number;
+  /** Of those, copies whose content differed from the record kept. */
+  conflictingDuplicates?: number;
   /** Output file names, relative to the output folder. */
   files: { results: string; summary: string };
   startedAt: Date;
@@ -142,6 +144,7 @@ export function buildSummary(input: SummaryInputs, aggregates: SummaryAggregates
     tool: { name: 'cloudtrail-investigate', version: input.version ?? VERSION },
     matches: input.matches,
     duplicatesDropped: input.duplicatesDropped,
+    conflictingDuplicates: input.conflictingDuplicates ?? 0,
     complete,
     engine: stats.engine,
     engineReason: stats.engineReason,

@@ -9,6 +9,8 @@ export interface Summary {
   /** Unique matched events (after dropping duplicate eventIDs). */
   matches: number;
   duplicatesDropped: number;
+  /** Dropped duplicates whose content differed from the record kept (forged or altered copies?). */
+  conflictingDuplicates?: number;
   /** False when anything asked for could not be read: the result may be short. */
   complete: boolean;
   engine: 'scan' | 'athena';

@@ -2,20 +2,45 @@
  * An ObjectStore over a local folder (or a single file): keys are '/'-separated paths relative to
  * the root, listed in the same order S3 lists keys.
  */
-import { promises as fs, readFileSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
+  promises as fs,
+  readSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
 import type { Dirent, Stats } from 'node:fs';
 import path from 'node:path';
 import { SearchError, errorMessage } from '../errors.js';
 import type { ObjectStore, StoredObject } from './types.js';
 
-/** The file's stat, or undefined when it cannot be had (gone, broken link, link loop, no access). */
-function statOrUndefined(file: string): Stats | undefined {
+/** The file's stat, or the error code when it cannot be had (gone, broken link, link loop, no access). */
+function statOrCode(file: string): Stats | string {
   try {
     // Synchronous: one call per file of a day folder, each a few microseconds.
     return statSync(file);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code ?? 'error';
+  }
+}
+
+function realpathOrUndefined(file: string): string | undefined {
+  try {
+    return realpathSync(file);
   } catch {
     return undefined;
   }
+}
+
+/** What kind of entry a stat is, for reasons (never the entry's content). */
+function kindOf(stat: Stats): string {
+  if (stat.isFIFO()) return 'a FIFO (named pipe)';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  return 'not a regular file';
 }
 
 interface Entry {
@@ -24,16 +49,26 @@ interface Entry {
   sortKey: string;
   dir: boolean;
   size: number;
+  /** Why it cannot be read (see StoredObject.unreadable). */
+  unreadable?: string;
+}
+
+/** Whether `real` (a resolved path) is `root` or below it. */
+function within(root: string, real: string): boolean {
+  return real === root || real.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
 }
 
 export class LocalStore implements ObjectStore {
   readonly description: string;
   private readonly root: string;
+  /** The root with every link resolved: nothing outside it is read. */
+  private readonly realRoot: string;
   private readonly singleFile: string | undefined;
 
   /** @param root an existing folder, or a file (then the store holds that one file, keyed by its name). */
   private constructor(root: string, singleFile: string | undefined) {
     this.root = root;
+    this.realRoot = realpathSync(root);
     this.singleFile = singleFile;
     this.description = singleFile ? path.join(root, singleFile) : root;
   }
@@ -55,7 +90,10 @@ export class LocalStore implements ObjectStore {
     if (this.singleFile !== undefined) {
       if (this.singleFile.startsWith(prefix)) {
         const stat = await fs.stat(this.absolute(this.singleFile));
-        yield { key: this.singleFile, size: stat.size };
+        // Named by the user: read even if it is a link, but only if it is a regular file.
+        yield stat.isFile()
+          ? { key: this.singleFile, size: stat.size }
+          : { key: this.singleFile, size: 0, unreadable: `${kindOf(stat)}; not read` };
       }
       return;
     }
@@ -73,21 +111,56 @@ export class LocalStore implements ObjectStore {
     const folder = prefix.slice(0, prefix.lastIndexOf('/') + 1);
     const entries = await this.entries(this.absolute(folder)).catch(() => []);
     return entries
-      .filter((e) => e.dir && `${folder}${e.name}/`.startsWith(prefix))
+      .filter((e) => e.dir && e.unreadable === undefined && `${folder}${e.name}/`.startsWith(prefix))
       .map((e) => `${folder}${e.name}/`);
   }
 
-  async get(key: string, signal?: AbortSignal): Promise<Uint8Array> {
+  async get(key: string, signal?: AbortSignal, listedSize?: number): Promise<Uint8Array> {
     signal?.throwIfAborted();
     const file = this.absolute(key);
+    if (this.singleFile === undefined) {
+      // A link swapped in since the listing must not lead outside the folder either.
+      let real: string;
+      try {
+        real = realpathSync(file);
+      } catch (err) {
+        throw new SearchError(`Cannot read ${file}: ${errorMessage(err)}`, { cause: err });
+      }
+      if (!within(this.realRoot, real))
+        throw new SearchError(`${file} now leads outside ${this.root}; not read`);
+    }
+    // Synchronous on purpose: a log file is read in well under a millisecond, and the promise
+    // API's round trips cost the main thread ~0.3 ms per file. O_NONBLOCK: opening a FIFO
+    // swapped in since the listing returns at once (and is then refused) instead of blocking.
+    let fd: number;
     try {
-      // Synchronous on purpose: a log file is read in well under a millisecond, and the promise
-      // API's open/stat/read/close round trips cost the main thread ~0.3 ms per file.
-      const bytes = readFileSync(file);
-      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    } catch (err) {
+      throw new SearchError(`Cannot read ${file}: ${errorMessage(err)}`, { cause: err });
+    }
+    try {
+      const stat = fstatSync(fd);
+      if (!stat.isFile()) throw new SearchError(`${file} is ${kindOf(stat)}; not read`);
+      const limit = listedSize ?? stat.size;
+      if (stat.size > limit) {
+        throw new SearchError(
+          `${file} is ${stat.size} bytes, more than the ${limit} listed (it grew); not read`,
+        );
+      }
+      const bytes = Buffer.allocUnsafeSlow(stat.size);
+      let at = 0;
+      while (at < bytes.length) {
+        const n = readSync(fd, bytes, at, bytes.length - at, at);
+        if (n === 0) break;
+        at += n;
+      }
+      return new Uint8Array(bytes.buffer, 0, at);
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
+      if (err instanceof SearchError) throw err;
       throw new SearchError(`Cannot read ${file}: ${errorMessage(err)}`, { cause: err });
+    } finally {
+      closeSync(fd);
     }
   }
 
@@ -111,34 +184,83 @@ export class LocalStore implements ObjectStore {
       if (entry.dir) {
         // Skip sub-trees that cannot hold a key starting with the filter.
         if (!(key + '/').startsWith(filter) && !filter.startsWith(key + '/')) continue;
+        if (entry.unreadable !== undefined) {
+          yield { key: key + '/', size: 0, unreadable: entry.unreadable };
+          continue;
+        }
         const full = path.join(dir, entry.name);
         const real = await fs.realpath(full).catch(() => undefined);
-        if (real === undefined || seen.has(real)) continue; // broken link or symlink loop
+        if (real === undefined || seen.has(real)) continue; // gone since, or a symlink loop
         seen.add(real);
-        yield* this.walk(full, key + '/', filter, seen);
+        try {
+          yield* this.walk(full, key + '/', filter, seen);
+        } catch (err) {
+          // One folder that cannot be listed: the rest is still searched, and the run says
+          // which folder was not (never the whole search lost, never a silent gap).
+          if (!(err instanceof UnlistableFolder)) throw err;
+          yield {
+            key: key + '/',
+            size: 0,
+            unreadable: `the folder could not be listed (${err.code}); nothing in it was searched`,
+          };
+        }
         seen.delete(real);
       } else if (key.startsWith(filter)) {
-        yield { key, size: entry.size };
+        yield entry.unreadable !== undefined
+          ? { key, size: 0, unreadable: entry.unreadable }
+          : { key, size: entry.size };
       }
     }
   }
 
-  /** Files and folders of `dir` (symlinks followed), sorted as S3 sorts keys. */
+  /**
+   * Files and folders of `dir` (symlinks followed within the root), sorted as S3 sorts keys. An
+   * entry that is neither, whose link is dangling, or that leads outside the root is kept with
+   * why it cannot be read: the planner reports the ones a search needed.
+   */
   private async entries(dir: string): Promise<Entry[]> {
     let dirents: Dirent[];
     try {
       dirents = await fs.readdir(dir, { withFileTypes: true });
     } catch (err) {
-      throw new SearchError(`Cannot list ${dir}: ${errorMessage(err)}`, { cause: err });
+      throw new UnlistableFolder(dir, err);
     }
     const entries: Entry[] = [];
     for (const d of dirents) {
       const full = path.join(dir, d.name);
-      const stat = statOrUndefined(full); // follows symlinks
-      if (!stat) continue;
-      if (stat.isDirectory()) entries.push({ name: d.name, sortKey: `${d.name}/`, dir: true, size: 0 });
-      else if (stat.isFile()) entries.push({ name: d.name, sortKey: d.name, dir: false, size: stat.size });
+      const stat = statOrCode(full); // follows symlinks
+      if (typeof stat === 'string') {
+        const reason = d.isSymbolicLink()
+          ? `a symbolic link whose target cannot be read (${stat}); not read`
+          : `cannot be read (${stat})`;
+        entries.push({ name: d.name, sortKey: d.name, dir: false, size: 0, unreadable: reason });
+        continue;
+      }
+      const isDir = stat.isDirectory();
+      const entry: Entry = {
+        name: d.name,
+        sortKey: isDir ? `${d.name}/` : d.name,
+        dir: isDir,
+        size: stat.isFile() ? stat.size : 0,
+      };
+      if (d.isSymbolicLink()) {
+        const real = realpathOrUndefined(full);
+        if (real === undefined || !within(this.realRoot, real)) {
+          entry.unreadable = `a symbolic link that leads outside ${this.root}; not followed`;
+        }
+      }
+      if (!isDir && !stat.isFile()) entry.unreadable ??= `${kindOf(stat)}; not read`;
+      entries.push(entry);
     }
     return entries.sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
+  }
+}
+
+/** A folder readdir refused: the walk reports it and goes on with the others. */
+class UnlistableFolder extends SearchError {
+  readonly code: string;
+  constructor(dir: string, cause: unknown) {
+    super(`Cannot list ${dir}: ${errorMessage(cause)}`, { cause });
+    this.code = (cause as NodeJS.ErrnoException).code ?? 'error';
   }
 }

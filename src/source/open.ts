@@ -3,10 +3,10 @@
  * `s3://` location, or trails resolved to their bucket and prefix (cloudtrail:DescribeTrails).
  */
 import type { Investigation } from '../investigation.js';
-import type { ScanItem, ScanPlan } from '../engines/scan/engine.js';
+import type { PlanOpenOptions, ScanItem, ScanPlan } from '../engines/scan/engine.js';
 import { DELIVERY_LAG_MS } from './layout.js';
 import { LocalStore } from './local-store.js';
-import { planObjects, type ListedLogFile, type Plan, type PlanScope } from './planner.js';
+import { planObjects, type Plan, type PlanScope } from './planner.js';
 import type { Target } from './s3-targets.js';
 
 async function targets(inv: Investigation): Promise<Target[]> {
@@ -23,7 +23,7 @@ async function targets(inv: Investigation): Promise<Target[]> {
 /** Plans every location of the investigation, one after the other, in key order within each. */
 export async function openScanPlan(
   inv: Investigation,
-  onLogFile?: (file: ListedLogFile) => void,
+  { signal, onLogFile }: PlanOpenOptions = {},
 ): Promise<ScanPlan> {
   const list = await targets(inv);
   const scope: PlanScope = {
@@ -37,7 +37,7 @@ export async function openScanPlan(
   const plans: Plan[] = [];
   async function* objects(): AsyncGenerator<ScanItem> {
     for (const target of list) {
-      const plan = planObjects(target.store, target.root, scope);
+      const plan = planObjects(target.store, target.root, scope, signal ? { signal } : {});
       plans.push(plan);
       for await (const object of plan.objects) yield { store: target.store, object };
     }

@@ -193,6 +193,7 @@ function daysToList(scope: PlanScope): string[] {
 }
 
 function planned(object: StoredObject, name: LogFileName | undefined): PlannedObject {
+  const unreadable = object.unreadable !== undefined ? { unreadable: object.unreadable } : {};
   return name
     ? {
         key: object.key,
@@ -200,8 +201,9 @@ function planned(object: StoredObject, name: LogFileName | undefined): PlannedOb
         account: name.account,
         region: name.region,
         delivered: name.delivered,
+        ...unreadable,
       }
-    : { key: object.key, size: object.size };
+    : { key: object.key, size: object.size, ...unreadable };
 }
 
 /** The last segment of a folder key (`a/b/c/` -> `c`). */
@@ -219,8 +221,9 @@ export async function accountRegions(
   store: Pick<ObjectStore, 'listFolders'>,
   prefix: string,
   a: AccountFolder,
+  signal?: AbortSignal,
 ): Promise<string[]> {
-  const folders = await store.listFolders(accountPrefix(prefix, a.orgId, a.account));
+  const folders = await store.listFolders(accountPrefix(prefix, a.orgId, a.account), signal);
   return folders
     .map(folderName)
     .filter((r) => REGION_NAME.test(r))
@@ -235,7 +238,8 @@ async function* s3Objects(
   options: PlanOptions,
 ): AsyncGenerator<PlannedObject> {
   const concurrency = Math.max(1, options.listConcurrency ?? 8);
-  const accounts = await discoverAccounts(store, root.prefix, concurrency);
+  const { signal } = options;
+  const accounts = await discoverAccounts(store, root.prefix, concurrency, signal);
   for (const a of accounts) state.accounts.add(a.account);
   const wanted = accounts.filter((a) => scope.accounts === 'all' || scope.accounts.includes(a.account));
 
@@ -246,7 +250,7 @@ async function* s3Objects(
   const days = daysToList(scope);
   async function* dayPrefixes(): AsyncGenerator<string> {
     for await (const [a, present] of mapOrdered(wanted, concurrency, (a) =>
-      accountRegions(store, root.prefix, a),
+      accountRegions(store, root.prefix, a, signal),
     )) {
       for (const r of present) state.regions.add(r);
       const regions =
@@ -258,7 +262,7 @@ async function* s3Objects(
   }
 
   for await (const [prefix, listing] of mapOrdered(dayPrefixes(), concurrency, (p) =>
-    collect(store.list(p)),
+    collect(store.list(p, signal)),
   )) {
     options.signal?.throwIfAborted();
     state.stats.prefixes.push(prefix);
@@ -284,11 +288,12 @@ export async function discoverAccounts(
   store: Pick<ObjectStore, 'listFolders'>,
   prefix: string,
   concurrency: number,
+  signal?: AbortSignal,
 ): Promise<AccountFolder[]> {
-  const top = await store.listFolders(awsLogsPrefix(prefix));
+  const top = await store.listFolders(awsLogsPrefix(prefix), signal);
   const found: AccountFolder[] = [];
   for await (const [folder, members] of mapOrdered(top, concurrency, async (f) =>
-    ORG_ID.test(folderName(f)) ? store.listFolders(f) : [],
+    ORG_ID.test(folderName(f)) ? store.listFolders(f, signal) : [],
   )) {
     const name = folderName(folder);
     if (ACCOUNT_ID.test(name)) found.push({ orgId: undefined, account: name });
@@ -316,9 +321,13 @@ async function* localObjects(
       state.accounts.add(name.account);
       state.regions.add(name.region);
     }
-    const select = name
-      ? selectLogFile(object.key, name, scope)
-      : kind === 'other' && !scope.delivery && isGenericEventFile(object.key);
+    // A folder that could not be listed may have held anything: always a failure.
+    const unreadFolder = object.unreadable !== undefined && object.key.endsWith('/');
+    const select =
+      unreadFolder ||
+      (name
+        ? selectLogFile(object.key, name, scope)
+        : kind === 'other' && !scope.delivery && isGenericEventFile(object.key));
     if (select) {
       state.stats.selected++;
       yield planned(object, name);

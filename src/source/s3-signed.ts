@@ -35,6 +35,15 @@ import { GetSigner, sigv4Encode } from './sigv4.js';
 
 /** Error bodies are short XML documents; no more than this is read of one. */
 const MAX_ERROR_BODY_BYTES = 16 * 1024;
+/** A listing page of 1,000 keys is a few hundred KB; a longer answer is refused. */
+export const MAX_LIST_BODY_BYTES = 16 * 1024 * 1024;
+
+/** Limits of one read: the most bytes accepted, and the time the whole answer may take. */
+export interface ReadLimits {
+  maxBytes?: number;
+  /** Milliseconds from sending the request to the body's last byte. */
+  deadlineMs?: number;
+}
 
 /**
  * A key as S3 expects it in the path: each `/`-separated segment percent-encoded, RFC 3986's
@@ -261,13 +270,13 @@ export class SignedS3Bucket {
    * TimeoutError, an abort) when it fails, and with a TruncatedBody error when the body is not
    * Content-Length bytes long.
    */
-  async get(key: string, signal?: AbortSignal): Promise<Uint8Array | undefined> {
-    const res = await this.request({ path: encodeKeyPath(key), query: [] }, signal);
-    return res && readBody(res, contentLength(res));
+  async get(key: string, signal?: AbortSignal, limits: ReadLimits = {}): Promise<Uint8Array | undefined> {
+    const res = await this.request({ path: encodeKeyPath(key), query: [] }, signal, limits.deadlineMs);
+    return res && readBody(res, contentLength(res), limits.maxBytes);
   }
 
   /** One ListObjectsV2 page (undefined: the SDK should list), rejecting as `get` does. */
-  async list(req: ListRequest, signal?: AbortSignal): Promise<ListPage | undefined> {
+  async list(req: ListRequest, signal?: AbortSignal, deadlineMs?: number): Promise<ListPage | undefined> {
     const params: Array<[string, string]> = [
       ['list-type', '2'],
       ['prefix', req.prefix],
@@ -276,9 +285,9 @@ export class SignedS3Bucket {
     if (req.delimiter !== undefined) params.push(['delimiter', req.delimiter]);
     if (req.continuationToken !== undefined) params.push(['continuation-token', req.continuationToken]);
     const query = params.map(([k, v]): [string, string] => [sigv4Encode(k), sigv4Encode(v)]);
-    const res = await this.request({ path: '', query }, signal);
+    const res = await this.request({ path: '', query }, signal, deadlineMs);
     if (!res) return undefined;
-    const body = await readBody(res, contentLength(res));
+    const body = await readBody(res, contentLength(res), MAX_LIST_BODY_BYTES);
     return parseListObjectsV2(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
   }
 
@@ -286,16 +295,21 @@ export class SignedS3Bucket {
    * Sends a signed GET; the response when S3 answered 200 (after following a region redirect),
    * undefined when the SDK should take over, an S3HttpError otherwise.
    */
-  private async request(target: Target, signal?: AbortSignal): Promise<http.IncomingMessage | undefined> {
+  private async request(
+    target: Target,
+    signal?: AbortSignal,
+    deadlineMs?: number,
+  ): Promise<http.IncomingMessage | undefined> {
+    const deadline = deadlineMs === undefined ? undefined : { at: Date.now() + deadlineMs, ms: deadlineMs };
     let endpoint = this.endpoint;
-    let res = await this.send(endpoint, target, signal);
+    let res = await this.send(endpoint, target, signal, deadline);
     const moved = MISDIRECTED.has(res.statusCode ?? 0) ? bucketRegion(res, endpoint.region) : undefined;
     const there = moved ? await resolveEndpoint(this.config, this.bucket, moved) : undefined;
     if (there) {
       res.resume();
       // Every later request goes to the bucket's region too.
       this.endpoint = endpoint = there;
-      res = await this.send(endpoint, target, signal);
+      res = await this.send(endpoint, target, signal, deadline);
     }
     const status = res.statusCode ?? 0;
     if (status === 200) return res;
@@ -307,10 +321,37 @@ export class SignedS3Bucket {
     throw err;
   }
 
+  /**
+   * Fails the request, or its response's body, once `deadline` (epoch ms) passes: the idle timeout
+   * alone lets a server trickle a byte now and then for hours.
+   */
+  private enforceDeadline(req: http.ClientRequest, deadline: number, deadlineMs: number): void {
+    let res: http.IncomingMessage | undefined;
+    const timer = setTimeout(
+      () => {
+        const err = Object.assign(new Error(`S3 did not send the whole answer within ${deadlineMs} ms`), {
+          code: 'TimeoutError',
+        });
+        if (res) res.destroy(err);
+        req.destroy(err);
+      },
+      Math.max(0, deadline - Date.now()),
+    );
+    timer.unref();
+    req.once('response', (r: http.IncomingMessage) => {
+      res = r;
+      r.once('close', () => clearTimeout(timer));
+    });
+    req.once('close', () => {
+      if (!res) clearTimeout(timer);
+    });
+  }
+
   private async send(
     endpoint: BucketEndpoint,
     target: Target,
     signal?: AbortSignal,
+    deadline?: { at: number; ms: number },
   ): Promise<http.IncomingMessage> {
     signal?.throwIfAborted();
     // The bucket itself is `/bucket` path-style and `/` virtual-hosted, as the SDK sends it.
@@ -341,6 +382,7 @@ export class SignedS3Bucket {
         });
         req.destroy(err);
       });
+      if (deadline !== undefined) this.enforceDeadline(req, deadline.at, deadline.ms);
       req.on('response', resolve);
       req.on('error', reject);
       req.end();

@@ -7,17 +7,27 @@
 export interface StoredObject {
   key: string;
   size: number;
+  /**
+   * Set when the listing already knows the entry cannot be read (a local FIFO, a dangling or
+   * escaping link, a folder that could not be listed: then `key` ends in '/'): why, without any
+   * of its content. The search reports it as a failure instead of reading it.
+   */
+  unreadable?: string;
 }
 
 export interface ObjectStore {
   /** e.g. `s3://bucket/prefix` or `/abs/folder`, for messages and summaries. */
   readonly description: string;
   /** Every object whose key starts with `prefix` (recursive), in key order. */
-  list(prefix: string): AsyncIterable<StoredObject>;
+  list(prefix: string, signal?: AbortSignal): AsyncIterable<StoredObject>;
   /** The immediate "sub-folders" of `prefix` (keys ending in '/'), e.g. for AWSLogs/<acct>/. */
-  listFolders(prefix: string): Promise<string[]>;
-  /** The whole object's bytes (still compressed if it is .gz). Retries transient errors. */
-  get(key: string, signal?: AbortSignal): Promise<Uint8Array>;
+  listFolders(prefix: string, signal?: AbortSignal): Promise<string[]>;
+  /**
+   * The whole object's bytes (still compressed if it is .gz). Retries transient errors. With
+   * `listedSize` (what the listing said), more bytes than that fail the read: memory is bounded
+   * by the listing, not by what a server or a growing file sends.
+   */
+  get(key: string, signal?: AbortSignal, listedSize?: number): Promise<Uint8Array>;
 }
 
 /** What a CloudTrail log file name says about itself. */
@@ -32,6 +42,8 @@ export interface LogFileName {
 export interface PlannedObject {
   key: string;
   size: number;
+  /** See StoredObject.unreadable. */
+  unreadable?: string;
   /** From the key layout or name; undefined for files not named like CloudTrail's. */
   account?: string;
   region?: string;

@@ -2,6 +2,7 @@
  * Time and retries for the Athena engine, injectable so tests run the state machine without
  * waiting: `now`, an abortable `sleep` and `random` (full-jitter backoff).
  */
+import { onAbort } from '../../abort-fanout.js';
 
 export interface Clock {
   now(): number;
@@ -10,18 +11,20 @@ export interface Clock {
   random(): number;
 }
 
+/** Many concurrent backoffs share one listener on the signal (abort-fanout.ts). */
 function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason as Error);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason as Error);
-    };
+    const unsubscribe = signal
+      ? onAbort(signal, () => {
+          clearTimeout(timer);
+          reject(signal.reason as Error);
+        })
+      : () => {};
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      unsubscribe();
       resolve();
     }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 

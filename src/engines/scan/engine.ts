@@ -21,6 +21,7 @@ import {
   type SearchStats,
 } from '../types.js';
 import { createScanPool, type ScanPool } from './pool.js';
+import { MAX_UNCOMPRESSED_BYTES } from './decode.js';
 import { PackedBatch, packedByteLength, type PackedScanResult } from './packed-matches.js';
 import type { ObjectStore } from '../../source/types.js';
 import type { ListedLogFile } from '../../source/planner.js';
@@ -40,7 +41,13 @@ export interface ScanPlan {
   warnings(): string[];
 }
 
-export type PlanOpener = (inv: Investigation, onLogFile?: (file: ListedLogFile) => void) => Promise<ScanPlan>;
+/** `signal` cancels the listings too; `onLogFile` is told of every CloudTrail log file listed in scope. */
+export type PlanOpener = (inv: Investigation, options?: PlanOpenOptions) => Promise<ScanPlan>;
+
+export interface PlanOpenOptions {
+  signal?: AbortSignal;
+  onLogFile?: (file: ListedLogFile) => void;
+}
 
 /** Bounds that hold every readable eventTime. */
 const ANY_TIME = { since: '0000-01-01T00:00:00Z', until: '9999-12-31T23:59:59Z' };
@@ -75,6 +82,19 @@ export const MAX_WAITING_RESULT_BYTES = 16 * 1024 * 1024;
 
 /** Failures logged one by one; past this, one line says how many more (all are in the summary). */
 const LOGGED_FAILURES = 10;
+
+/**
+ * Why an object is not read at all: the listing said so (a local entry that is no regular file,
+ * a link out of the folder, a folder that could not be listed), or it is larger than any object
+ * can be once decompressed.
+ */
+function unreadableReason(object: PlannedObject): string | undefined {
+  if (object.unreadable !== undefined) return object.unreadable;
+  if (object.size > MAX_UNCOMPRESSED_BYTES) {
+    return `the object is ${object.size} bytes, more than the ${MAX_UNCOMPRESSED_BYTES} bytes one object may hold (decompressed); not read`;
+  }
+  return undefined;
+}
 
 export class ScanEngine implements Engine {
   constructor(
@@ -139,7 +159,9 @@ export class ScanEngine implements Engine {
       const startedAt = Date.now();
       let bytes = 0;
       try {
-        const data = await store.get(object.key, signal);
+        const refusal = unreadableReason(object);
+        if (refusal !== undefined) throw new Error(refusal);
+        const data = await store.get(object.key, signal, object.size);
         bytes = data.byteLength;
         const result = await pool.scan(data, object.key, object.region === undefined);
         const resultBytes = packedByteLength(result.matches);
@@ -196,7 +218,10 @@ export class ScanEngine implements Engine {
       const pool = createScanPool(spec, inv.workers, signal);
       let plan: ScanPlan;
       try {
-        plan = await openPlan(inv, options.onLogFile);
+        plan = await openPlan(inv, {
+          ...(signal ? { signal } : {}),
+          ...(options.onLogFile ? { onLogFile: options.onLogFile } : {}),
+        });
       } catch (err) {
         await pool.close();
         throw err;

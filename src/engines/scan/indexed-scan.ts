@@ -13,7 +13,7 @@ import { isUtf8 } from 'node:buffer';
 import { isJsonLinesKey } from './decode.js';
 import { compilePrefilter } from './prefilter.js';
 import { LineBreakFinder, type ScanCounter } from './line-breaks.js';
-import { placeInWindow } from './record-checks.js';
+import { canonicalTimeValid, placeInWindow } from './record-checks.js';
 import type { MatchSink, ObjectScanResult, RecordMatcher } from './scan-object.js';
 import {
   FLAG_ESCAPE,
@@ -103,6 +103,12 @@ export function createIndexedScanner(matcher: RecordMatcher, counter?: ScanCount
       }
       let place = table[o + REC_PLACE] as number;
       if (place === PLACE_NONE) {
+        result.recordsWithoutTime++;
+        continue;
+      }
+      const timeAt = table[o + REC_TIME_START] as number;
+      // The index checked the shape of a canonical time, not that it names a real one.
+      if (place !== PLACE_UNKNOWN && !canonicalTimeValid((i) => buf[i] as number, timeAt)) {
         result.recordsWithoutTime++;
         continue;
       }

@@ -13,6 +13,8 @@ import { Worker } from 'node:worker_threads';
 import { createPackingScanner, type PackedScanResult } from './packed-matches.js';
 import type { MatcherSpec } from './scan-object.js';
 import type { WorkerTask } from './worker.js';
+import { INFLATE_BUDGET_BYTES, InflateBudget } from './inflate-budget.js';
+import { useInflateBudget } from './scan-object.js';
 
 /** Buffer.allocUnsafe serves sizes under half its 8 KB pool from the pool. */
 const SHARED_POOL_MIN_SPARE = Buffer.poolSize >>> 1;
@@ -97,11 +99,17 @@ class WorkerPool implements ScanPool {
   private nextId = 0;
   private broken: Error | undefined;
 
-  constructor(count: number, script: WorkerScript, spec: MatcherSpec, signal: AbortSignal | undefined) {
+  constructor(
+    count: number,
+    script: WorkerScript,
+    spec: MatcherSpec,
+    budget: SharedArrayBuffer,
+    signal: AbortSignal | undefined,
+  ) {
     this.firstReady = new Promise((resolve) => (this.onFirstReady = resolve));
     for (let i = 0; i < count; i++) {
       const worker = new Worker(script.source, {
-        workerData: { spec },
+        workerData: { spec, budget },
         eval: script.eval,
         // A small young generation per worker: V8's default (larger on Node 24) adds tens of MB of
         // resident memory per thread for garbage that dies young anyway.
@@ -187,7 +195,10 @@ class WorkerPool implements ScanPool {
 
 /** A pool of `workers` threads (0: the main thread); `signal` stops them and fails pending objects. */
 export function createScanPool(spec: MatcherSpec, workers: number, signal?: AbortSignal): ScanPool {
+  // One decompression budget for this thread and every worker (inflate-budget.ts).
+  const budget = InflateBudget.create(INFLATE_BUDGET_BYTES);
+  useInflateBudget(budget);
   const script = workers > 0 ? workerScript() : undefined;
   if (!script) return inProcessPool(spec);
-  return new WorkerPool(workers, script, spec, signal);
+  return new WorkerPool(workers, script, spec, budget.shared, signal);
 }

@@ -3,8 +3,12 @@
  * relative to the window, and whether it belongs to the asked regions and accounts.
  */
 
-// CloudTrail writes eventTime as `YYYY-MM-DDTHH:MM:SSZ`: such strings compare correctly as text.
+// CloudTrail writes eventTime as `YYYY-MM-DDTHH:MM:SSZ`: such strings, once checked to name a
+// real time, compare correctly as text.
 const CANONICAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+/** Other ISO 8601 times read: fractions of a second, an offset instead of `Z`. */
+const ISO_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|([+-])(\d{2}):(\d{2}))$/;
 
 /** The window as ISO seconds `[since, until)` and as epoch milliseconds. */
 export interface WindowBounds {
@@ -18,16 +22,65 @@ export function windowBounds(since: string, until: string): WindowBounds {
   return { since, until, sinceMs: Date.parse(since), untilMs: Date.parse(until) };
 }
 
-/** -1 before the window, 0 inside, 1 after; NaN when the time is missing or unreadable. */
+function daysIn(year: number, month: number): number {
+  return month === 2
+    ? year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+      ? 29
+      : 28
+    : 30 + ((month + (month >> 3)) & 1);
+}
+
+/** Whether the fields of a date and time name a real instant (no hour 24, minute 60, 30 February...). */
+function validFields(y: number, mo: number, d: number, h: number, mi: number, s: number): boolean {
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= daysIn(y, mo) && h <= 23 && mi <= 59 && s <= 59;
+}
+
+/** Two ASCII digits at `at` of `code`'s text, as a number. */
+function two(code: (i: number) => number, at: number): number {
+  return (code(at) - 48) * 10 + (code(at + 1) - 48);
+}
+
+/**
+ * Whether the 20 characters `code(at)...` of a text already known to be shaped
+ * `YYYY-MM-DDTHH:MM:SSZ` name a real time. For strings and for raw bytes alike.
+ */
+export function canonicalTimeValid(code: (i: number) => number, at = 0): boolean {
+  const year = two(code, at) * 100 + two(code, at + 2);
+  return validFields(
+    year,
+    two(code, at + 5),
+    two(code, at + 8),
+    two(code, at + 11),
+    two(code, at + 14),
+    two(code, at + 17),
+  );
+}
+
+/**
+ * -1 before the window, 0 inside, 1 after; NaN when the time is missing or unreadable: not an
+ * ISO 8601 UTC or offset time, or one naming no real instant (`T24:00:00Z`, `T12:60:00Z`,
+ * `2023-02-29`), which as text would sort inside windows it is not in.
+ */
 export function placeInWindow(eventTime: unknown, w: WindowBounds): number {
   if (typeof eventTime !== 'string') return Number.NaN;
   if (eventTime.length === 20 && CANONICAL_TIME.test(eventTime)) {
+    if (!canonicalTimeValid((i) => eventTime.charCodeAt(i))) return Number.NaN;
     return eventTime < w.since ? -1 : eventTime >= w.until ? 1 : 0;
   }
-  const ms = Date.parse(eventTime);
-  if (Number.isNaN(ms)) return Number.NaN;
-  const sec = Math.floor(ms / 1000) * 1000;
-  return sec < w.sinceMs ? -1 : sec >= w.untilMs ? 1 : 0;
+  const m = ISO_TIME.exec(eventTime);
+  if (!m) return Number.NaN;
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  if (!validFields(y, mo, d, h, mi, s)) return Number.NaN;
+  let ms = Date.UTC(y, mo - 1, d, h, mi, s);
+  if (y < 100) ms = new Date(ms).setUTCFullYear(y); // Date.UTC maps years 0-99 to 1900-1999
+  if (m[8] !== undefined) {
+    const offH = Number(m[9]);
+    const offM = Number(m[10]);
+    if (offH > 23 || offM > 59) return Number.NaN;
+    ms -= (m[8] === '+' ? 1 : -1) * (offH * 60 + offM) * 60_000;
+  }
+  // Whole seconds, as the window's bounds are: the fraction never moves a time across one.
+  return ms < w.sinceMs ? -1 : ms >= w.untilMs ? 1 : 0;
 }
 
 /** Account of a record: the account whose trail recorded it. */

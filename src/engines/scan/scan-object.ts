@@ -12,8 +12,19 @@ import type { QueryNode } from '../../query/ast.js';
 import type { EventFields } from '../types.js';
 import { eventFields } from './event-fields.js';
 import { compilePredicate, matchedResources, type Predicate } from '../../query/predicate.js';
-import { decodeUtf8, DecodeError, emptyGzipFailure, gunzipIfNeeded, parseRecords } from './decode.js';
+import { gunzipSync } from 'node:zlib';
+import { constants as bufferConstants } from 'node:buffer';
+import {
+  decodeUtf8,
+  DecodeError,
+  emptyGzipFailure,
+  MAX_UNCOMPRESSED_BYTES,
+  outputChunkSize,
+  parseRecords,
+} from './decode.js';
+import type { InflateBudget } from './inflate-budget.js';
 import { releaseBuffer } from '../release-buffer.js';
+import { withoutContent } from './failure-text.js';
 import { createIndexedScanner, type IndexedScanner } from './indexed-scan.js';
 import type { ScanCounter } from './line-breaks.js';
 import {
@@ -90,7 +101,76 @@ export type ObjectScanner<M extends MatchSink = ScanMatch[]> = (
   scopeByRecord: boolean,
 ) => ObjectScanResult<M>;
 
+/** The process-wide decompressed-bytes budget this thread charges (set by the pool and worker.ts). */
+let budget: InflateBudget | undefined;
+
+export function useInflateBudget(shared: InflateBudget | undefined): void {
+  budget = shared;
+}
+
+/** Takes `bytes` of the budget; the units to give back (undefined without a budget). */
+function take(bytes: number): number | undefined {
+  if (!budget) return undefined;
+  const units = budget.acquire(bytes);
+  if (units === undefined) {
+    throw new DecodeError('no decompression budget left for this object on this thread; object not searched');
+  }
+  return units;
+}
+
+function giveBack(units: number | undefined): void {
+  if (units !== undefined) budget?.release(units);
+}
+
+function tooLarge(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+}
+
+function gunzipError(err: unknown): DecodeError {
+  return tooLarge(err)
+    ? new DecodeError(
+        `decompressed size exceeds ${MAX_UNCOMPRESSED_BYTES} bytes (possible gzip bomb); object not searched`,
+      )
+    : new DecodeError(`gzip data is corrupt or truncated (${(err as Error).message})`);
+}
+
+/**
+ * The object's text bytes, with the share of the budget they hold: plain bytes as they are (their
+ * parse costs memory in proportion), gzip inflated within the share its trailer announces, or,
+ * when the output is larger (a multi-member file, whose trailer is the last member's), again
+ * within the whole per-object cap.
+ */
+function inflate(bytes: Uint8Array): { buf: Buffer; units: number | undefined } {
+  const gz = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (!(gz.length >= 2 && gz[0] === 0x1f && gz[1] === 0x8b)) return { buf: gz, units: take(gz.length) };
+  const announced = gz.length >= 18 ? gz.readUInt32LE(gz.length - 4) : 0;
+  const first = Math.min(MAX_UNCOMPRESSED_BYTES, Math.max(64 * 1024, announced));
+  let units = take(first);
+  try {
+    const maxOutputLength = Math.min(first + 1, MAX_UNCOMPRESSED_BYTES);
+    return { buf: gunzipSync(gz, { maxOutputLength, chunkSize: outputChunkSize(gz, first) }), units };
+  } catch (err) {
+    giveBack(units);
+    if (!tooLarge(err) || first >= MAX_UNCOMPRESSED_BYTES) throw gunzipError(err);
+  }
+  units = take(MAX_UNCOMPRESSED_BYTES);
+  try {
+    return { buf: gunzipSync(gz, { maxOutputLength: MAX_UNCOMPRESSED_BYTES }), units };
+  } catch (err) {
+    giveBack(units);
+    throw gunzipError(err);
+  }
+}
+
+/**
+ * Longest text decoded whole: V8's longest string. A longer plain object was reported as "not
+ * valid UTF-8" (the decoder's RangeError); it is refused with the true reason.
+ */
+const MAX_TEXT_BYTES = bufferConstants.MAX_STRING_LENGTH;
+
 export interface ScannerOptions<M extends MatchSink = ScanMatch[]> {
+  /** Longest text the plain reader decodes (default: V8's longest string); injectable for tests. */
+  maxTextBytes?: number;
   /** Use the indexed reader where it applies (default true); false = always the plain way. */
   indexed?: boolean;
   /** A new sink for each object's matches (default: an array). */
@@ -213,7 +293,7 @@ function emptyResult<M extends MatchSink>(key: string, matches: M): ObjectScanRe
 }
 
 function failure(err: unknown): string {
-  return err instanceof DecodeError ? err.message : `cannot decode: ${String(err)}`;
+  return withoutContent(err instanceof DecodeError ? err.message : `cannot decode: ${String(err)}`);
 }
 
 /** The plain way: parse the whole document, then every record. */
@@ -223,7 +303,12 @@ function scanPlain(
   matcher: RecordMatcher,
   checkScope: boolean,
   result: ObjectScanResult<MatchSink>,
+  maxTextBytes: number,
 ): void {
+  if (buf.length > maxTextBytes) {
+    result.error = `the text is ${buf.length} bytes, more than the ${maxTextBytes} this reader can hold as one string; split the file (e.g. one event per line in several files)`;
+    return;
+  }
   let records: unknown[];
   try {
     records = parseRecords(decodeUtf8(buf), key);
@@ -243,14 +328,16 @@ export function createObjectScanner<M extends MatchSink = ScanMatch[]>(
   let indexed: IndexedScanner | undefined;
   const useIndex = options.indexed ?? true;
   const newMatches = options.matches ?? (() => [] as ScanMatch[] as unknown as M);
+  const maxTextBytes = options.maxTextBytes ?? MAX_TEXT_BYTES;
   return (bytes, key, scopeByRecord) => {
     const checkScope = matcher.scope !== undefined && scopeByRecord;
     const result = emptyResult(key, newMatches());
     let buf: Buffer;
+    let units: number | undefined;
     try {
       const empty = emptyGzipFailure(bytes, key);
       if (empty) throw empty;
-      buf = gunzipIfNeeded(bytes);
+      ({ buf, units } = inflate(bytes));
     } catch (err) {
       result.error = failure(err);
       return result;
@@ -261,11 +348,12 @@ export function createObjectScanner<M extends MatchSink = ScanMatch[]>(
         indexed ??= createIndexedScanner(matcher, options.lineBreakScan);
         if (indexed(buf, key, checkScope, result)) return result;
       }
-      scanPlain(buf, key, matcher, checkScope, result);
+      scanPlain(buf, key, matcher, checkScope, result, maxTextBytes);
       return result;
     } finally {
       // Matches are copies (strings); nothing refers to the decompressed bytes any more.
       if (buf.buffer !== bytes.buffer) releaseBuffer(buf);
+      giveBack(units);
     }
   };
 }

@@ -5,7 +5,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createPackingScanner, transferList } from './packed-matches.js';
 import { releaseBuffer } from '../release-buffer.js';
-import type { MatcherSpec } from './scan-object.js';
+import { useInflateBudget, type MatcherSpec } from './scan-object.js';
+import { INFLATE_BUDGET_BYTES, InflateBudget } from './inflate-budget.js';
 
 export interface WorkerTask {
   id: number;
@@ -16,7 +17,10 @@ export interface WorkerTask {
 
 if (parentPort) {
   const port = parentPort;
-  const scan = createPackingScanner((workerData as { spec: MatcherSpec }).spec);
+  const data = workerData as { spec: MatcherSpec; budget: SharedArrayBuffer };
+  // The process-wide decompression budget; a worker may wait for its share.
+  useInflateBudget(new InflateBudget(data.budget, INFLATE_BUDGET_BYTES, true));
+  const scan = createPackingScanner(data.spec);
   port.postMessage({ ready: true });
   port.on('message', (task: WorkerTask) => {
     try {
