@@ -26,6 +26,7 @@ import { ruleIdsAtLeast } from './sigma/pack.js';
 import { s3IdleTimeoutMs, s3ReadMode } from './aws/settings.js';
 import { OutputWriteError, describeFsError } from './out-dir.js';
 import { openIncremental, type IncrementalRun } from './state/incremental.js';
+import type { CacheStoreFactory } from './state/store.js';
 import { DeliveryLedger } from './state/deliveries.js';
 import { DEFAULT_MAX_DELIVERY_DELAY_MS, noLogsFindings, outcomeOf, type RunResult } from './outcome.js';
 import type { TrailStatusReport } from './report/types.js';
@@ -38,6 +39,8 @@ export interface SearchOptions {
   keepFirst?: number;
   /** De-duplication's settings (tests spill seen ids to disk sooner, or somewhere unwritable). */
   dedupe?: EventIdSetOptions;
+  /** `state: cache`: the Action's store in the GitHub Actions cache (without it, refused). */
+  cacheState?: CacheStoreFactory;
 }
 
 export interface SearchResult {
@@ -155,7 +158,7 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
   const startedAt = new Date();
   // Incremental mode: the state decides which deliveries to read (refused before anything is read
   // when it belongs to another search).
-  const incremental = await openIncremental(inv, startedAt);
+  const incremental = await openIncremental(inv, startedAt, options.cacheState);
   const searched = incremental ? incremental.engineInvestigation() : inv;
   const choice = chooseEngine(searched);
   logger.info(`Engine: ${choice.engine} (${choice.reason})`);
