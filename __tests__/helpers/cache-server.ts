@@ -13,7 +13,7 @@
  *   whose key starts with `key`, then with each restore key in turn (same version only).
  * - The signed URLs, served by the artifact stand-in's Azure blob code (upload and download).
  *
- * Listens on 127.0.0.1. Entries (finalized or not) are in `entries`, in creation order.
+ * `denyWrites` makes CreateCacheEntry answer as for a read-only token. Listens on 127.0.0.1. Entries (finalized or not) are in `entries`, in creation order.
  */
 import http from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -45,6 +45,11 @@ export interface CacheServer {
   /** The content of a finalized entry (the archive as uploaded). */
   content(key: string): Buffer | undefined;
   readonly calls: Array<{ method: string; body: Record<string, unknown> }>;
+  /**
+   * Answers CreateCacheEntry as the service does for a read-only runtime token (`ok: false`,
+   * "cache write denied: ..."), or normally again with `false`.
+   */
+  denyWrites(deny: boolean): void;
   close(): Promise<void>;
 }
 
@@ -56,6 +61,7 @@ export async function startCacheServer(): Promise<CacheServer> {
   const blobs = new Map<string, PendingBlob>();
   const blob = azureBlobHandler(blobs, sig);
   let origin = '';
+  let writesDenied = false;
 
   const reply = (res: http.ServerResponse, status: number, body: object): void => {
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -82,6 +88,8 @@ export async function startCacheServer(): Promise<CacheServer> {
     if (!key || !/^[0-9a-f]{64}$/.test(version))
       return twirpError(res, 400, 'invalid_argument', 'key and version are required');
     if (method === 'CreateCacheEntry') {
+      if (writesDenied)
+        return reply(res, 200, { ok: false, message: 'cache write denied: token has no writable scopes' });
       if (entries.some((e) => e.key === key && e.version === version))
         return twirpError(
           res,
@@ -150,6 +158,9 @@ export async function startCacheServer(): Promise<CacheServer> {
       return entry ? blobs.get(entry.blobPath)?.committed : undefined;
     },
     calls,
+    denyWrites: (deny) => {
+      writesDenied = deny;
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

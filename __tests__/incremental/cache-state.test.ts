@@ -129,6 +129,26 @@ describe('state: cache (the Action)', () => {
     expect(generations()).toEqual([1, 2, 3]);
   }, 180_000);
 
+  it('a save the cache refuses for another reason fails the run (exit 5), never passes for a conflict', async () => {
+    const late = await deliver(logFile('us-east-1', new Date(), 12, 9));
+    const before = cacheService.entries.length;
+    cacheService.denyWrites(true);
+    const run = await audit().finally(() => cacheService.denyWrites(false));
+    expect(run.exitCode, run.stdout).toBe(5);
+    expect(run.outputs.result).toBe('error');
+    expect(run.outputs['state-advanced']).toBe('false');
+    const message = run.commands.find((c) => c.command === 'error')?.message ?? '';
+    expect(message).toMatch(/Could not save the state to the GitHub Actions cache/);
+    expect(message).not.toMatch(/Another run/);
+    expect(cacheService.entries.length).toBe(before);
+
+    // The state did not move: the next run reads that delivery.
+    const next = await audit();
+    expect(next.exitCode, next.stdout).toBe(0);
+    expect(next.outputs['state-advanced']).toBe('true');
+    expect(await reportedIds(next)).toEqual(await jqEventIds(late, WATCHED_JQ));
+  }, 60_000);
+
   it('is refused where the cache service is missing or read-only, and by the CLI (exit 2)', async () => {
     const action = await runAction({
       inputs: { source: `s3://${BUCKET}`, state: 'cache', 'upload-artifact': 'false' },
