@@ -32,6 +32,7 @@ import { uploadResults, type UploadOutcome } from './report/artifact.js';
 import { renderFailureSummary, renderJobSummary, writeJobSummary } from './report/job-summary.js';
 import { formatBytes } from './report/format.js';
 import { ExitCodes, type RunResult } from './outcome.js';
+import { cacheStateStore } from './state/cache-store.js';
 
 const PROGRESS_EVERY_MS = 15_000;
 
@@ -247,6 +248,7 @@ async function investigate(env: NodeJS.ProcessEnv, now: Date): Promise<GateVerdi
         signal: interrupt.signal,
         onProgress: progressLogger(logger),
         keepFirst: Math.max(action.summaryMaxRows, MAX_MATCH_ANNOTATIONS),
+        cacheState: (fingerprint) => cacheStateStore(fingerprint, env),
       },
     );
   } finally {

@@ -30,6 +30,7 @@ import type { CorrelationLimits } from './sigma/correlator.js';
 import { s3IdleTimeoutMs, s3ReadMode } from './aws/settings.js';
 import { OutputWriteError, describeFsError } from './out-dir.js';
 import { openIncremental, type IncrementalRun } from './state/incremental.js';
+import type { CacheStoreFactory } from './state/store.js';
 import { DeliveryLedger } from './state/deliveries.js';
 import { DEFAULT_MAX_DELIVERY_DELAY_MS, noLogsFindings, outcomeOf, type RunResult } from './outcome.js';
 import type { TrailStatusReport } from './report/types.js';
@@ -44,6 +45,8 @@ export interface SearchOptions {
   dedupe?: EventIdSetOptions;
   /** Caps of correlation state (tests lower them). */
   correlationLimits?: Partial<CorrelationLimits>;
+  /** `state: cache`: the Action's store in the GitHub Actions cache (without it, refused). */
+  cacheState?: CacheStoreFactory;
 }
 
 export interface SearchResult {
@@ -166,7 +169,7 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
   const startedAt = new Date();
   // Incremental mode: the state decides which deliveries to read (refused before anything is read
   // when it belongs to another search).
-  const incremental = await openIncremental(inv, startedAt);
+  const incremental = await openIncremental(inv, startedAt, options.cacheState);
   const searched = incremental ? incremental.engineInvestigation() : inv;
   const choice = chooseEngine(searched);
   logger.info(`Engine: ${choice.engine} (${choice.reason})`);

@@ -53,12 +53,13 @@ export function runtimeToken(runBackendId: string, jobBackendId: string): string
   return `${part({ typ: 'JWT', alg: 'RS256' })}.${part(claims)}.${randomBytes(32).toString('base64url')}`;
 }
 
-interface PendingBlob {
+/** A blob behind a signed URL: blocks staged by Put Block, the content once committed. */
+export interface PendingBlob {
   blocks: Map<string, Buffer>;
   committed: Buffer | undefined;
 }
 
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
+export function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -109,8 +110,7 @@ export async function startArtifactServer(): Promise<ArtifactServer> {
       });
       const blobPath = `/blob/actions-results/${runBackendId}/${jobBackendId}/${encodeURIComponent(name)}.zip`;
       blobs.set(blobPath, { blocks: new Map(), committed: undefined });
-      const se = new Date(Date.now() + 3_600_000).toISOString();
-      const url = `${origin}${blobPath}?sv=2021-12-02&se=${encodeURIComponent(se)}&sr=b&sp=cw&sig=${sig}`;
+      const url = signedBlobUrl(origin, blobPath, 'cw', sig);
       res
         .writeHead(200, { 'content-type': 'application/json' })
         .end(JSON.stringify({ ok: true, signed_upload_url: url }));
@@ -144,8 +144,54 @@ export async function startArtifactServer(): Promise<ArtifactServer> {
     twirpError(res, 404, 'bad_route', `no method ${method}`);
   }
 
-  async function blob(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
-    const azureReply = (status: number, extra: Record<string, string> = {}): void => {
+  const blob = azureBlobHandler(blobs, sig);
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const handle = url.pathname.startsWith(SERVICE)
+      ? req.method === 'POST'
+        ? twirp(url.pathname.slice(SERVICE.length), req, res)
+        : Promise.resolve(void twirpError(res, 405, 'bad_route', 'POST only'))
+      : blob(req, res, url);
+    handle.catch((err: unknown) => {
+      if (!res.headersSent) twirpError(res, 500, 'internal', String(err));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    env: { ACTIONS_RESULTS_URL: `${origin}/`, ACTIONS_RUNTIME_TOKEN: token },
+    runBackendId,
+    jobBackendId,
+    artifacts,
+    calls,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The sha256 the client reports in FinalizeArtifact (`sha256:<hex>`). */
+export function sha256Hex(content: Buffer): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
+/** A SAS-style URL for `blobPath` on `origin`, as the service hands them out (`sp`: permissions). */
+export function signedBlobUrl(origin: string, blobPath: string, permissions: string, sig: string): string {
+  const se = new Date(Date.now() + 3_600_000).toISOString();
+  return `${origin}${blobPath}?sv=2021-12-02&se=${encodeURIComponent(se)}&sr=b&sp=${permissions}&sig=${sig}`;
+}
+
+/**
+ * Serves the signed URLs of `blobs` (by path) with enough of Azure Blob Storage's protocol for
+ * `@azure/storage-blob` and `@actions/http-client`: Put Block (`?comp=block&blockid=`), Put Block
+ * List (`?comp=blocklist`, XML body), Put Blob, and Get Blob / Get Blob Properties of a committed
+ * blob. A wrong signature or an unknown blob is refused as Azure does (403 AuthenticationFailed).
+ */
+export function azureBlobHandler(
+  blobs: Map<string, PendingBlob>,
+  sig: string,
+): (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void> {
+  return async (req, res, url) => {
+    const azureReply = (status: number, extra: Record<string, string> = {}, body?: Buffer): void => {
       res
         .writeHead(status, {
           'x-ms-request-id': randomUUID(),
@@ -153,7 +199,7 @@ export async function startArtifactServer(): Promise<ArtifactServer> {
           date: new Date().toUTCString(),
           ...extra,
         })
-        .end();
+        .end(body);
     };
     const entry = blobs.get(url.pathname);
     if (url.searchParams.get('sig') !== sig || !entry) {
@@ -163,6 +209,16 @@ export async function startArtifactServer(): Promise<ArtifactServer> {
           '<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthenticationFailed</Code><Message>bad signature</Message></Error>',
         );
       return;
+    }
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      if (!entry.committed) return azureReply(404);
+      const headers = {
+        'content-length': String(entry.committed.length),
+        'content-type': 'application/octet-stream',
+        'x-ms-blob-type': 'BlockBlob',
+        'last-modified': new Date().toUTCString(),
+      };
+      return azureReply(200, headers, req.method === 'GET' ? entry.committed : undefined);
     }
     if (req.method !== 'PUT') return azureReply(405);
     const body = await readBody(req);
@@ -193,32 +249,5 @@ export async function startArtifactServer(): Promise<ArtifactServer> {
       return azureReply(201, { etag, 'last-modified': new Date().toUTCString() });
     }
     azureReply(400);
-  }
-
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const handle = url.pathname.startsWith(SERVICE)
-      ? req.method === 'POST'
-        ? twirp(url.pathname.slice(SERVICE.length), req, res)
-        : Promise.resolve(void twirpError(res, 405, 'bad_route', 'POST only'))
-      : blob(req, res, url);
-    handle.catch((err: unknown) => {
-      if (!res.headersSent) twirpError(res, 500, 'internal', String(err));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    env: { ACTIONS_RESULTS_URL: `${origin}/`, ACTIONS_RUNTIME_TOKEN: token },
-    runBackendId,
-    jobBackendId,
-    artifacts,
-    calls,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-/** The sha256 the client reports in FinalizeArtifact (`sha256:<hex>`). */
-export function sha256Hex(content: Buffer): string {
-  return createHash('sha256').update(content).digest('hex');
 }

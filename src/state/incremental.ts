@@ -19,7 +19,13 @@ import {
   type ReportedEvent,
 } from './cursor.js';
 import { DeliveryLedger } from './deliveries.js';
-import { StateConflictError, stateStoreFor, type LoadedState, type StateStore } from './store.js';
+import {
+  StateConflictError,
+  stateStoreFor,
+  type CacheStoreFactory,
+  type LoadedState,
+  type StateStore,
+} from './store.js';
 
 export class IncrementalRun {
   readonly ledger: DeliveryLedger;
@@ -131,12 +137,16 @@ export function searchIdentity(inv: Investigation): { fingerprint: string; descr
 }
 
 /** Loads the state and decides the deliveries of this run. */
-export async function openIncremental(inv: Investigation, now: Date): Promise<IncrementalRun | undefined> {
+export async function openIncremental(
+  inv: Investigation,
+  now: Date,
+  cacheStore?: CacheStoreFactory,
+): Promise<IncrementalRun | undefined> {
   const options = inv.incremental;
   if (!options) return undefined;
-  const store = stateStoreFor(options.state, inv.credentials);
-  const loaded = await store.load();
   const identity = searchIdentity(inv);
+  const store = stateStoreFor(options.state, inv.credentials, identity.fingerprint, cacheStore);
+  const loaded = await store.load();
   if (loaded.state && loaded.state.fingerprint !== identity.fingerprint) {
     throw new ConfigurationError(
       `The state ${store.description} belongs to another search (${loaded.state.describes}); this one is ${identity.describes}. ` +

@@ -31,8 +31,23 @@ export interface StateStore {
 /** A state document larger than this is not ours (ours holds names within a margin, capped ids). */
 const MAX_STATE_BYTES = 64 * 1024 * 1024;
 
-/** `--state`: `s3://bucket/key` or a file path. */
-export function stateStoreFor(location: string, credentials: Credentials): StateStore {
+/** Makes the store of `state: cache` for a search: only the Action has one. */
+export type CacheStoreFactory = (fingerprint: string) => StateStore;
+
+/** `--state`: `s3://bucket/key`, `cache` (the Action's cache) or a file path. */
+export function stateStoreFor(
+  location: string,
+  credentials: Credentials,
+  fingerprint: string,
+  cacheStore?: CacheStoreFactory,
+): StateStore {
+  if (location === 'cache') {
+    if (cacheStore) return cacheStore(fingerprint);
+    throw new ConfigurationError(
+      '--state cache keeps the state in the GitHub Actions cache, which only the Action (state: cache) can reach. Give a file path (./cache for a file named cache) or s3://bucket/key.',
+      '--state',
+    );
+  }
   const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(location);
   if (m) return new S3StateStore(m[1] as string, m[2] as string, credentials);
   if (location.startsWith('s3://')) {
