@@ -9,6 +9,7 @@ import type { Investigation } from './investigation.js';
 import type { Logger } from './logger.js';
 import { chooseEngine } from './engines/select.js';
 import { openScanPlan } from './source/open.js';
+import { openIncremental } from './state/incremental.js';
 import { atomicWriteFile } from './report/writers.js';
 import { outputFileNames } from './search.js';
 import { isoSecond } from './config/window.js';
@@ -57,9 +58,12 @@ async function athenaDryRunPlan(inv: Investigation, logger: Logger, reason: stri
 
 /** Builds the plan, writes plan.json, and returns a short text for the terminal. */
 export async function runDryRun(
-  inv: Investigation,
+  given: Investigation,
   logger: Logger,
 ): Promise<{ planPath: string; text: string }> {
+  // Incremental mode: the plan is the deliveries the next run would read (the state is only read).
+  const incremental = await openIncremental(given, new Date());
+  const inv = incremental ? incremental.engineInvestigation() : given;
   const choice = chooseEngine(inv);
   const plan =
     choice.engine === 'scan'

@@ -43,7 +43,12 @@ describe.concurrent('hostile and bad input: the Action', () => {
         expect(run.stdout + run.stderr, said).not.toMatch(STACK_TRACE);
         expect(listener.connections, 'AWS calls made').toBe(0);
         if (c.exit === 2) {
-          expect(run.outputs, 'no outputs for invalid input').toEqual({});
+          // Outputs on every path: the run says it refused the input, never that it is clean.
+          expect(run.outputs, 'outputs of an invalid input').toMatchObject({
+            result: 'invalid-input',
+            matched: 'false',
+            complete: 'false',
+          });
           expect(run.summary).toMatch(/The search failed/);
         } else {
           expect(run.outputs.complete).toBe('false');

@@ -340,6 +340,13 @@ describe('local folders in incremental mode: delivery from the file name stamp',
         .map((r) => r.eventID);
     expect(first.sort()).toEqual([...watchedIn(a), ...watchedIn(b)].sort());
     expect(second.sort()).toEqual(watchedIn(late).sort());
+    // A dry run plans what the next run would read: nothing handled again, only the new file.
+    const next = logFile('us-east-1', minutesAgo(Date.now(), 1), 5, 24);
+    await mirror(folder, next);
+    const dry = await cli([...args, '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    const plan = JSON.parse(await readFile(path.join(work, `out-${n}`, 'plan.json'), 'utf8'));
+    expect(plan.objects.map((o: { key: string }) => o.key)).toEqual([next.key]);
   });
 });
 
