@@ -64,7 +64,7 @@ describe('--rules refuses what is not a rule file, naming it', () => {
     for (const name of ['nested.yml', 'string.yml', 'second.yml']) {
       const start = Date.now();
       expect((await refusal(name)).message).toMatch(
-        new RegExp(`${name.replace('.', '\\.')} cannot be read: it expands YAML aliases`),
+        new RegExp(`${name.replace('.', '\\.')}"? cannot be read: it expands YAML aliases`),
       );
       expect(Date.now() - start).toBeLessThan(5_000);
     }
@@ -73,7 +73,26 @@ describe('--rules refuses what is not a rule file, naming it', () => {
   it('a bomb inside a folder of rules is still a configuration error, not a crash', async () => {
     mkdirSync(path.join(dir, 'pack'));
     writeFileSync(path.join(dir, 'pack', 'a.yml'), nestedBomb());
-    expect((await refusal('pack')).message).toMatch(/--rules/);
+    expect((await refusal('pack')).message).toMatch(/pack\/a\.yml"? cannot be read: it expands YAML aliases/);
+  });
+
+  it('files found through a folder or a glob are held to the same limits as files named directly', async () => {
+    mkdirSync(path.join(dir, 'big-pack'));
+    writeFileSync(path.join(dir, 'big-pack', 'ok.yml'), RULE.join('\n'));
+    writeFileSync(
+      path.join(dir, 'big-pack', 'z.yml'),
+      `${RULE.join('\n')}\n#${'x'.repeat(MAX_RULE_FILE_BYTES)}\n`,
+    );
+    expect((await refusal('big-pack')).message).toMatch(
+      /big-pack\/z\.yml is \d+ bytes; a rule file may have/,
+    );
+    expect((await refusal('big-pack/*.yml')).message).toMatch(/big-pack\/z\.yml is \d+ bytes/);
+    mkdirSync(path.join(dir, 'latin1'));
+    writeFileSync(
+      path.join(dir, 'latin1', 'r.yml'),
+      Buffer.from([0x74, 0x69, 0x74, 0x6c, 0x65, 0x3a, 0x20, 0xe9, 0x0a]),
+    );
+    expect((await refusal('latin1')).message).toMatch(/latin1\/r\.yml cannot be read as UTF-8 text/);
   });
 
   it('a plain rule file is accepted', async () => {

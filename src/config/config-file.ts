@@ -9,7 +9,7 @@ import { YAMLError } from 'yaml';
 import { ConfigurationError } from '../errors.js';
 import { closestMatch } from '../query/suggest.js';
 import type { RawOptions } from './options.js';
-import { parseYamlBounded, YamlTooLargeError } from './yaml-bounded.js';
+import { parseYamlBounded, YamlTooLargeError } from '../yaml-bounded.js';
 
 /** Config-file key -> RawOptions key. Original tool's names first, then ours (camelCase and kebab). */
 const KEYS: Record<string, keyof RawOptions | 'logLevel'> = {

@@ -3,12 +3,10 @@
  * from buildInvestigation because it reads files; still no network, and every mistake is a
  * ConfigurationError naming the flag.
  */
-import { readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { ConfigurationError, errorMessage } from '../errors.js';
-import { parseAllYamlBounded, YamlTooLargeError } from './yaml-bounded.js';
 import type { Investigation } from '../investigation.js';
 import { loadRulePack } from '../sigma/load.js';
+export { MAX_RULE_FILE_BYTES } from '../sigma/load.js';
 import { parseMinLevel } from '../sigma/pack.js';
 import type { RawOptions } from './options.js';
 import { parseBoolean } from './build.js';
@@ -39,7 +37,6 @@ export async function attachRules(
     return inv;
   }
   const strict = parseBoolean(raw.strict, false, fields.strict);
-  for (const spec of specs) checkRuleFile(spec, cwd, fields.rules);
   let pack: Awaited<ReturnType<typeof loadRulePack>>;
   try {
     pack = await loadRulePack(specs, { cwd, field: fields.rules, strict });
@@ -64,52 +61,4 @@ export async function attachRules(
     rules: pack,
     ...(minLevelText ? { minLevel: parseMinLevel(minLevelText, fields.minLevel) } : {}),
   };
-}
-
-/** A rule file is a few KB; this bounds what a wrong path (a log, a disk image) costs. */
-export const MAX_RULE_FILE_BYTES = 1024 * 1024;
-
-/**
- * A rule spec naming one file directly (not a folder, glob or built-in pack) is checked before the
- * Sigma loader reads it: a regular file (not a FIFO or `/dev/zero`, which never end), at most
- * MAX_RULE_FILE_BYTES, UTF-8, YAML that stays within the expansion limits (yaml-bounded.ts).
- * Each refusal is a ConfigurationError naming the file.
- */
-function checkRuleFile(spec: string, cwd: string, field: string): void {
-  if (spec.startsWith('builtin:') || /[*?[]/.test(spec)) return;
-  const file = path.resolve(cwd, spec);
-  let stats;
-  try {
-    stats = statSync(file);
-  } catch {
-    return; // the loader says it does not exist
-  }
-  if (stats.isDirectory()) return;
-  if (!stats.isFile()) {
-    throw new ConfigurationError(
-      `${field}: ${spec} is not a regular file (a device, FIFO or socket); give a rule file or folder.`,
-      field,
-    );
-  }
-  if (stats.size > MAX_RULE_FILE_BYTES) {
-    throw new ConfigurationError(
-      `${field}: ${spec} is ${stats.size} bytes; a rule file may have ${MAX_RULE_FILE_BYTES}.`,
-      field,
-    );
-  }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(file));
-  } catch {
-    throw new ConfigurationError(`${field}: ${spec} cannot be read as UTF-8 text.`, field);
-  }
-  try {
-    parseAllYamlBounded(text);
-  } catch (err) {
-    if (err instanceof YamlTooLargeError || err instanceof RangeError) {
-      const reason = err instanceof RangeError ? 'it is nested too deeply' : err.message;
-      throw new ConfigurationError(`${field}: ${spec} cannot be read: ${reason}.`, field);
-    }
-    // Other YAML errors: the Sigma loader reports them with its own context.
-  }
 }

@@ -24,7 +24,7 @@
  * Every mistake is a ConfigurationError whose field is `filter key "<key as written>"`.
  */
 import { YAMLParseError } from 'yaml';
-import { parseYamlBounded, YamlTooLargeError } from '../config/yaml-bounded.js';
+import { parseYamlBounded, YamlTooLargeError } from '../yaml-bounded.js';
 import { ConfigurationError } from '../errors.js';
 import type { Condition, MatchNode, ParsedFilter, QueryNode, Scalar, StringOp } from './ast.js';
 import { filterKeyLabel, resolveField } from './fields.js';

@@ -58,10 +58,40 @@ export async function loadRuleSources(
     for (const file of await filesOf(spec, options.cwd, field)) {
       if (seen.has(file)) continue;
       seen.add(file);
-      sources.push({ file: displayPath(file, options.cwd), text: await readFile(file, 'utf8') });
+      const shown = displayPath(file, options.cwd);
+      sources.push({ file: shown, text: await readRuleFile(file, shown, field) });
     }
   }
   return sources;
+}
+
+/** A rule file is a few KB; this bounds what a wrong file in a folder or glob (a log, a disk image) costs. */
+export const MAX_RULE_FILE_BYTES = 1024 * 1024;
+
+/**
+ * A rule file's text: a regular file (not a FIFO or a device, which may never end), at most
+ * MAX_RULE_FILE_BYTES, UTF-8. Each refusal names the file (exit 2), whether it was named directly
+ * or found in a folder or by a glob.
+ */
+async function readRuleFile(file: string, shown: string, field: string): Promise<string> {
+  const info = await stat(file);
+  if (!info.isFile()) {
+    throw new ConfigurationError(
+      `${field}: ${shown} is not a regular file (a device, FIFO or socket); give a rule file or folder.`,
+      field,
+    );
+  }
+  if (info.size > MAX_RULE_FILE_BYTES) {
+    throw new ConfigurationError(
+      `${field}: ${shown} is ${info.size} bytes; a rule file may have ${MAX_RULE_FILE_BYTES}.`,
+      field,
+    );
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(await readFile(file));
+  } catch {
+    throw new ConfigurationError(`${field}: ${shown} cannot be read as UTF-8 text.`, field);
+  }
 }
 
 function builtinSources(name: string, field: string): RuleSource[] {
@@ -102,7 +132,8 @@ async function filesOf(spec: string, cwd: string, field: string): Promise<string
       field,
     );
   }
-  if (info.isFile()) return [absolute];
+  // A file, or something that is neither file nor folder (a FIFO, /dev/zero): readRuleFile decides.
+  if (!info.isDirectory()) return [absolute];
   const files = (await walk(absolute)).filter(isRuleFile);
   if (files.length === 0) {
     throw new ConfigurationError(

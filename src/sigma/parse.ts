@@ -6,15 +6,32 @@
  * rule can run on CloudTrail is decided later, per rule, by the compiler.
  */
 import { parseAllDocuments } from 'yaml';
+import { parseAllYamlBounded, YamlTooLargeError } from '../yaml-bounded.js';
 import { ConfigurationError } from '../errors.js';
 import { isPlainObject } from '../query/values.js';
 import { SIGMA_LEVELS, ruleFileLabel, type RuleSource, type SigmaLevel, type SigmaRule } from './types.js';
 
 type Doc = Record<string, unknown>;
 
+/**
+ * Refuses a file whose YAML expands past the bounds (an alias bomb under yaml's alias count),
+ * before any document is turned into values. Other YAML errors are reported below, per document.
+ */
+function checkExpansion(text: string, label: string): void {
+  try {
+    parseAllYamlBounded(text);
+  } catch (err) {
+    if (err instanceof YamlTooLargeError || err instanceof RangeError) {
+      const reason = err instanceof RangeError ? 'it is nested too deeply' : err.message;
+      throw new ConfigurationError(`${label} cannot be read: ${reason}.`, label);
+    }
+  }
+}
+
 /** Every rule document of one source, in file order. */
 export function parseRuleSource(source: RuleSource): SigmaRule[] {
   const label = ruleFileLabel(source.file);
+  checkExpansion(source.text, label);
   const docs = parseAllDocuments(source.text, { prettyErrors: false });
   if (!Array.isArray(docs)) return [];
   const rules: SigmaRule[] = [];

@@ -298,8 +298,8 @@ export class S3Store implements ObjectStore {
         }
         // The SDK adds listeners to the signal it is given: a signal of its own per call.
         const call = childSignal(signal);
-        return this.client
-          .send(
+        try {
+          return await this.client.send(
             new ListObjectsV2Command({
               Bucket: this.bucket,
               Prefix: prefix,
@@ -308,8 +308,10 @@ export class S3Store implements ObjectStore {
               ...(token ? { ContinuationToken: token } : {}),
             }),
             { abortSignal: call.controller.signal },
-          )
-          .finally(call.dispose);
+          );
+        } finally {
+          call.dispose();
+        }
       },
       signal,
     );

@@ -5,11 +5,7 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/config-file.js';
-import {
-  parseYamlBounded,
-  MAX_YAML_EXPANDED_SIZE,
-  YamlTooLargeError,
-} from '../../src/config/yaml-bounded.js';
+import { parseYamlBounded, MAX_YAML_EXPANDED_SIZE, YamlTooLargeError } from '../../src/yaml-bounded.js';
 import { ConfigurationError } from '../../src/errors.js';
 import { parseFilterText } from '../../src/query/parse-filter.js';
 
