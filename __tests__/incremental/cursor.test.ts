@@ -103,9 +103,22 @@ describe('delivery ranges', () => {
       newestDelivery: new Date('2026-12-07T11:55:00Z'),
       now,
     });
-    expect(state.reported).toContain('recent');
-    expect(state.reported).toContain('timeless');
-    expect(state.reported).not.toContain('old');
+    const ids = (st: CursorState) => st.reported.map(([id]) => id);
+    expect(ids(state)).toEqual(['timeless', 'recent']);
+    // An unreadable time is kept as the run's end, and every id ages out with its time: two
+    // hours later, past the margin and an hour of delivery lag, none is left.
+    expect(state.reported[0]).toEqual(['timeless', now.getTime()]);
+    const later = advance({
+      previous: state,
+      identity,
+      range: nextRange(state, new Date(now.getTime() + 2 * H)),
+      marginMs: 30 * M,
+      files: [],
+      reported: [],
+      newestDelivery: undefined,
+      now: new Date(now.getTime() + 2 * H),
+    });
+    expect(later.reported).toEqual([]);
     expect(state.newestDelivery).toBe('2026-12-07T11:55:00.000Z');
     const many = Array.from({ length: MAX_REPORTED_IDS + 10 }, (_, i) => ({
       eventID: `id${i}`,
@@ -122,7 +135,7 @@ describe('delivery ranges', () => {
       now,
     });
     expect(capped.reported).toHaveLength(MAX_REPORTED_IDS);
-    expect(capped.reported[0]).toBe('id0');
+    expect(capped.reported[0]![0]).toBe('id0');
   });
 });
 

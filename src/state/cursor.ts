@@ -43,8 +43,11 @@ export interface CursorState {
   marginMs: number;
   /** File names stamped within the margin that were handled, per folder. */
   handled: Record<FolderId, string[]>;
-  /** eventIDs of the matches reported lately (a copy of one event can reach another folder later). */
-  reported: string[];
+  /**
+   * Matches reported lately, `[eventID, eventTime in epoch ms]` (a copy of one event can reach
+   * another folder later); an unreadable time is stored as the end of the run that reported it.
+   */
+  reported: Array<[string, number]>;
   /** The newest delivery stamp ever seen: how long a location has been silent. */
   newestDelivery: string | null;
   /** Runs that advanced this state, and when the last one did. */
@@ -128,18 +131,17 @@ export function advance(input: AdvanceInput): CursorState {
   }
   for (const f of input.files) if (f.delivered.getTime() >= keepFrom) keep(f.folder, f.name);
 
+  // Ids age out with their event: once it is older than the margin and a delivery lag, no copy
+  // of it can arrive in a file the next run reads.
   const idsFrom = keepFrom - REDELIVERY_LAG_MS;
   const ids = new Map<string, number>();
-  for (const id of previous?.reported ?? []) ids.set(id, Number.POSITIVE_INFINITY);
-  for (const e of input.reported) {
-    const t = Number.isNaN(e.eventTime) ? Number.POSITIVE_INFINITY : e.eventTime;
-    if (t >= idsFrom) ids.set(e.eventID, t);
-  }
-  // Ids carried over have no time: they age out by count (newest-first order is kept).
-  const reported = [...ids.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, MAX_REPORTED_IDS)
-    .map(([id]) => id);
+  const note = (id: string, t: number): void => {
+    if (t >= idsFrom) ids.set(id, t);
+  };
+  for (const [id, t] of previous?.reported ?? []) note(id, t);
+  for (const e of input.reported)
+    note(e.eventID, Number.isNaN(e.eventTime) ? range.to.getTime() : e.eventTime);
+  const reported = [...ids.entries()].sort((a, b) => b[1] - a[1]).slice(0, MAX_REPORTED_IDS);
 
   const newest = [
     previous?.newestDelivery ? Date.parse(previous.newestDelivery) : NaN,

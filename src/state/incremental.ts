@@ -43,7 +43,7 @@ export class IncrementalRun {
     private readonly identity: { fingerprint: string; describes: string },
   ) {
     this.ledger = DeliveryLedger.forRange(range, inv.incremental.marginMs);
-    this.reportedBefore = new Set(loaded.state?.reported ?? []);
+    this.reportedBefore = new Set((loaded.state?.reported ?? []).map(([id]) => id));
     this.idsFrom = range.to.getTime() - inv.incremental.marginMs - 60 * 60 * 1000;
   }
 

@@ -86,7 +86,10 @@ export function parseState(text: string, where: string): CursorState {
     typeof s.handled === 'object' &&
     Object.values(s.handled).every((v) => Array.isArray(v) && v.every((n) => typeof n === 'string')) &&
     Array.isArray(s.reported) &&
-    s.reported.every((id) => typeof id === 'string');
+    s.reported.every(
+      (r) =>
+        Array.isArray(r) && typeof r[0] === 'string' && typeof r[1] === 'number' && Number.isFinite(r[1]),
+    );
   if (!ok) {
     throw new ConfigurationError(
       `${where} does not hold a cloudtrail-investigate state (format ${STATE_FORMAT}, version 1). Point --state at the state of this search, or at a new location to start over.`,
