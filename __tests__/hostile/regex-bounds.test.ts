@@ -229,4 +229,34 @@ describe('Sigma wildcards match as globs', () => {
     }
     expect(matched).toBeGreaterThan(compared / 20);
   });
+
+  it('pieces with many `?` between stars: the same answers as the definition on long values', () => {
+    const glob = (pattern: string) =>
+      compilePredicate({
+        kind: 'match',
+        field,
+        cond: { op: 'glob', values: [pattern] },
+        all: false,
+        cased: true,
+      });
+    const q = (n: number) => '?'.repeat(n);
+    // Only `?`s: any value long enough.
+    expect(glob(`*${q(1000)}*`)({ userAgent: 'a'.repeat(1_000_000) })).toBe(true);
+    expect(glob(`*${q(1000)}*`)({ userAgent: 'a'.repeat(999) })).toBe(false);
+    // Literals around `?`s, the anchor everywhere in the value but the piece nowhere.
+    expect(glob(`*x${q(998)}y*`)({ userAgent: 'x'.repeat(1_000_000) })).toBe(false);
+    expect(glob(`*x${q(998)}y*`)({ userAgent: `${'x'.repeat(500_000)}${'y'.repeat(1_000)}` })).toBe(true);
+    // Against the reference on shorter values with the same shapes.
+    for (const [pattern, text] of [
+      [`*a${q(5)}b*`, `${'a'.repeat(20)}b`],
+      [`*a${q(5)}b*`, `${'a'.repeat(20)}cb`],
+      [`a*?b?*c`, 'axbyzc'],
+      [`*ab?ab?*`, 'abxabyabz'],
+      [`*?a?*`, 'ba'],
+    ] as const) {
+      expect(glob(pattern)({ userAgent: text }), `${pattern} on ${text}`).toBe(
+        referenceGlob(pattern, text, true),
+      );
+    }
+  });
 });

@@ -3,7 +3,8 @@
  * themselves (a backslash before anything else is itself). Matched whole, not as a regex: with
  * attacker-written values, a regex made of `.*` runs backtracks (`a*a*a*…b` never finished; `aws*
  * cli*exec` was cubic), while this matcher finds each piece between stars at its leftmost place,
- * which is enough for globs: at most (value length x pattern length) steps, usually one indexOf
+ * which is enough for globs. Inside a piece only literal characters are compared (a `?` costs
+ * nothing): at most (value length x the pattern's literal characters) steps, usually one indexOf
  * per piece.
  */
 
@@ -11,6 +12,8 @@
 interface Piece {
   text: string;
   any: boolean[] | undefined;
+  /** With `?`s: the literal runs between them (only these are compared), longest first. */
+  runs?: Array<{ offset: number; text: string }>;
 }
 
 interface Glob {
@@ -36,7 +39,8 @@ function parseGlob(pattern: string, fold: (s: string) => string): Glob {
   const flush = (): void => {
     // Folded per character so `?` keeps its place (a folded character may change length).
     const text = chars.map(fold).join('');
-    pieces.push({ text, any: any.includes(true) ? expandAny(chars, any, fold) : undefined });
+    const anyAt = any.includes(true) ? expandAny(chars, any, fold) : undefined;
+    pieces.push({ text, any: anyAt, ...(anyAt ? { runs: literalRuns(text, anyAt) } : {}) });
     chars = [];
     any = [];
   };
@@ -68,24 +72,51 @@ function expandAny(chars: string[], any: boolean[], fold: (s: string) => string)
   return out;
 }
 
-function matchesAt(text: string, at: number, piece: Piece): boolean {
-  const { text: p, any } = piece;
-  if (at < 0 || at + p.length > text.length) return false;
-  if (!any) return text.startsWith(p, at);
-  for (let i = 0; i < p.length; i++) {
-    if (!any[i] && text.charCodeAt(at + i) !== p.charCodeAt(i)) return false;
+/** The literal runs of a piece with `?`s, longest first: a `?` needs no comparison. */
+function literalRuns(text: string, any: boolean[]): Array<{ offset: number; text: string }> {
+  const runs: Array<{ offset: number; text: string }> = [];
+  for (let i = 0; i < text.length;) {
+    if (any[i]) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < text.length && !any[j]) j++;
+    runs.push({ offset: i, text: text.slice(i, j) });
+    i = j;
   }
+  return runs.sort((a, b) => b.text.length - a.text.length);
+}
+
+function matchesAt(text: string, at: number, piece: Piece): boolean {
+  const { text: p, runs } = piece;
+  if (at < 0 || at + p.length > text.length) return false;
+  if (!runs) return text.startsWith(p, at);
+  for (const run of runs) if (!text.startsWith(run.text, at + run.offset)) return false;
   return true;
 }
 
-/** Leftmost place of `piece` in text[from, limit), or -1. */
+/**
+ * Leftmost place of `piece` in text[from, limit), or -1. With `?`s, candidates are the places of
+ * its longest literal run (found by indexOf); a piece of `?`s only fits wherever there is room.
+ */
 function find(text: string, piece: Piece, from: number, limit: number): number {
   const last = limit - piece.text.length;
-  if (!piece.any) {
+  if (!piece.runs) {
     const at = text.indexOf(piece.text, from);
     return at !== -1 && at <= last ? at : -1;
   }
-  for (let at = from; at <= last; at++) if (matchesAt(text, at, piece)) return at;
+  const anchor = piece.runs[0];
+  if (!anchor) return from <= last ? from : -1;
+  for (
+    let q = text.indexOf(anchor.text, from + anchor.offset);
+    q !== -1;
+    q = text.indexOf(anchor.text, q + 1)
+  ) {
+    const at = q - anchor.offset;
+    if (at > last) return -1;
+    if (matchesAt(text, at, piece)) return at;
+  }
   return -1;
 }
 
