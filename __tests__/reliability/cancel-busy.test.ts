@@ -47,7 +47,7 @@ beforeAll(async () => {
       'logsource: { product: aws, service: cloudtrail }',
       'detection:',
       '  sel:',
-      `    userAgent|contains: '${'?'.repeat(1000)}z'`,
+      `    userAgent|contains: '${'a?'.repeat(500)}b'`,
       '  condition: sel',
       'level: high',
       '',
