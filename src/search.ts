@@ -20,7 +20,7 @@ import { SearchError, errorMessage } from './errors.js';
 import { chooseEngine } from './engines/select.js';
 import { createEngine } from './engines/create.js';
 import { openResultWriter, type ResultWriter } from './report/writers.js';
-import { SummaryBuilder, correlationSummaries, writeSummary } from './report/summary.js';
+import { SummaryBuilder, correlationSummaries, describeSource, writeSummary } from './report/summary.js';
 import { EventDeduper, type EventIdSetOptions } from './engines/dedupe.js';
 import { emptySearchStats } from './engines/stats.js';
 import { levelAtLeast, ruleIdsAtLeast } from './sigma/pack.js';
@@ -96,7 +96,7 @@ function blindness(
   const unnamed = stats.regions.some((r) => r.region === UNNAMED_FILES_REGION && r.objects > 0);
   const listed = unnamed ? undefined : ledger;
   return noLogsFindings({
-    where: describeSourceForMessages(inv),
+    where: describeSource(inv.source),
     range,
     regions: inv.regions,
     accounts: inv.accounts,
@@ -110,13 +110,6 @@ function blindness(
     live,
     trails,
   });
-}
-
-function describeSourceForMessages(inv: Investigation): string {
-  const s = inv.source;
-  if (s.kind === 'local') return s.path;
-  if (s.kind === 's3') return `s3://${s.bucket}${s.prefix ? `/${s.prefix}` : ''}`;
-  return `trail ${s.trails.join(', ')}`;
 }
 
 async function trailStatusOf(inv: Investigation, logger: Logger): Promise<TrailStatusReport[]> {
