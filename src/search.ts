@@ -187,9 +187,10 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
   const gateRules = inv.rules && inv.minLevel ? ruleIdsAtLeast(inv.rules.rules, inv.minLevel) : undefined;
   let gateMatches = 0;
   let stats: SearchStats;
-  // What listing sees of deliveries (scan engine): for no-logs, and the next state.
+  // What listing sees of deliveries (the scan engine; Athena in incremental mode, which lists the
+  // range's day folders): for no-logs, and the next state.
   const ledger =
-    choice.engine === 'scan'
+    choice.engine === 'scan' || incremental
       ? (incremental?.ledger ?? new DeliveryLedger({ from: inv.window.since, to: inv.window.until }))
       : undefined;
   // Correlation rules: their base rules' matches are held back until the stream ends.

@@ -49,7 +49,8 @@ export interface RegionScript {
   /** States returned by successive GetQueryExecution calls; the last one repeats. */
   states: QueryExecutionState[];
   reason?: string;
-  rows?: Record<string, string | null>[];
+  /** The rows; or computed when the query starts, from what it was sent (Athena reads S3 then). */
+  rows?: Record<string, string | null>[] | ((query: StartedQuery) => Record<string, string | null>[]);
   bytesScanned?: number;
 }
 
@@ -94,6 +95,8 @@ export interface Harness {
   regionOf: Map<string, string>;
   /** Key of the script each SELECT follows, by query id (`<table>:<region>` or `<region>`). */
   scriptOf: Map<string, string>;
+  /** Rows computed at the start of a query whose script computes them, by query id. */
+  rowsOf: Map<string, Record<string, string | null>[]>;
   /** Result objects in the output bucket, per key. */
   objects: Set<string>;
   polls: number;
@@ -126,6 +129,7 @@ export function harness(options: HarnessOptions): Harness {
     deleted: [],
     regionOf: new Map(),
     scriptOf: new Map(),
+    rowsOf: new Map(),
     objects: new Set(),
     polls: 0,
     reset() {
@@ -171,13 +175,14 @@ export function harness(options: HarnessOptions): Harness {
           throw new TooManyRequestsException({ message: 'Rate exceeded', $metadata: {} });
         }
         const id = `q-${h.started.length + 1}`;
-        h.started.push({
+        const query: StartedQuery = {
           id,
           sql: input.QueryString,
           parameters: input.ExecutionParameters,
           outputLocation: input.ResultConfiguration?.OutputLocation,
           workgroup: input.WorkGroup,
-        });
+        };
+        h.started.push(query);
         // The region is the first parameter that names a scripted region.
         const table = /FROM "[^"]+"\."([^"]+)"/.exec(input.QueryString)?.[1];
         const keyOf = (p: string) => [`${table}:${p}`, p].find((k) => k in options.scripts);
@@ -187,6 +192,8 @@ export function harness(options: HarnessOptions): Harness {
         if (region) {
           h.regionOf.set(id, region);
           h.scriptOf.set(id, keyOf(region)!);
+          const rows = options.scripts[keyOf(region)!]?.rows;
+          if (typeof rows === 'function') h.rowsOf.set(id, rows(query));
         }
         const out = (input.ResultConfiguration?.OutputLocation ?? options.workgroupOutput ?? '').replace(
           /^s3:\/\/[^/]+\//,
@@ -233,7 +240,8 @@ export function harness(options: HarnessOptions): Harness {
     .on(GetQueryResultsCommand)
     .callsFake((input: { QueryExecutionId: string; NextToken?: string; MaxResults?: number }) => {
       const region = h.scriptOf.get(input.QueryExecutionId) as string;
-      const rows = options.scripts[region]?.rows ?? [];
+      const scripted = options.scripts[region]?.rows;
+      const rows = h.rowsOf.get(input.QueryExecutionId) ?? (Array.isArray(scripted) ? scripted : []);
       const columns = rows[0] ? Object.keys(rows[0]) : COLUMNS;
       const size = Math.min(options.pageSize ?? 1000, input.MaxResults ?? 1000);
       const start = input.NextToken ? Number(input.NextToken) : 0;

@@ -275,9 +275,6 @@ describe('the state refuses what it cannot continue', () => {
     const untilGiven = await cli(['--source', `s3://${BUCKET}`, '--state', state, '--until', '1h']);
     expect(untilGiven.code).toBe(2);
     expect(untilGiven.stderr).toMatch(/--until cannot be used with --state/);
-    const athena = await cli(['--source', `s3://${BUCKET}`, '--state', state, '--engine', 'athena']);
-    expect(athena.code).toBe(2);
-    expect(athena.stderr).toMatch(/--state \(incremental mode\) runs on the scan engine/);
   });
 
   it('a file state saved by another run since it was loaded is a conflict, not an overwrite', async () => {

@@ -28,12 +28,6 @@ export function parseIncremental(raw: RawOptions, now: Date): IncrementalOptions
       '--until',
     );
   }
-  if (raw.engine?.trim().toLowerCase() === 'athena') {
-    throw new ConfigurationError(
-      '--state (incremental mode) runs on the scan engine: use --engine scan or auto.',
-      '--engine',
-    );
-  }
   let lookBackMs = DEFAULT_LOOK_BACK_MS;
   if (raw.since !== undefined && raw.since.trim() !== '') {
     lookBackMs = now.getTime() - parseInstant(raw.since, now, '--since').getTime();

@@ -175,8 +175,11 @@ function inScope(name: LogFileName, scope: PlanScope): boolean {
   );
 }
 
-/** Whether a log file in scope is read: by its delivery in incremental mode, else by the window. */
-function selectLogFile(key: string, name: LogFileName, scope: PlanScope): boolean {
+/**
+ * Whether a log file in scope is read: by its delivery in incremental mode, else by the window.
+ * Tells `scope.onLogFile` of every file in scope (the Athena engine lists deliveries with it too).
+ */
+export function selectLogFile(key: string, name: LogFileName, scope: PlanScope): boolean {
   if (!inScope(name, scope)) return false;
   const selected = scope.delivery
     ? inRange(scope.delivery, folderId(name.account, name.region), baseName(key), name.delivered)

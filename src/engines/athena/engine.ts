@@ -48,6 +48,8 @@ import { createRuleMatcher, ruleRefs, type RuleMatcher } from '../../sigma/pack.
 import type { CompiledRule } from '../../sigma/types.js';
 import { byRegionName, emptyRegionStats, emptySearchStats } from '../stats.js';
 import { runQuery, type QueryOutcome } from './query-runner.js';
+import { AthenaDeliveries } from './deliveries.js';
+import { PATH_COLUMN } from './query-text.js';
 import { readResultRows } from './results.js';
 import { systemClock, type Clock } from './retry.js';
 import { ensureTable } from './table.js';
@@ -56,8 +58,8 @@ export interface AthenaEngineDeps {
   athena?: (region: string) => AthenaClient;
   s3?: (region: string) => S3Client;
   cloudtrail?: (region: string) => CloudTrailClient;
-  /** Folder listing for discovery; default an S3Store over `s3`. */
-  store?: (bucket: string, region: string) => Pick<ObjectStore, 'listFolders'>;
+  /** Listing for discovery and incremental mode's deliveries; default an S3Store over `s3`. */
+  store?: (bucket: string, region: string) => Pick<ObjectStore, 'listFolders' | 'list'>;
   /** Locations already discovered by the caller (skips discovery). */
   locations?: LogLocation[];
   logger?: Logger;
@@ -168,7 +170,7 @@ export class AthenaEngine implements Engine {
         () =>
           this.deps.cloudtrail?.(region) ?? new CloudTrailClient(baseClientConfig(inv.credentials, region)),
       );
-    const store = (bucket: string, region: string): Pick<ObjectStore, 'listFolders'> =>
+    const store = (bucket: string, region: string): Pick<ObjectStore, 'listFolders' | 'list'> =>
       this.deps.store?.(bucket, region) ?? new S3Store({ client: s3(region), bucket });
     return { athena, s3, cloudtrail, store, defaultRegion: defaultRegion(inv.credentials) };
   }
@@ -206,6 +208,9 @@ export class AthenaEngine implements Engine {
       stats.warnings.push(line);
       logger.warning(line);
     };
+
+    // Incremental mode: the deliveries of the range, listed before each region's query.
+    const deliveries = AthenaDeliveries.of(inv, options.onLogFile);
 
     /** Every query this run started, for cleanup: where its results are. */
     const started: StartedQuery[] = [];
@@ -290,6 +295,12 @@ export class AthenaEngine implements Engine {
             const over = budget.exceeded();
             if (over)
               return { id: undefined, state: 'STOPPED', reason: `not started: ${over}`, bytesScanned: 0 };
+            if (deliveries) {
+              const store = clients.store(location.bucket, location.bucketRegion);
+              const selected = await deliveries.list(store, location, region, inv, signal);
+              // No file of the range in this region: nothing to report, no query to pay for.
+              if (selected === 0) return { id: undefined, state: 'SUCCEEDED', bytesScanned: 0 };
+            }
             logger.debug(`athena: querying ${region} of ${location.description}`);
             let queryId = '';
             const outcome = await runQuery(
@@ -341,7 +352,9 @@ export class AthenaEngine implements Engine {
         regionStats.bytesScanned = (regionStats.bytesScanned ?? 0) + outcome.bytesScanned;
         stats.bytesScanned = (stats.bytesScanned ?? 0) + outcome.bytesScanned;
         if (outcome.state === 'ABORTED') throw cancelled(signal);
-        if (outcome.state !== 'SUCCEEDED' || !outcome.id) {
+        if (outcome.state === 'SUCCEEDED' && !outcome.id) {
+          // Not queried: no file of the delivery range in this region (incremental mode).
+        } else if (outcome.state !== 'SUCCEEDED' || !outcome.id) {
           const reason = oneLine(outcome.reason ?? outcome.state);
           regionStats.status = 'failed';
           regionStats.errors.push(`${job.location.description}: ${reason}`);
@@ -349,6 +362,7 @@ export class AthenaEngine implements Engine {
         } else {
           try {
             for await (const row of readResultRows(job.athena, outcome.id, clock, signal)) {
+              if (deliveries && !deliveries.keeps(row[PATH_COLUMN])) continue;
               const event = this.toEvent(inv, rowToRecord(row), job.region, tagger);
               if (!event) {
                 untagged++;
@@ -371,6 +385,11 @@ export class AthenaEngine implements Engine {
           bytesDone: stats.bytesScanned ?? 0,
           bytesTotal: 0,
         });
+      }
+      if (deliveries && deliveries.rowsOutsideRange > 0) {
+        logger.debug(
+          `athena: ${deliveries.rowsOutsideRange} row(s) came from files outside this run's deliveries (read before, or left to the next run)`,
+        );
       }
       if (untagged > 0) {
         // Both compilers follow one set of matching rules, so this means they disagree: say so.

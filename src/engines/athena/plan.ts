@@ -93,6 +93,7 @@ export function plannedQuery(
     accounts: inv.accounts === 'all' ? ('all' as const) : location.accounts,
     window: inv.window,
     query: inv.query,
+    ...(inv.delivery ? { delivery: { from: inv.delivery.from, to: inv.delivery.to } } : {}),
   };
   // With Sigma rules the filter narrows and one extra column says which rules each row matched.
   return inv.rules ? rulePackRegionQuery(input, athenaRules(inv.rules).rules) : regionQuery(input);

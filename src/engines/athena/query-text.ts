@@ -22,7 +22,16 @@ export interface RegionQueryInput {
   accounts: string[] | 'all';
   window: TimeWindow;
   query: QueryNode;
+  /**
+   * Incremental mode: the log files delivered in `[from, to)` are read, whatever their events'
+   * time. The day partitions are those of the delivery range, there is no eventTime predicate, and
+   * each row carries its file (`"$path"`), by which the engine keeps only the files of the range.
+   */
+  delivery?: { from: Date; to: Date };
 }
+
+/** The column holding each row's S3 file (Athena's `"$path"` pseudo-column). */
+export const PATH_COLUMN = '$path';
 
 /**
  * Day partitions from day(since) to day(until + delivery lag): a file delivered after midnight can
@@ -30,6 +39,12 @@ export interface RegionQueryInput {
  */
 export function windowDays(window: TimeWindow): { first: string; last: string } {
   const days = dayFolders(window, DELIVERY_LAG_MS);
+  return { first: days[0] as string, last: days[days.length - 1] as string };
+}
+
+/** Day partitions holding the files delivered in `[from, to)`: a file's day folder is its stamp's. */
+export function deliveryDays(range: { from: Date; to: Date }): { first: string; last: string } {
+  const days = dayFolders({ since: range.from, until: range.to }, 0);
   return { first: days[0] as string, last: days[days.length - 1] as string };
 }
 
@@ -42,7 +57,7 @@ export function regionQuery(input: RegionQueryInput): CompiledSql {
   const columns = selectList();
   const database = validateDatabaseName(input.database);
   if (!/^[a-z0-9_]{1,255}$/.test(input.table)) throw new Error(`bad table name ${input.table}`);
-  const days = windowDays(input.window);
+  const days = input.delivery ? deliveryDays(input.delivery) : windowDays(input.window);
   const where = [
     `"region" = ${params.add(input.region)}`,
     `"timestamp" >= ${params.add(days.first)}`,
@@ -51,13 +66,16 @@ export function regionQuery(input: RegionQueryInput): CompiledSql {
   if (input.accounts !== 'all') {
     where.push(`"account" IN (${input.accounts.map((a) => params.add(a)).join(', ')})`);
   }
-  where.push(
-    `from_iso8601_timestamp("eventtime") >= from_iso8601_timestamp(${params.add(input.window.since.toISOString())})`,
-    `from_iso8601_timestamp("eventtime") < from_iso8601_timestamp(${params.add(input.window.until.toISOString())})`,
-  );
+  if (!input.delivery) {
+    where.push(
+      `from_iso8601_timestamp("eventtime") >= from_iso8601_timestamp(${params.add(input.window.since.toISOString())})`,
+      `from_iso8601_timestamp("eventtime") < from_iso8601_timestamp(${params.add(input.window.until.toISOString())})`,
+    );
+  }
   if (input.query.kind !== 'all') where.push(compileCondition(input.query, params));
+  const select = input.delivery ? `${columns}, "${PATH_COLUMN}"` : columns;
   const query = params.finish(
-    `SELECT ${columns} FROM "${database}"."${input.table}" WHERE ${where.join(' AND ')}`,
+    `SELECT ${select} FROM "${database}"."${input.table}" WHERE ${where.join(' AND ')}`,
   );
   const bytes = Buffer.byteLength(query.sql, 'utf8');
   if (bytes > MAX_QUERY_BYTES) {
