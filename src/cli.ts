@@ -6,7 +6,7 @@
  * --fail-on-no-logs (default with --fail-on-match); 5 the search could not run or write its results.
  */
 import { ConfigurationError, ExitCode, errorMessage } from './errors.js';
-import { ExitCodes } from './outcome.js';
+import { ExitCodes, gateMessage } from './outcome.js';
 import type { Logger } from './logger.js';
 import { parseCliArgs, type LogLevel } from './cli-args.js';
 import { buildInvestigation } from './config/build.js';
@@ -95,9 +95,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     process.stdout.write(`Result: ${result.result}\n`);
     if (result.exitCode === ExitCodes.matched) {
-      const { gateMatches, minLevel, matches } = result.summary;
-      const level = minLevel ? ` of rules at level ${minLevel} or above` : '';
-      logger.error(`${gateMatches ?? matches} matching events${level} found (--fail-on-match).`);
+      logger.error(gateMessage(result.summary, '--fail-on-match'));
     }
     if (result.exitCode === ExitCodes['no-logs']) {
       logger.error(

@@ -31,7 +31,7 @@ import {
 import { uploadResults, type UploadOutcome } from './report/artifact.js';
 import { renderFailureSummary, renderJobSummary, writeJobSummary } from './report/job-summary.js';
 import { formatBytes } from './report/format.js';
-import { ExitCodes, type RunResult } from './outcome.js';
+import { ExitCodes, gateMessage, type RunResult } from './outcome.js';
 import { cacheStateStore } from './state/cache-store.js';
 
 const PROGRESS_EVERY_MS = 15_000;
@@ -61,7 +61,14 @@ export interface GateVerdict {
 export function gate(
   summary: Pick<
     Summary,
-    'complete' | 'matches' | 'failures' | 'regionBreakdown' | 'gateMatches' | 'minLevel' | 'noLogs'
+    | 'complete'
+    | 'matches'
+    | 'failures'
+    | 'regionBreakdown'
+    | 'gateMatches'
+    | 'minLevel'
+    | 'noLogs'
+    | 'correlations'
   >,
   settings: Pick<ActionSettings, 'failOnMatch' | 'failOnIncomplete'> & { failOnNoLogs?: boolean },
 ): GateVerdict {
@@ -98,10 +105,7 @@ export function gate(
   }
   const tripping = summary.gateMatches ?? summary.matches;
   if (settings.failOnMatch && tripping > 0) {
-    const level = summary.minLevel ? ` of rules at level ${summary.minLevel} or above` : '';
-    failures.push(
-      `${tripping} matching CloudTrail event${tripping === 1 ? '' : 's'}${level} found (fail-on-match is true).`,
-    );
+    failures.push(gateMessage(summary, 'fail-on-match is true'));
     if (exitCode === ExitCode.Ok) exitCode = ExitCode.Matched;
   }
   return { failures, warnings, exitCode };

@@ -15,6 +15,9 @@
  * is never reported as an ordinary match count.
  */
 import type { Summary, TrailStatusReport } from './report/types.js';
+import { plural } from './report/format.js';
+import { levelAtLeast } from './sigma/pack.js';
+import type { SigmaLevel } from './sigma/types.js';
 
 export const RESULTS = ['matched', 'clean', 'incomplete', 'no-logs', 'invalid-input', 'error'] as const;
 export type RunResult = (typeof RESULTS)[number];
@@ -53,6 +56,30 @@ export function outcomeOf(
     return { result: 'matched', exitCode: settings.failOnMatch && tripping ? ExitCodes.matched : 0 };
   }
   return { result: 'clean', exitCode: ExitCodes.clean };
+}
+
+/**
+ * What tripped the gate, for its failure message: the matching events and the correlation alerts
+ * (with --min-level, those of rules at that level or above), e.g. `3 matching CloudTrail events and
+ * 1 correlation alert of rules at level high or above found (--fail-on-match).`
+ */
+export function gateMessage(
+  summary: Pick<Summary, 'matches' | 'gateMatches' | 'minLevel' | 'correlations'>,
+  flag: string,
+): string {
+  const minLevel = summary.minLevel ?? undefined;
+  const alerts = (summary.correlations ?? [])
+    .filter(
+      (c) =>
+        !minLevel || levelAtLeast((c.level ?? undefined) as SigmaLevel | undefined, minLevel as SigmaLevel),
+    )
+    .reduce((n, c) => n + c.alerts.length, 0);
+  // gateMatches (set with --min-level) counts the alerts at that level too; matches does not.
+  const events = summary.gateMatches !== undefined ? summary.gateMatches - alerts : summary.matches;
+  const parts = [plural(Math.max(0, events), 'matching CloudTrail event')];
+  if (alerts > 0) parts.push(plural(alerts, 'correlation alert'));
+  const level = minLevel ? ` of rules at level ${minLevel} or above` : '';
+  return `${parts.join(' and ')}${level} found (${flag}).`;
 }
 
 export const DEFAULT_MAX_DELIVERY_DELAY_MS = 3 * 60 * 60 * 1000;

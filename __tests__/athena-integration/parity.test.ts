@@ -10,8 +10,12 @@
  * states them) and the window on eventTime; each selected record is rendered as Athena's SELECT
  * gives it back (render-row.ts) and served through the mocked Athena API (fake-athena.ts).
  */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildInvestigation } from '../../src/config/build.js';
+import { attachRules } from '../../src/config/rules.js';
+import type { RawOptions } from '../../src/config/options.js';
 import { silentLogger } from '../../src/logger.js';
 import type { Summary } from '../../src/report/types.js';
 import { runSearch } from '../../src/search.js';
@@ -223,13 +227,14 @@ async function runAthena(
   const h: Harness = harness({ scripts });
   h.s3.restore();
   try {
-    const inv = buildInvestigation({
-      ...options,
+    const raw: RawOptions = {
+      ...(options as RawOptions),
       accessKeyId: 'S3RVER',
       secretAccessKey: 'S3RVER',
       awsRegion: 'us-east-1',
       athenaOutput: 's3://athena-results/parity/',
-    });
+    };
+    const inv = await attachRules(buildInvestigation(raw), raw, process.cwd());
     return { h, result: await runSearch(inv, { logger: silentLogger }) };
   } finally {
     h.athena.restore();
@@ -508,3 +513,82 @@ async function expectedResources(c: Case): Promise<Map<string, unknown>> {
   }
   return out;
 }
+
+describe('engine parity: a resource filter with rules decorates matches alike', () => {
+  it('filtered_resource is what the filter selected, matched_rules what the rules matched, in one key order', async () => {
+    const window = FULL;
+    const rulesDir = await tempDir('parity-rules');
+    const rulesFile = path.join(rulesDir, 'role.yml');
+    await writeFile(
+      rulesFile,
+      [
+        'title: Activity on an S3 bucket',
+        'id: 6f1a3a52-0b8e-4d3f-9d2a-1c2b3d4e5f60',
+        'level: medium',
+        'logsource: { product: aws, service: cloudtrail }',
+        'detection:',
+        '  selection:',
+        "    resources.type: 'AWS::S3::Bucket'",
+        '  condition: selection',
+        '',
+      ].join('\n'),
+    );
+    const filter = { 'resources.ARN|contains': 'arn:aws:s3' };
+    const jq =
+      'any(.resources[]?; (.ARN // "") | lc | contains("arn:aws:s3")) and any(.resources[]?; (.type // "") | lc == "aws::s3::bucket")';
+    const days = partitionDays(window.since, window.until);
+    const inWindow = `(.eventTime >= "${window.since}" and .eventTime < "${window.until}")`;
+    const scripts: Record<string, RegionScript> = {};
+    const expected = new Map<string, unknown>();
+    for (const region of REGIONS) {
+      const files = await partitionFiles(logs, region, days, 'all');
+      const records = await jqRecords(files, `${inWindow} and (${jq})`);
+      scripts[region] = { states: ['SUCCEEDED'], rows: records.map(renderRow) };
+      const pairs = (await jqEach(
+        files,
+        `select(${inWindow} and (${jq})) | [.eventID, reduce (.resources[]? | select((.ARN // "") | lc | contains("arn:aws:s3")) | .ARN) as $a ([]; if index([$a]) then . else . + [$a] end)]`,
+      )) as [string, unknown][];
+      for (const [id, arns] of pairs) expected.set(id, arns);
+    }
+    // The case means something: some matches hold resources the filter selects but the rule does not.
+    const wider = [...expected.values()].filter((arns) =>
+      (arns as string[]).some((a) => !a.includes(':role/')),
+    );
+    expect(expected.size, 'the case selects something').toBeGreaterThan(0);
+    expect(wider.length, 'some matches hold other resources than the role').toBeGreaterThan(0);
+
+    const options = (source: string, outDir: string, engine: 'scan' | 'athena') => ({
+      source,
+      filter: JSON.stringify(filter),
+      rules: [rulesFile],
+      since: window.since,
+      until: window.until,
+      engine,
+      outDir,
+      workers: 0,
+    });
+    const scanOptions = options(logs, await tempDir('parity-deco-scan'), 'scan');
+    const a = await runSearch(
+      await attachRules(buildInvestigation(scanOptions), scanOptions, process.cwd()),
+      {
+        logger: silentLogger,
+      },
+    );
+    const { result: b } = await runAthena(
+      options(SOURCE, await tempDir('parity-deco-athena'), 'athena'),
+      scripts,
+    );
+    expect(b.summary.complete, JSON.stringify(b.summary.failures)).toBe(true);
+    for (const file of [a.resultsPath, b.resultsPath]) {
+      const records = await readJsonl(file);
+      expect(new Set(records.map((r) => r.eventID as string))).toEqual(new Set(expected.keys()));
+      for (const record of records) {
+        expect(record.filtered_resource, file).toEqual(expected.get(record.eventID as string));
+        expect(record.matched_rules, file).toEqual([
+          { id: '6f1a3a52-0b8e-4d3f-9d2a-1c2b3d4e5f60', title: 'Activity on an S3 bucket', level: 'medium' },
+        ]);
+        expect(Object.keys(record).slice(-2)).toEqual(['matched_rules', 'filtered_resource']);
+      }
+    }
+  });
+});

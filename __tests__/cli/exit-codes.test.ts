@@ -60,7 +60,7 @@ describe('exit codes', () => {
       '--fail-on-match',
     ]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/4 matching events found/);
+    expect(run.stderr).toMatch(/4 matching CloudTrail events found/);
   });
 
   it('3: an unreadable object makes the search incomplete, even with --fail-on-match', async () => {

@@ -8,6 +8,7 @@
  * with Athena's reason while the others finish (the run is incomplete, not aborted). Setup errors
  * (permissions, DDL) and cancellation throw.
  */
+import { decorateMatch } from '../decorate.js';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -17,7 +18,6 @@ import { defaultRegion } from '../../aws/settings.js';
 import { SearchError, errorMessage } from '../../errors.js';
 import type { Investigation } from '../../investigation.js';
 import { silentLogger, type Logger } from '../../logger.js';
-import { matchedResources } from '../../query/predicate.js';
 import { compileWhere } from '../../query/sql.js';
 import { S3Store } from '../../source/s3-store.js';
 import { resolveLocations, type LogLocation } from '../../source/trail.js';
@@ -44,7 +44,7 @@ import {
   tableSpecFor,
   type AthenaPlan,
 } from './plan.js';
-import { createRuleMatcher, ruleRefs, type RuleMatcher } from '../../sigma/pack.js';
+import { createRuleMatcher, type RuleMatcher } from '../../sigma/pack.js';
 import type { CompiledRule } from '../../sigma/types.js';
 import { byRegionName, emptyRegionStats, emptySearchStats } from '../stats.js';
 import { runQuery, type QueryOutcome } from './query-runner.js';
@@ -424,8 +424,11 @@ export class AthenaEngine implements Engine {
     // The same selection rules as the scan engine (predicate.ts), applied to the record as read.
     const ruleIds = tagger?.match(record);
     if (ruleIds && ruleIds.length === 0) return undefined;
-    if (inv.usesResources) record.filtered_resource = matchedResources(inv.query, record);
-    if (tagger && ruleIds) record.matched_rules = ruleRefs(tagger.rules, ruleIds);
+    decorateMatch(
+      record,
+      { filter: inv.query, usesResources: inv.usesResources, ...(tagger ? { rules: tagger.rules } : {}) },
+      ruleIds,
+    );
     return {
       record,
       json: JSON.stringify(record),

@@ -6,12 +6,13 @@
  * found in the raw bytes, most never parsed) for CloudTrail files and bare arrays, and the plain
  * way (parse the whole document) for everything else and whenever the indexed way declines.
  */
+import { decorateMatch, type Decoration } from '../decorate.js';
 import type { CompiledRule } from '../../sigma/types.js';
-import { createRuleMatcher, ruleRefs } from '../../sigma/pack.js';
+import { createRuleMatcher } from '../../sigma/pack.js';
 import type { QueryNode } from '../../query/ast.js';
 import type { EventFields } from '../types.js';
 import { eventFields } from './event-fields.js';
-import { compilePredicate, matchedResources, type Predicate } from '../../query/predicate.js';
+import { compilePredicate, type Predicate } from '../../query/predicate.js';
 import { gunzipSync } from 'node:zlib';
 import { constants as bufferConstants } from 'node:buffer';
 import {
@@ -211,6 +212,11 @@ export function createRecordMatcher(spec: MatcherSpec): RecordMatcher {
   const predicate: Predicate = ruleMatcher
     ? dispatching(compilePredicate(spec.filter ?? spec.query), rulesOf)
     : compilePredicate(spec.query);
+  const decoration: Decoration = {
+    filter: spec.filter ?? spec.query,
+    usesResources: spec.usesResources,
+    ...(spec.rules ? { rules: spec.rules } : {}),
+  };
   const emit = (
     record: Record<string, unknown>,
     result: ObjectScanResult<MatchSink>,
@@ -219,16 +225,8 @@ export function createRecordMatcher(spec: MatcherSpec): RecordMatcher {
     const ruleIds = ruleMatcher ? rulesOf(record) : undefined;
     tested = undefined;
     if (ruleIds && ruleIds.length === 0) return;
-    let text = json;
-    if (ruleIds && spec.rules) {
-      // Each detection names its rules in the results file, as filtered_resource names resources.
-      record.matched_rules = ruleRefs(spec.rules, ruleIds);
-      text = undefined;
-    }
-    if (spec.usesResources) {
-      record.filtered_resource = matchedResources(spec.query, record);
-      text = undefined;
-    }
+    // The record gains matched_rules / filtered_resource: its stored bytes no longer describe it.
+    const text = decorateMatch(record, decoration, ruleIds) ? undefined : json;
     const eventID = typeof record.eventID === 'string' ? record.eventID : undefined;
     const region = typeof record.awsRegion === 'string' ? record.awsRegion : undefined;
     result.matches.push({
