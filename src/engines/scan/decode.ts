@@ -36,6 +36,25 @@ export function outputChunkSize(gz: Buffer, maxBytes: number): number {
   return Math.max(MIN_CHUNK, Math.min(announced + 1, MAX_CHUNK, maxBytes + 1));
 }
 
+/** Deflate's largest expansion: no whole gzip file inflates to more than this times its size. */
+const MAX_DEFLATE_RATIO = 1032;
+
+/**
+ * A gzip trailer's size (ISIZE: the last member's size mod 2^32) is never more than the true
+ * decompressed size of a whole file: one over the cap proves a file too large, refused before any
+ * byte is inflated, at no memory cost. Unless the file is not whole: a size no deflate stream of
+ * this length could reach is no trailer (the file was cut short), and inflating it says so. A
+ * smaller size may lie, and is only a hint.
+ */
+export function announcedTooLarge(gz: Buffer, maxBytes: number): DecodeError | undefined {
+  if (gz.length < 18) return undefined;
+  const announced = gz.readUInt32LE(gz.length - 4);
+  if (announced <= maxBytes || announced > gz.length * MAX_DEFLATE_RATIO) return undefined;
+  return new DecodeError(
+    `decompressed size exceeds ${maxBytes} bytes by its gzip trailer (${announced} announced; possible gzip bomb); object not searched`,
+  );
+}
+
 function gunzipFailure(err: unknown, maxBytes: number): DecodeError {
   if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
     return new DecodeError(
@@ -63,6 +82,8 @@ export function emptyGzipFailure(bytes: Uint8Array, key: string): DecodeError | 
 export function gunzipIfNeeded(bytes: Uint8Array, maxBytes = MAX_UNCOMPRESSED_BYTES): Buffer {
   const buf = asBuffer(bytes);
   if (!isGzip(buf)) return buf;
+  const refused = announcedTooLarge(buf, maxBytes);
+  if (refused) throw refused;
   try {
     return gunzipSync(buf, { maxOutputLength: maxBytes, chunkSize: outputChunkSize(buf, maxBytes) });
   } catch (err) {

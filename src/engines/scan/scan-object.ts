@@ -16,6 +16,7 @@ import { compilePredicate, type Predicate } from '../../query/predicate.js';
 import { gunzipSync } from 'node:zlib';
 import { constants as bufferConstants } from 'node:buffer';
 import {
+  announcedTooLarge,
   decodeUtf8,
   DecodeError,
   emptyGzipFailure,
@@ -145,6 +146,8 @@ function inflate(bytes: Uint8Array): { buf: Buffer; units: number | undefined } 
   const gz = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (!(gz.length >= 2 && gz[0] === 0x1f && gz[1] === 0x8b)) return { buf: gz, units: take(gz.length) };
   const announced = gz.length >= 18 ? gz.readUInt32LE(gz.length - 4) : 0;
+  const refused = announcedTooLarge(gz, MAX_UNCOMPRESSED_BYTES);
+  if (refused) throw refused;
   const first = Math.min(MAX_UNCOMPRESSED_BYTES, Math.max(64 * 1024, announced));
   let units = take(first);
   try {
