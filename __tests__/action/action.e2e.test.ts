@@ -537,7 +537,7 @@ describe('invalid inputs', () => {
     [
       'fail-on-match',
       { 'fail-on-match': 'sometimes' },
-      'Invalid input `fail-on-match`: must be true or false; got "sometimes".',
+      'Invalid input `fail-on-match`: must be true or false (true | True | TRUE | false | False | FALSE); got "sometimes".',
     ],
     [
       'output-format',

@@ -10,7 +10,7 @@ import { parseFilter, parseFilterText } from '../query/parse-filter.js';
 import type { ParsedFilter } from '../query/ast.js';
 import { parseSource } from '../source/location.js';
 import type { RawOptions } from './options.js';
-import { resolveWindow } from './window.js';
+import { parseDuration, resolveWindow } from './window.js';
 import { isInside } from '../out-dir.js';
 import { parseAccounts, parseRegionName, parseRegions } from './scope.js';
 import { parseIncremental, parseMaxDeliveryDelay } from './incremental.js';
@@ -33,11 +33,15 @@ function oneOf<T extends string>(
 export function parseBoolean(value: boolean | string | undefined, fallback: boolean, field: string): boolean {
   if (value === undefined) return fallback;
   if (typeof value === 'boolean') return value;
-  const v = value.trim().toLowerCase();
+  // As the toolkit's getBooleanInput: YAML 1.2's core schema, nothing else (no yes/no/1/0).
+  const v = value.trim();
   if (v === '') return fallback;
-  if (v === 'true' || v === 'yes' || v === '1') return true;
-  if (v === 'false' || v === 'no' || v === '0') return false;
-  throw new ConfigurationError(`${field} must be true or false; got "${value}".`, field);
+  if (v === 'true' || v === 'True' || v === 'TRUE') return true;
+  if (v === 'false' || v === 'False' || v === 'FALSE') return false;
+  throw new ConfigurationError(
+    `${field} must be true or false (true | True | TRUE | false | False | FALSE); got "${value}".`,
+    field,
+  );
 }
 
 export function parseInteger(
@@ -56,21 +60,6 @@ export function parseInteger(
     );
   }
   return n;
-}
-
-/** Durations for timeouts: plain seconds or 90s / 30m / 2h. */
-function parseDurationMs(value: string | number | undefined, fallbackMs: number, field: string): number {
-  if (value === undefined || String(value).trim() === '') return fallbackMs;
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i.exec(String(value).trim());
-  if (!m) {
-    throw new ConfigurationError(
-      `${field} must be a duration such as 90s, 30m or 2h; got "${value}".`,
-      field,
-    );
-  }
-  const unit = (m[2] ?? 's').toLowerCase();
-  const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000;
-  return Number(m[1]) * factor;
 }
 
 /**
@@ -205,7 +194,10 @@ export function buildInvestigation(raw: RawOptions, now: Date = new Date()): Inv
         : {}),
       cleanup: parseBoolean(raw.cleanup, parsed.cleanup ?? false, '--cleanup'),
       concurrency: parseInteger(raw.athenaConcurrency, 5, '--athena-concurrency', 1, 50),
-      timeoutMs: parseDurationMs(raw.athenaTimeout, 30 * 60_000, '--athena-timeout'),
+      timeoutMs:
+        raw.athenaTimeout === undefined || String(raw.athenaTimeout).trim() === ''
+          ? 30 * 60_000
+          : parseDuration(raw.athenaTimeout, '--athena-timeout'),
       ...(maxScan !== undefined && String(maxScan).trim() !== ''
         ? { maxScanBytes: parseByteSize(maxScan, '--max-scan-bytes') }
         : {}),
