@@ -15,6 +15,7 @@ import pLimit from 'p-limit';
 import { baseClientConfig, createS3Client } from '../../aws/clients.js';
 import { defaultRegion } from '../../aws/settings.js';
 import { SearchError, errorMessage } from '../../errors.js';
+import { plural } from '../../report/format.js';
 import type { Investigation } from '../../investigation.js';
 import { silentLogger, type Logger } from '../../logger.js';
 import { matchedResources } from '../../query/predicate.js';
@@ -370,12 +371,14 @@ export class AthenaEngine implements Engine {
           objectsTotal: jobs.length,
           bytesDone: stats.bytesScanned ?? 0,
           bytesTotal: 0,
+          listingDone: true,
+          unit: 'queries',
         });
       }
       if (untagged > 0) {
         // Both compilers follow one set of matching rules, so this means they disagree: say so.
         warn(
-          `${untagged} record(s) Athena returned for the rules matched none of them once read back; they were left out (please report this).`,
+          `${plural(untagged, 'record')} Athena returned for the rules matched none of them once read back; left out (please report this).`,
         );
       }
     } finally {

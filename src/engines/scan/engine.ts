@@ -7,6 +7,7 @@ import { byRegionName, emptyRegionStats } from '../stats.js';
 import type { Investigation } from '../../investigation.js';
 import type { Logger } from '../../logger.js';
 import { errorMessage } from '../../errors.js';
+import { noun, plural } from '../../report/format.js';
 import { isoSecond } from '../../config/window.js';
 import type { PlannedObject, PlanStats } from '../../source/types.js';
 import {
@@ -231,6 +232,8 @@ export class ScanEngine implements Engine {
       // Stored bytes of the in-flight objects: their results wait here until emitted in order.
       const inflightSizes: number[] = [];
       let inflightBytes = 0;
+      // Once every object is listed, the totals are final.
+      let listingDone = false;
       /** Accounts for the head object and yields its matches (one generator per object, not per event). */
       const emitHead = async function* (): AsyncGenerator<PackedBatch> {
         const outcome = await inflight.shift()!;
@@ -238,7 +241,13 @@ export class ScanEngine implements Engine {
         const batch = account(outcome);
         if (batch && batch.count > 0) yield batch;
         waitingResultBytes -= outcome.resultBytes;
-        onProgress?.({ objectsDone, objectsTotal: objectsPlanned, bytesDone, bytesTotal: bytesPlanned });
+        onProgress?.({
+          objectsDone,
+          objectsTotal: objectsPlanned,
+          bytesDone,
+          bytesTotal: bytesPlanned,
+          listingDone,
+        });
       };
       const mustEmit = (): boolean =>
         inflight.length >= inv.concurrency ||
@@ -254,6 +263,7 @@ export class ScanEngine implements Engine {
           inflightBytes += object.size;
           while (mustEmit()) yield* emitHead();
         }
+        listingDone = !signal?.aborted;
         while (inflight.length > 0) yield* emitHead();
         const ps = plan.stats();
         totals.listed = ps.listed;
@@ -274,10 +284,14 @@ export class ScanEngine implements Engine {
       events: eventsOf(batches(), options.transientEvents === true),
       stats(): SearchStats {
         if (totals.noTime > 0) {
-          warnings.push(`${totals.noTime} records had no readable eventTime and were not searched.`);
+          warnings.push(
+            `${plural(totals.noTime, 'record')} had no readable eventTime and ${noun(totals.noTime, 'was', 'were')} not searched.`,
+          );
         }
         if (totals.invalid > 0) {
-          warnings.push(`${totals.invalid} array entries were not event objects and were ignored.`);
+          warnings.push(
+            `${plural(totals.invalid, 'array entry', 'array entries')} ${noun(totals.invalid, 'was not an event object and was', 'were not event objects and were')} ignored.`,
+          );
         }
         if (!finished && !failures.some((f) => f.key === SEARCH_FAILURE_KEY)) {
           failures.push({ key: SEARCH_FAILURE_KEY, reason: 'search stopped before every object was read' });
