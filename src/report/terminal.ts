@@ -349,7 +349,7 @@ export function createProgress(
       const oldest = samples[0]!;
       const span = t - oldest.t;
       const rate = span >= MIN_RATE_SPAN_MS ? ((p.bytesDone - oldest.bytes) * 1000) / span : undefined;
-      const columns = stream.columns ?? 80;
+      const columns = stream.columns || 80;
       stream.write(`\r\u001b[2K${truncate(progressText(p, rate), Math.max(10, columns - 1))}`);
       drawn = true;
     },

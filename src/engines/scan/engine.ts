@@ -23,6 +23,7 @@ import {
 } from '../types.js';
 import { createScanPool, type ScanPool } from './pool.js';
 import { MAX_UNCOMPRESSED_BYTES } from './decode.js';
+import { readAhead } from './read-ahead.js';
 import { PackedBatch, packedByteLength, type PackedScanResult } from './packed-matches.js';
 import type { ObjectStore } from '../../source/types.js';
 import type { ListedLogFile } from '../../source/planner.js';
@@ -80,6 +81,12 @@ const MAX_INFLIGHT_BYTES = 8 * 1024 * 1024;
  * with more matches than this still goes through.
  */
 export const MAX_WAITING_RESULT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Objects listed ahead of reading, at most (a few hundred bytes each): enough for listing to end
+ * long before reading in most runs, so the progress line has a total and an ETA.
+ */
+export const MAX_LISTED_AHEAD = 100_000;
 
 /** Failures logged one by one; past this, one line says how many more (all are in the summary). */
 const LOGGED_FAILURES = 10;
@@ -254,16 +261,20 @@ export class ScanEngine implements Engine {
         (inflight.length > 1 &&
           (inflightBytes > MAX_INFLIGHT_BYTES || waitingResultBytes > MAX_WAITING_RESULT_BYTES));
       try {
-        for await (const { store, object } of plan.objects) {
+        const listed = readAhead(plan.objects, MAX_LISTED_AHEAD, {
+          onItem: ({ object }) => {
+            objectsPlanned++;
+            bytesPlanned += object.size;
+          },
+          onEnd: () => (listingDone = true),
+        });
+        for await (const { store, object } of listed) {
           if (signal?.aborted) break;
-          objectsPlanned++;
-          bytesPlanned += object.size;
           inflight.push(fetchAndScan(store, pool, object));
           inflightSizes.push(object.size);
           inflightBytes += object.size;
           while (mustEmit()) yield* emitHead();
         }
-        listingDone = !signal?.aborted;
         while (inflight.length > 0) yield* emitHead();
         const ps = plan.stats();
         totals.listed = ps.listed;
