@@ -1,12 +1,15 @@
 /**
  * Command-line flags -> RawOptions (merged over `--file`). Accepts the original tool's flag
  * spellings (--assetIds, --actionParams, --outputType, --outDir, --testId, --logLevel,
- * --awsAccessKey, --awsSecret, --awsSessionToken) as hidden aliases.
+ * --awsAccessKey, --awsSecret, --awsSessionToken) as hidden aliases, and its `cloudtrail`
+ * sub-command word.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigurationError } from './errors.js';
 import type { RawOptions } from './config/options.js';
-import { readConfigFile } from './config/config-file.js';
+import { inConfigFileTerms, readConfigFile, readSmallTextFile } from './config/config-file.js';
+import { parseFilterText } from './query/parse-filter.js';
+import { HELP_AFTER, USAGE } from './cli-help.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -17,6 +20,90 @@ export interface CliSettings {
   maxRows: number;
   progress: boolean;
   color: boolean;
+  /** Every column at full width (`--wide`). */
+  wide: boolean;
+  /**
+   * Restates an error about an option set by the config file in the file's words (the key the
+   * user wrote); other errors pass unchanged.
+   */
+  explain(err: ConfigurationError): ConfigurationError;
+}
+
+/** What parseCliArgs found instead of a search to run. */
+export type CliStop = 'exit' | 'usage';
+
+/** The original tool took a sub-command, `cloudtrail`; its only one, so it changes nothing here. */
+const SUBCOMMAND_WORD = 'cloudtrail';
+
+/** The flag that sets each option, for messages (config-file keys are restated with them). */
+export const FLAG_OF: Partial<Record<keyof RawOptions, string>> = {
+  source: '--source',
+  trails: '--trail',
+  filter: '--filter',
+  days: '--days',
+  since: '--since',
+  until: '--until',
+  regions: '--regions',
+  accounts: '--accounts',
+  engine: '--engine',
+  outDir: '--out-dir',
+  format: '--format',
+  testId: '--test-id',
+  failOnMatch: '--fail-on-match',
+  concurrency: '--concurrency',
+  workers: '--workers',
+  profile: '--profile',
+  accessKeyId: '--aws-access-key-id',
+  secretAccessKey: '--aws-secret-access-key',
+  sessionToken: '--aws-session-token',
+  awsRegion: '--aws-region',
+  athenaDatabase: '--athena-database',
+  athenaWorkgroup: '--athena-workgroup',
+  athenaOutput: '--athena-output',
+  athenaConcurrency: '--athena-concurrency',
+  athenaTimeout: '--athena-timeout',
+  maxScanBytes: '--max-scan-bytes',
+  cleanup: '--cleanup',
+  rules: '--rules',
+  strict: '--strict',
+  minLevel: '--min-level',
+  state: '--state',
+  stateMargin: '--state-margin',
+  maxDeliveryDelay: '--max-delivery-delay',
+  failOnNoLogs: '--fail-on-no-logs',
+};
+
+/**
+ * `--filter @file.yml`: the filter map read from a file (JSON or YAML), bounded like a config
+ * file; a filter the file holds that cannot be parsed is refused naming the file.
+ */
+export function readFilterArgument(value: string | undefined, flag = '--filter'): string | undefined {
+  if (value === undefined || !value.startsWith('@')) return value;
+  const file = value.slice(1);
+  if (file === '') {
+    throw new ConfigurationError(`${flag} @ needs a file name, e.g. ${flag} @filter.yml.`, flag);
+  }
+  const text = readSmallTextFile(file, { noun: 'Filter file', field: flag });
+  try {
+    parseFilterText(text);
+  } catch (err) {
+    if (err instanceof ConfigurationError) {
+      throw new ConfigurationError(`${flag} @${file}: ${err.message}`, flag);
+    }
+    throw err;
+  }
+  return text;
+}
+
+/** A commander message as one sentence: no line break, one full stop, and where to find help. */
+export function commanderMessage(message: string): string {
+  const oneLine = message
+    .replace(/^error: /, '')
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\((Did you mean)/g, '(did you mean')
+    .trim()
+    .replace(/\.+$/, '');
+  return `${oneLine}. Run with --help for the flags.`;
 }
 
 const list = (value: string, previous: string[] | undefined): string[] => [
@@ -32,15 +119,17 @@ export function buildProgram(version: string): Command {
     .description(
       'Find the AWS CloudTrail events matching a query in trail logs stored in S3 or a local folder.',
     )
+    .usage(USAGE)
     .version(version)
     .helpOption('-h, --help', 'show this help')
     .showSuggestionAfterError(true)
-    .allowExcessArguments(false)
+    // Operands are checked after parsing: the original tool's `cloudtrail` word is accepted.
+    .allowExcessArguments(true)
     .option('-s, --source <location>', 'where the logs are: a local folder or s3://bucket[/prefix]')
-    .option('-t, --trail <name...>', 'trail name(s) or ARN(s), resolved with cloudtrail:DescribeTrails', list)
+    .option('-t, --trail <name...>', 'trail names or ARNs, resolved with cloudtrail:DescribeTrails', list)
     .option(
       '-f, --filter <map>',
-      'filter map (JSON or YAML), e.g. \'{"eventname":"ConsoleLogin"}\'; keys ANDed, list values ORed',
+      'filter map (JSON or YAML), or @FILE to read it from a file; keys ANDed, list values ORed',
     )
     .option('--days <n>', 'window: the N days before --until (fractional, min 0.01; default 90)')
     .option('--since <time>', 'window start: ISO-8601 (2023-07-10T00:00:00Z) or a duration ago (15m, 6h, 3d)')
@@ -92,6 +181,7 @@ export function buildProgram(version: string): Command {
     .option('--strict', 'with --rules: unsupported rules are an error instead of a notice')
     .option('--min-level <level>', 'with --rules: lowest rule level that trips --fail-on-match')
     .option('--max-rows <n>', 'matches shown in the terminal table (default 20)')
+    .option('--wide', 'terminal table: every column at full width (default: fit the terminal)')
     .option('--no-progress', 'no progress bar')
     .option('--no-color', 'no colours')
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']))
@@ -104,7 +194,8 @@ export function buildProgram(version: string): Command {
     .addOption(new Option('--logLevel <level>').hideHelp())
     .addOption(new Option('--awsAccessKey <id>').hideHelp())
     .addOption(new Option('--awsSecret <secret>').hideHelp())
-    .addOption(new Option('--awsSessionToken <token>').hideHelp());
+    .addOption(new Option('--awsSessionToken <token>').hideHelp())
+    .addHelpText('after', HELP_AFTER);
   return program;
 }
 
@@ -120,8 +211,12 @@ function str(v: unknown): string | undefined {
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
-/** Parses argv (without node and script) into settings. Throws ConfigurationError on bad flags. */
-export function parseCliArgs(argv: string[], version: string, isTty: boolean): CliSettings | 'exit' {
+/**
+ * Parses argv (without node and script) into settings; 'exit' when help or the version was
+ * printed, 'usage' when nothing was asked. Throws ConfigurationError on bad flags.
+ */
+export function parseCliArgs(argv: string[], version: string, isTty: boolean): CliSettings | CliStop {
+  if (argv.length === 0 || (argv.length === 1 && argv[0] === SUBCOMMAND_WORD)) return 'usage';
   const program = buildProgram(version);
   let printed = false;
   program.exitOverride();
@@ -138,15 +233,20 @@ export function parseCliArgs(argv: string[], version: string, isTty: boolean): C
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || printed)
         return 'exit';
-      throw new ConfigurationError(
-        `${err.message.replace(/^error: /, '')}. Run with --help for the flags.`,
-        'arguments',
-      );
+      throw new ConfigurationError(commanderMessage(err.message), 'arguments');
     }
     throw err;
   }
+  const operands = program.args[0] === SUBCOMMAND_WORD ? program.args.slice(1) : program.args;
+  if (operands.length > 0) {
+    throw new ConfigurationError(
+      `unexpected argument "${operands[0]}": everything is given with flags, e.g. --source ./logs --filter '{"eventName":"DeleteTrail"}'. Run with --help for the flags.`,
+      'arguments',
+    );
+  }
   const f = program.opts<Flags>();
-  const file = typeof f.file === 'string' ? readConfigFile(f.file) : { raw: {} as RawOptions };
+  const file: ReturnType<typeof readConfigFile> =
+    typeof f.file === 'string' ? readConfigFile(f.file) : { raw: {} as RawOptions };
   const base = file.raw;
   const trails = (f.trail as string[] | undefined) ?? (f.assetIds as string[] | undefined);
   const raw: RawOptions = {
@@ -154,7 +254,10 @@ export function parseCliArgs(argv: string[], version: string, isTty: boolean): C
     ...defined({
       source: str(f.source),
       trails,
-      filter: pick(str(f.filter), str(f.actionParams)),
+      filter: pick(
+        readFilterArgument(str(f.filter)),
+        readFilterArgument(str(f.actionParams), '--actionParams'),
+      ),
       days: str(f.days),
       since: str(f.since),
       until: str(f.until),
@@ -212,12 +315,21 @@ export function parseCliArgs(argv: string[], version: string, isTty: boolean): C
       '--max-rows',
     );
   }
+  // Options the file set and no flag overrode: errors about them use the file's key.
+  const fileKeys = Object.fromEntries(
+    Object.entries(file.keys ?? {}).filter(
+      ([option]) => raw[option as keyof RawOptions] === base[option as keyof RawOptions],
+    ),
+  );
+  const configFile = str(f.file);
   return {
     raw,
     logLevel: logLevel as LogLevel,
     maxRows,
     progress: f.progress !== false && isTty,
     color: f.color !== false && isTty && !process.env.NO_COLOR,
+    wide: f.wide === true,
+    explain: (err) => (configFile ? inConfigFileTerms(err, configFile, fileKeys, FLAG_OF) : err),
   };
 }
 

@@ -30,7 +30,7 @@ import {
 } from './report/annotations.js';
 import { uploadResults, type UploadOutcome } from './report/artifact.js';
 import { renderFailureSummary, renderJobSummary, writeJobSummary } from './report/job-summary.js';
-import { formatBytes } from './report/format.js';
+import { formatBytes, noun, plural } from './report/format.js';
 import { ExitCodes, gateMessage, type RunResult } from './outcome.js';
 import { cacheStateStore } from './state/cache-store.js';
 
@@ -79,9 +79,11 @@ export function gate(
     const regions = summary.regionBreakdown.filter((r) => r.status !== 'complete').length;
     const what = [
       summary.failures.length > 0
-        ? `${summary.failures.length} object(s) or listing(s) could not be read`
+        ? `${plural(summary.failures.length, 'object or listing', 'objects or listings')} could not be read`
         : '',
-      regions > 0 ? `${regions} region(s) were not searched completely` : '',
+      regions > 0
+        ? `${plural(regions, 'region')} ${noun(regions, 'was', 'were')} not searched completely`
+        : '',
     ]
       .filter(Boolean)
       .join(' and ');
@@ -115,7 +117,7 @@ export function gate(
 export function cancelledVerdict(summary: Pick<Summary, 'matches'>): GateVerdict {
   return {
     failures: [
-      `The search was cancelled before it finished (${summary.matches} matching event(s) found so far); the results are incomplete.`,
+      `The search was cancelled before it finished (${plural(summary.matches, 'matching event')} found so far); the results are incomplete.`,
     ],
     warnings: [],
     exitCode: ExitCode.Incomplete,
@@ -184,7 +186,7 @@ function logResult(result: SearchResult, logger: Logger): void {
   const { summary } = result;
   const s = summary.scanned;
   logger.info(
-    `${summary.matches} matching event(s) in ${s.records} records from ${s.objects} object(s), ${formatBytes(s.bytes)} read` +
+    `${plural(summary.matches, 'matching event')} in ${plural(s.records, 'record')} from ${plural(s.objects, 'object')}, ${formatBytes(s.bytes)} read` +
       (s.bytesScanned !== undefined ? `, ${formatBytes(s.bytesScanned)} scanned by Athena` : '') +
       `${summary.complete ? '' : ' (INCOMPLETE)'}.`,
   );

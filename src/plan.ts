@@ -15,6 +15,7 @@ import { outputFileNames } from './search.js';
 import { isoSecond } from './config/window.js';
 import { describeQuery } from './query/predicate.js';
 import { describeSource } from './report/summary.js';
+import { formatBytes, formatCount, plural } from './report/format.js';
 
 export interface ScanDryRunPlan {
   engine: 'scan';
@@ -74,9 +75,9 @@ export async function runDryRun(
   await atomicWriteFile(planPath, `${JSON.stringify(plan, null, 2)}\n`);
   const text =
     plan.engine === 'scan'
-      ? `Dry run (scan, ${choice.reason}): would read ${plan.objects.length} objects ` +
-        `(${plan.stats.bytes} bytes) under ${plan.prefixes.length || 'all'} prefixes; ${plan.stats.skipped} skipped.`
-      : `Dry run (athena, ${choice.reason}): ${plan.ddl.length} DDL statements, ${plan.queries.length} queries.`;
+      ? `Dry run (scan, ${choice.reason}): would read ${plural(plan.objects.length, 'object')} ` +
+        `(${formatBytes(plan.stats.bytes)}) under ${plan.prefixes.length > 0 ? plural(plan.prefixes.length, 'prefix', 'prefixes') : 'every prefix'}; ${formatCount(plan.stats.skipped)} skipped.`
+      : `Dry run (athena, ${choice.reason}): ${plural(plan.ddl.length, 'DDL statement')}, ${plural(plan.queries.length, 'query', 'queries')}.`;
   for (const w of plan.warnings ?? []) logger.warning(w);
   return { planPath, text };
 }

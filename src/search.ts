@@ -11,15 +11,16 @@ import {
   SEARCH_FAILURE_KEY,
   UNNAMED_FILES_REGION,
   type EngineProgress,
-  ownedEvent,
   type MatchedEvent,
   type SearchStats,
 } from './engines/types.js';
 import type { Summary } from './report/types.js';
-import { SearchError, errorMessage } from './errors.js';
+import { SearchError, asNoCredentialsError, errorMessage } from './errors.js';
 import { chooseEngine } from './engines/select.js';
 import { createEngine } from './engines/create.js';
 import { openResultWriter, type ResultWriter } from './report/writers.js';
+import { MatchPreview, levelOfRules } from './report/preview.js';
+import { noun, plural } from './report/format.js';
 import { SummaryBuilder, correlationSummaries, describeSource, writeSummary } from './report/summary.js';
 import { EventDeduper, type EventIdSetOptions } from './engines/dedupe.js';
 import { emptySearchStats } from './engines/stats.js';
@@ -39,7 +40,7 @@ export interface SearchOptions {
   logger: Logger;
   signal?: AbortSignal;
   onProgress?: (p: EngineProgress) => void;
-  /** How many matches to keep in memory for tables and annotations. */
+  /** How many matches to keep in memory for tables and annotations (the preview, src/report/preview.ts). */
   keepFirst?: number;
   /** De-duplication's settings (tests spill seen ids to disk sooner, or somewhere unwritable). */
   dedupe?: EventIdSetOptions;
@@ -54,7 +55,7 @@ export interface SearchResult {
   /** Absolute paths of the files written. */
   resultsPath: string;
   summaryPath: string;
-  /** The first `keepFirst` unique matches, in output order. */
+  /** The first `keepFirst` unique matches by level (rule runs), then eventTime, then eventID. */
   firstMatches: MatchedEvent[];
   /** How the run ended (src/outcome.ts) and the exit code that goes with it. */
   result: RunResult;
@@ -182,7 +183,7 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
   );
   const dedupe = new EventDeduper(options.dedupe);
   const builder = new SummaryBuilder();
-  const firstMatches: MatchedEvent[] = [];
+  const preview = new MatchPreview(keepFirst, inv.rules ? levelOfRules(inv.rules.rules) : undefined);
   // With rules and a minimum level, only matches of rules at that level or above trip the gate.
   const gateRules = inv.rules && inv.minLevel ? ruleIdsAtLeast(inv.rules.rules, inv.minLevel) : undefined;
   let gateMatches = 0;
@@ -206,7 +207,7 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
     if (flushing) await flushing;
     builder.add(event, event.ruleIds);
     if (gateRules && event.ruleIds?.some((id) => gateRules.has(id))) gateMatches++;
-    if (firstMatches.length < keepFirst) firstMatches.push(ownedEvent(event));
+    preview.offer(event);
   };
   let correlated: ReturnType<CorrelationStage['finish']> | undefined;
   try {
@@ -229,6 +230,10 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
     } catch (err) {
       // The results cannot be written: nothing useful can come of this run.
       if (err instanceof OutputWriteError) throw err;
+      // No credentials before anything matched: nothing was searched, and no file may suggest
+      // otherwise (an empty results file, a summary saying "0 matches").
+      const noCredentials = written === 0 ? asNoCredentialsError(err) : undefined;
+      if (noCredentials) throw noCredentials;
       // A failure that stops the whole search (credentials, a missing bucket): keep what was
       // found, but the run is incomplete and says why.
       const message = errorMessage(err);
@@ -261,7 +266,7 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
     );
   }
   if (dedupe.conflicting > 0) {
-    const warning = `${dedupe.conflicting} records repeated an earlier record's eventID with different content: the first was kept; the others may be forged or altered (summary.json: conflictingDuplicates).`;
+    const warning = `${plural(dedupe.conflicting, 'record')} repeated an earlier record's eventID with different content: the first was kept; the ${noun(dedupe.conflicting, 'other', 'others')} may be forged or altered (summary.json: conflictingDuplicates).`;
     logger.warning(warning);
     stats.warnings.push(warning);
   }
@@ -313,7 +318,7 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
     summary,
     resultsPath,
     summaryPath,
-    firstMatches,
+    firstMatches: preview.rows(),
     result: outcome.result,
     exitCode: outcome.exitCode,
   };

@@ -366,7 +366,7 @@ describe('the Action on a local folder', () => {
     expect(messages.some((m) => m.includes(broken))).toBe(true);
     const failure = messages.at(-1)!;
     expect(failure).toMatch(
-      /^The search was incomplete: 1 object\(s\) or listing\(s\) could not be read.*fail-on-incomplete is true/,
+      /^The search was incomplete: 1 object or listing could not be read.*fail-on-incomplete is true/,
     );
     expect(failure).toContain('3 matching CloudTrail events found (fail-on-match is true).');
     expect(run.summary).toContain('The search was incomplete');

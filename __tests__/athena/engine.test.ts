@@ -311,7 +311,7 @@ describe('AthenaEngine', () => {
     const queried = h.started.filter((s) => s.sql.startsWith('SELECT')).map((s) => h!.scriptOf.get(s.id));
     expect(queried).toEqual([`${tables.plain}:us-east-1`, `${tables.org}:us-west-2`]);
     const missing = run.stats().warnings.filter((w) => w.startsWith('no logs for region'));
-    expect(missing).toEqual(['no logs for region(s) sa-east-1 in s3://trail-bucket/logs.']);
+    expect(missing).toEqual(['no logs for region sa-east-1 in s3://trail-bucket/logs.']);
   });
 
   it('reuses a table that already projects what is needed (no CREATE TABLE, not dropped by cleanup)', async () => {
@@ -465,7 +465,7 @@ describe('AthenaEngine', () => {
       { id: 'stop-or-delete', title: 't-stop-or-delete', level: 'high' },
     ]);
     expect(run.stats().warnings).toEqual([
-      expect.stringMatching(/^1 record\(s\) Athena returned for the rules matched none/),
+      expect.stringMatching(/^1 record Athena returned for the rules matched none/),
     ]);
     const select = h.started.find((q) => q.sql.startsWith('SELECT'));
     expect(select?.sql).not.toContain('sigma_rules');

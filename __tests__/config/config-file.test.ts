@@ -38,7 +38,7 @@ describe('config file', () => {
 
   it('refuses unknown keys with a suggestion, bad YAML and non-maps', () => {
     expect(() => parseConfigText('regoins: [us-east-1]', 'c.yml')).toThrow(
-      /unknown key "regoins" — did you mean "regions"/,
+      /unknown key "regoins"\. Did you mean "regions"\?/,
     );
     expect(() => parseConfigText('a: [1, 2', 'c.yml')).toThrow(/c.yml is not valid YAML\/JSON/);
     expect(() => parseConfigText('- a\n- b', 'c.yml')).toThrow(/must hold a map/);

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const sharedData = path.resolve(repoRoot, '../shared/data');
@@ -22,7 +22,12 @@ export function runCli(
 ): Promise<CliRun> {
   const entry = options.bundle
     ? [path.join(repoRoot, 'dist/cli.js')]
-    : ['--import', 'tsx', path.join(repoRoot, 'src/cli.ts')];
+    : // tsx by its path, so that a run from another folder (cwd) finds it too.
+      [
+        '--import',
+        pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href,
+        path.join(repoRoot, 'src/cli.ts'),
+      ];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...entry, ...args], {
       cwd: options.cwd ?? repoRoot,

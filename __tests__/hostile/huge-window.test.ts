@@ -62,7 +62,8 @@ describe('a huge window is invalid input: exit 2 before any AWS call', () => {
         await writeFile(file, '{"days":1e308}');
         return ['--file', file];
       },
-      /--days 1e\+308 reaches back before 2013-11-01/,
+      // Named by the file and the key written there.
+      /config\.json: days 1e\+308 reaches back before 2013-11-01/,
     ],
     [
       'a filter map with "days": 1e308',

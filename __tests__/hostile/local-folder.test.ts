@@ -214,7 +214,7 @@ describe('an eventID repeated with other content', () => {
     expect(summary.conflictingDuplicates).toBe(1);
     expect(
       summary.warnings.some((w) =>
-        /1 records repeated an earlier record's eventID with different content/.test(w),
+        /1 record repeated an earlier record's eventID with different content/.test(w),
       ),
     ).toBe(true);
   });

@@ -274,7 +274,9 @@ describe('the Action on a corrupt object (through the proxy)', () => {
     expect(Number(run.outputs['match-count'])).toBe((await expectedIds([key])).length);
     const errors = run.commands.filter((c) => c.command === 'error').map((c) => c.message);
     expect(errors.some((m) => m.includes(key))).toBe(true);
-    expect(errors.at(-1)).toMatch(/^The search was incomplete: 1 object\(s\).*fail-on-incomplete is true/);
+    expect(errors.at(-1)).toMatch(
+      /^The search was incomplete: 1 object or listing could not be read.*fail-on-incomplete is true/,
+    );
     const summary = JSON.parse(await readFile(run.outputs['summary-file']!, 'utf8'));
     expect(summary.failures).toEqual([{ key, reason: expect.stringMatching(/gzip/) }]);
   });

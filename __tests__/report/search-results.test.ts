@@ -6,6 +6,7 @@
  * to disk gives the same results, leaves no files behind, and falls back to memory, saying so,
  * when it cannot write them.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import { silentLogger } from '../../src/logger.js';
 import { OutputWriteError } from '../../src/out-dir.js';
 import { openResultWriter, type ResultWriter } from '../../src/report/writers.js';
 import { runSearch } from '../../src/search.js';
+import type { EngineProgress } from '../../src/engines/types.js';
 import { repoRoot } from '../helpers/cli.js';
 
 vi.mock('../../src/report/writers.js', async (importOriginal) => {
@@ -44,18 +46,48 @@ afterEach(async () => {
 });
 
 describe('runSearch keeps readable copies of the first matches', () => {
-  it('read back equal to the first lines of the results file, across many objects', async () => {
+  it('the earliest matches by eventTime then eventID, each equal to its line of the results file', async () => {
     const result = await runSearch(investigation(dir), { logger: silentLogger, keepFirst: 200 });
     const lines = (await readFile(result.resultsPath, 'utf8')).trimEnd().split('\n');
     expect(lines.length).toBeGreaterThan(200);
+    // Independently: the results file's lines, sorted by time then id.
+    const key = (line: string) => {
+      const r = JSON.parse(line) as { eventTime: string; eventID: string };
+      return `${r.eventTime} ${r.eventID}`;
+    };
+    const earliest = [...lines]
+      .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
+      .slice(0, 200);
     expect(result.firstMatches).toHaveLength(200);
     result.firstMatches.forEach((event, i) => {
-      const record = JSON.parse(lines[i]!) as Record<string, unknown>;
-      expect(event.json).toBe(lines[i]);
+      const record = JSON.parse(earliest[i]!) as Record<string, unknown>;
+      expect(event.json).toBe(earliest[i]);
       expect(event.record).toEqual(record);
       expect(event.eventID).toBe(record.eventID);
       expect(event.fields?.eventName).toBe(record.eventName);
     });
+  });
+});
+
+describe('progress', () => {
+  it('once listing is done, the totals are final: done/total reaches the objects of the window', async () => {
+    const seen: EngineProgress[] = [];
+    await runSearch(investigation(dir), { logger: silentLogger, onProgress: (p) => seen.push({ ...p }) });
+    // Independently: the day's CloudTrail log files (stamped 00:00 up to 01:00 the next day).
+    const objects = execFileSync('bash', [
+      '-c',
+      `cd '${path.join(repoRoot, 'examples/cloudtrail')}' && find . -path '*/CloudTrail/*' -name '*.json.gz' | grep -cE '_(20230710T[0-9]{4}Z|20230711T00[0-9]{2}Z|20230711T0100Z)_'`,
+    ])
+      .toString()
+      .trim();
+    const last = seen.at(-1)!;
+    expect(last).toMatchObject({
+      listingDone: true,
+      objectsDone: Number(objects),
+      objectsTotal: Number(objects),
+    });
+    for (const p of seen.filter((p) => p.listingDone)) expect(p.objectsTotal).toBe(Number(objects));
+    expect(seen.filter((p) => !p.listingDone).every((p) => p.objectsTotal <= Number(objects))).toBe(true);
   });
 });
 

@@ -3,11 +3,17 @@
  * text or start a workflow command; the table fits the width; the summary line says what a user
  * needs; the progress line only draws on a terminal.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, it, expect } from 'vitest';
+import { sharedData } from '../helpers/cli.js';
 import {
   createProgress,
+  formatEta,
   formatMatchesTable,
+  formatSkippedRules,
   formatSummaryLine,
+  progressText,
   sanitizeForTerminal,
 } from '../../src/report/terminal.js';
 import type { MatchedEvent } from '../../src/engines/types.js';
@@ -79,45 +85,110 @@ describe('sanitizeForTerminal', () => {
 });
 
 describe('formatMatchesTable', () => {
-  const normal = [
-    ev({
-      eventTime: '2023-07-10T15:49:59Z',
-      awsRegion: 'us-east-1',
-      eventName: 'ConsoleLogin',
-      userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/bob' },
-      sourceIPAddress: '203.0.113.77',
-      errorCode: undefined,
-      eventID: 'e21d8390-4f3b-4c2d-9a51-8f1e2d3c4b5a',
-    }),
-    ev({
-      eventTime: '2023-07-10T07:51:51Z',
-      awsRegion: 'eu-west-1',
-      eventName: 'GetObject',
-      userIdentity: {
-        type: 'AssumedRole',
-        arn: `arn:aws:sts::111122223333:assumed-role/${'very-long-role-name-'.repeat(5)}/session`,
-      },
-      sourceIPAddress: '2001:db8:85a3::8a2e:370:7334',
-      errorCode: 'AccessDenied',
-      eventID: '61d9d860-0000-4000-8000-000000000000',
-    }),
+  // Real records: a role session of a Stratus Red Team detonation (long ARN, user agent) and the
+  // AWS documentation's failed console sign-in (no errorCode, no ARN).
+  const stratus = JSON.parse(
+    readFileSync(
+      path.join(sharedData, 'stratus-detonation-logs/aws.execution.ec2-launch-unusual-instances.json'),
+      'utf8',
+    ),
+  ) as Array<Record<string, unknown>>;
+  const failedSignIn = readFileSync(path.join(sharedData, 'awsdocs-cloudtrail-examples.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => (JSON.parse(line) as { event: Record<string, unknown> }).event)
+    .find((e) => e.eventID === 'd38ce1b3-4575-4cb8-a632-611b8243bfc3')!;
+  const events = [...stratus.map(ev), ev(failedSignIn)];
+  // Written out by hand from the records: the short forms and statuses a person expects.
+  const principals = [
+    'stratus-red-team-ec2lui-role-idtzskbvtd/aws-go-sdk-1722511821294449000',
+    'christophe',
+    'christophe',
+    'anaya',
   ];
+  const statuses = ['Client.UnauthorizedOperation', 'ok', 'ok', 'sign-in failed: Failed authentication'];
+  const headerOf = (table: string) => table.split('\n')[0]!.split(/\s{2,}/);
 
-  it('has a header and one line per event, none wider than the width', () => {
-    for (const width of [40, 60, 80, 120, 250]) {
-      const lines = formatMatchesTable(normal, { width }).split('\n');
-      expect(lines).toHaveLength(3);
-      // Headers stay whole down to a standard 80-column terminal.
-      if (width >= 80)
-        expect(lines[0]).toMatch(/^time\s+region\s+event\s+principal\s+source IP\s+error\s+event id$/);
-      for (const line of lines) expect(Array.from(line).length).toBeLessThanOrEqual(width);
+  it('fits 80, 100 and 160 columns with every principal whole', () => {
+    for (const width of [80, 100, 160]) {
+      const table = formatMatchesTable(events, { width });
+      const lines = table.split('\n');
+      expect(lines).toHaveLength(events.length + 1);
+      expect(headerOf(table)).toEqual(expect.arrayContaining(['time', 'event', 'principal', 'status']));
+      // Too narrow for everything: the event id went first.
+      expect(headerOf(table)).not.toContain('event id');
+      lines.slice(1).forEach((line, i) => {
+        const principal = principals[i]!;
+        expect(line).toMatch(new RegExp(`(^|  )${principal.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(  |$)`));
+        // A line fits, or only a principal too long for the terminal runs past its edge, whole.
+        const length = Array.from(line).length;
+        if (length > width) {
+          expect(line.endsWith(principal), `${width}: ${line}`).toBe(true);
+          expect(length - principal.length).toBeLessThanOrEqual(width);
+        }
+      });
+      // The short principals fit within the width.
+      for (const line of [lines[0]!, ...lines.slice(2)])
+        expect(Array.from(line).length).toBeLessThanOrEqual(width);
     }
-    const wide = formatMatchesTable(normal, { width: 400 });
-    expect(wide).toContain('arn:aws:iam::111122223333:user/bob');
-    expect(wide).toContain('e21d8390-4f3b-4c2d-9a51-8f1e2d3c4b5a');
-    const narrow = formatMatchesTable(normal, { width: 80 });
-    expect(narrow).toContain('…');
-    expect(narrow).toContain('2023-07-10T15:49:59Z');
+  });
+
+  it('drops the event id, then the user agent, before cutting anything', () => {
+    const wide = formatMatchesTable(events, { wide: true });
+    const full = Math.max(...wide.split('\n').map((l) => Array.from(l).length));
+    expect(headerOf(wide)).toEqual([
+      'time',
+      'event',
+      'principal',
+      'status',
+      'source IP',
+      'region',
+      'account',
+      'user agent',
+      'event id',
+    ]);
+    const oneShort = formatMatchesTable(events, { width: full - 1 });
+    expect(headerOf(oneShort)).toEqual(headerOf(wide).filter((h) => h !== 'event id'));
+    expect(oneShort).not.toContain('…');
+    const twoShort = formatMatchesTable(events, { width: full - 40 });
+    expect(headerOf(twoShort)).not.toContain('user agent');
+    expect(twoShort).not.toContain('…');
+  });
+
+  it('--wide shows every value in full, whatever the width', () => {
+    const wide = formatMatchesTable(events, { width: 80, wide: true });
+    for (const e of stratus) {
+      expect(wide).toContain(e.eventID as string);
+      expect(wide).toContain(e.userAgent as string);
+    }
+    expect(wide).toContain('sign-in failed: Failed authentication');
+    expect(wide).not.toContain('…');
+  });
+
+  it('--wide still cuts a value no real record holds (a forged 5,000-character user agent)', () => {
+    const forged = ev({ ...stratus[0]!, userAgent: 'A'.repeat(5000) });
+    const line = formatMatchesTable([forged], { wide: true }).split('\n')[1]!;
+    expect(line).toContain(`${'A'.repeat(999)}…`);
+    expect(line).not.toContain('A'.repeat(1000));
+  });
+
+  it('one status column: ok, the error code, or why a sign-in failed', () => {
+    const lines = formatMatchesTable(events, { width: 160 }).split('\n').slice(1);
+    lines.forEach((line, i) => expect(line).toMatch(new RegExp(`  ${statuses[i]}(  |$)`)));
+    expect(headerOf(formatMatchesTable(events, { width: 160 }))).not.toContain('error');
+  });
+
+  it('with rules: level and rule columns, the highest-level rule named', () => {
+    const rules = new Map([
+      ['r-high', { title: 'CloudTrail trail deleted', level: 'high' }],
+      ['r-low', { title: 'Any IAM call', level: 'low' }],
+    ]);
+    const tagged = [{ ...ev(stratus[0]!), ruleIds: ['r-low', 'r-high'] }];
+    const table = formatMatchesTable(tagged, { width: 200, rules });
+    expect(headerOf(table).slice(0, 3)).toEqual(['level', 'time', 'rule']);
+    expect(table.split('\n')[1]).toMatch(
+      /^high {2,}2024-08-01T11:30:23Z {2,}CloudTrail trail deleted \(\+1\) /,
+    );
   });
 
   it('prints hostile values inert: no control characters, no forged lines, no line starting with ::', () => {
@@ -137,8 +208,8 @@ describe('formatMatchesTable', () => {
   });
 
   it('colours only when asked', () => {
-    expect(formatMatchesTable(normal, { width: 200 })).not.toContain('\u001b');
-    expect(formatMatchesTable(normal, { width: 200, color: true })).toContain('\u001b[1m');
+    expect(formatMatchesTable(events, { width: 200 })).not.toContain('\u001b');
+    expect(formatMatchesTable(events, { width: 200, color: true })).toContain('\u001b[1m');
   });
 });
 
@@ -217,7 +288,8 @@ describe('formatSummaryLine', () => {
 });
 
 describe('createProgress', () => {
-  const progress = (objectsDone: number) => ({
+  const MB = 1_000_000;
+  const listing = (objectsDone: number) => ({
     objectsDone,
     objectsTotal: 48,
     bytesDone: objectsDone * 25_000,
@@ -227,29 +299,119 @@ describe('createProgress', () => {
   it('writes nothing when the stream is not a terminal', () => {
     const writes: string[] = [];
     const p = createProgress({ isTTY: false, write: (s: string) => writes.push(s) });
-    p.update(progress(1));
+    p.update({ ...listing(1), listingDone: true });
     p.done();
     expect(writes).toEqual([]);
   });
 
-  it('redraws one line in place at most every interval, and clears it at the end', () => {
+  it('while listing, says the total is not known yet; redraws at most every interval; clears at the end', () => {
     const writes: string[] = [];
     let clock = 0;
     const p = createProgress(
-      { isTTY: true, columns: 100, write: (s: string) => writes.push(s) },
+      { isTTY: true, columns: 200, write: (s: string) => writes.push(s) },
       { intervalMs: 100, now: () => clock },
     );
-    p.update(progress(1));
+    p.update(listing(1));
     clock = 50;
-    p.update(progress(2));
+    p.update(listing(2));
     clock = 150;
-    p.update(progress(24));
+    p.update(listing(24));
     p.done();
     expect(writes).toHaveLength(3);
-    expect(writes[0]).toBe('\r\u001b[2Ksearching: 1/48 objects, 25.0 KB/1.2 MB 2%');
-    expect(writes[1]).toContain('24/48 objects');
-    expect(writes[1]).toContain('50%');
+    expect(writes[0]).toBe(
+      '\r\u001b[2Ksearching: 1 of 48 objects listed so far (still listing), 25.0 KB read',
+    );
+    expect(writes[1]).toContain('24 of 48 objects listed so far');
     expect(writes[2]).toBe('\r\u001b[2K');
     expect(writes.join('')).not.toContain('\n');
+  });
+
+  it('once listing is done: done/total objects, bytes, share, rate and ETA', () => {
+    const writes: string[] = [];
+    let clock = 0;
+    const p = createProgress(
+      { isTTY: true, columns: 200, write: (s: string) => writes.push(s) },
+      { intervalMs: 100, now: () => clock },
+    );
+    const at = (objectsDone: number, bytesDone: number) => ({
+      objectsDone,
+      objectsTotal: 3456,
+      bytesDone,
+      bytesTotal: 100 * MB,
+      listingDone: true,
+    });
+    p.update(at(0, 0));
+    clock = 4000;
+    // 20 MB in 4 s: 5 MB/s; 80 MB left: 16 s.
+    p.update(at(700, 20 * MB));
+    expect(writes[0]).toBe('\r\u001b[2Ksearching: 0/3,456 objects, 0 B/100.0 MB 0%');
+    expect(writes[1]).toBe(
+      '\r\u001b[2Ksearching: 700/3,456 objects, 20.0 MB/100.0 MB 20%, 5.0 MB/s, ETA 16s',
+    );
+  });
+
+  it('the rate follows the last seconds, not the whole run', () => {
+    const writes: string[] = [];
+    let clock = 0;
+    const p = createProgress(
+      { isTTY: true, columns: 200, write: (s: string) => writes.push(s) },
+      { intervalMs: 100, now: () => clock },
+    );
+    const at = (bytesDone: number) => ({
+      objectsDone: 1,
+      objectsTotal: 10,
+      bytesDone,
+      bytesTotal: 1000 * MB,
+      listingDone: true,
+    });
+    // 100 MB/s for 20 s, then 10 MB/s for 20 s, sampled every second.
+    let bytes = 0;
+    for (let t = 0; t <= 40_000; t += 1000) {
+      clock = t;
+      p.update(at(bytes));
+      bytes += t < 20_000 ? 100 * MB : 10 * MB;
+    }
+    // Last sample: 2,200 MB... is over the total; the ETA is left out, the rate is 10 MB/s.
+    expect(writes.at(-1)).toContain(', 10.0 MB/s');
+  });
+
+  it('ETA and durations read as a person writes them', () => {
+    expect(formatEta(45)).toBe('45s');
+    expect(formatEta(185)).toBe('3m05s');
+    expect(formatEta(7620)).toBe('2h07m');
+  });
+
+  it('Athena: region queries and data scanned', () => {
+    expect(
+      progressText(
+        { objectsDone: 2, objectsTotal: 5, bytesDone: 3_400_000_000, bytesTotal: 0, unit: 'queries' },
+        undefined,
+      ),
+    ).toBe('searching: 2/5 region queries, 3.4 GB scanned');
+  });
+});
+
+describe('formatSkippedRules', () => {
+  it('names each rule that could not run, and why', () => {
+    const text = formatSkippedRules(
+      summary({
+        rulesEvaluated: 56,
+        rulesUnsupported: [
+          {
+            file: 'rules/enum.yml',
+            id: 'a',
+            title: 'Account Enumeration on AWS',
+            reason: 'aggregates events',
+          },
+          { file: 'rules/geo.yml', id: 'b', title: undefined, reason: 'uses "expand"' },
+        ],
+      }),
+    );
+    expect(text.split('\n')).toEqual([
+      'Skipped 2 of 58 rules: they cannot run on CloudTrail records.',
+      '  Account Enumeration on AWS (rules/enum.yml): aggregates events',
+      '  rules/geo.yml: uses "expand"',
+    ]);
+    expect(formatSkippedRules(summary({ rulesEvaluated: 3, rulesUnsupported: [] }))).toBe('');
   });
 });

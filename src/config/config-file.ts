@@ -10,6 +10,7 @@ import { ConfigurationError } from '../errors.js';
 import { closestMatch } from '../query/suggest.js';
 import type { RawOptions } from './options.js';
 import { parseYamlBounded, YamlTooLargeError } from '../yaml-bounded.js';
+import { formatBytes, formatLimit } from '../report/format.js';
 
 /** Config-file key -> RawOptions key. Original tool's names first, then ours (camelCase and kebab). */
 const KEYS: Record<string, keyof RawOptions | 'logLevel'> = {
@@ -58,6 +59,8 @@ const KEYS: Record<string, keyof RawOptions | 'logLevel'> = {
 export interface FileOptions {
   raw: RawOptions;
   logLevel?: string;
+  /** The key the user wrote for each option the file set (`outDir`, `actionParams`...). */
+  keys?: Partial<Record<keyof RawOptions, string>>;
 }
 
 function kebabToCamel(key: string): string {
@@ -124,11 +127,12 @@ export function parseConfigText(text: string, fileName: string): FileOptions {
     if (!key) {
       const hint = closestMatch(fileKey, Object.keys(KEYS));
       throw new ConfigurationError(
-        `${fileName}: unknown key "${fileKey}"${hint ? ` — did you mean "${hint}"?` : ''}.`,
+        `${fileName}: unknown key "${fileKey}".${hint ? ` Did you mean "${hint}"?` : ''}`,
         fileKey,
       );
     }
     if (value === null || value === undefined) continue;
+    if (key !== 'logLevel') (out.keys ??= {})[key] = fileKey;
     if (key === 'logLevel') out.logLevel = String(asScalar(value, fileKey));
     else if (key === 'filter') {
       if (typeof value === 'string' || (typeof value === 'object' && !Array.isArray(value))) {
@@ -151,21 +155,28 @@ export function parseConfigText(text: string, fileName: string): FileOptions {
   return out;
 }
 
-export function readConfigFile(file: string): FileOptions {
+/**
+ * A small text file the user names (a config file, a filter file): refused unread when it is not
+ * a regular file or is larger than `maxBytes`, and when it is not UTF-8. Errors name the file and
+ * the flag that gave it.
+ */
+export function readSmallTextFile(
+  file: string,
+  what: { noun: string; field: string; maxBytes?: number },
+): string {
+  const { noun, field } = what;
+  const maxBytes = what.maxBytes ?? MAX_CONFIG_FILE_BYTES;
   let bytes: Buffer;
   try {
     // Not a regular file (a FIFO, /dev/zero, a folder) could block or never end: refuse it unread.
     const stats = statSync(file);
     if (!stats.isFile()) {
-      throw new ConfigurationError(
-        `Config file ${file} is not a regular file. Check the --file path.`,
-        '--file',
-      );
+      throw new ConfigurationError(`${noun} ${file} is not a regular file. Check the ${field} path.`, field);
     }
-    if (stats.size > MAX_CONFIG_FILE_BYTES) {
+    if (stats.size > maxBytes) {
       throw new ConfigurationError(
-        `Config file ${file} is ${stats.size} bytes; the limit is ${MAX_CONFIG_FILE_BYTES}. Check the --file path.`,
-        '--file',
+        `${noun} ${file} is ${formatBytes(stats.size)}, larger than the limit of ${formatLimit(maxBytes)}. Check the ${field} path.`,
+        field,
       );
     }
     bytes = readFileSync(file);
@@ -173,15 +184,42 @@ export function readConfigFile(file: string): FileOptions {
     if (err instanceof ConfigurationError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     throw new ConfigurationError(
-      `Cannot read config file ${file} (${code}). Check the --file path.`,
-      '--file',
+      `Cannot read ${noun.toLowerCase()} ${file} (${code}). Check the ${field} path.`,
+      field,
     );
   }
-  let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new ConfigurationError(`Config file ${file} is not UTF-8 text. Save it as UTF-8.`, '--file');
+    throw new ConfigurationError(`${noun} ${file} is not UTF-8 text. Save it as UTF-8.`, field);
   }
-  return parseConfigText(text, file);
+}
+
+export function readConfigFile(file: string): FileOptions {
+  return parseConfigText(readSmallTextFile(file, { noun: 'Config file', field: '--file' }), file);
+}
+
+/**
+ * Restates an error about an option the config file set in the file's words: `--out-dir` in the
+ * message becomes the key the user wrote (`outDir`), and the message names the file.
+ */
+export function inConfigFileTerms(
+  err: ConfigurationError,
+  file: string,
+  keys: Partial<Record<keyof RawOptions, string>>,
+  flagOf: Partial<Record<keyof RawOptions, string>>,
+): ConfigurationError {
+  let message = err.message;
+  let field = err.field;
+  for (const [option, key] of Object.entries(keys) as Array<[keyof RawOptions, string]>) {
+    const flag = flagOf[option];
+    if (!flag) continue;
+    const pattern = new RegExp(`(?<![\\w-])${flag}(?![\\w-])`, 'g');
+    if (pattern.test(message) || field === flag) {
+      message = message.replace(pattern, key);
+      if (field === flag) field = key;
+    }
+  }
+  if (message === err.message && field === err.field) return err;
+  return new ConfigurationError(`${file}: ${message}`, field);
 }

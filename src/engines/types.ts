@@ -104,9 +104,14 @@ export interface SearchStats {
 
 export interface EngineProgress {
   objectsDone: number;
+  /** Objects (Athena: region queries) planned so far: the final total once `listingDone`. */
   objectsTotal: number;
   bytesDone: number;
   bytesTotal: number;
+  /** Listing has ended: the totals are final (a rate then gives an ETA). */
+  listingDone?: boolean;
+  /** What `objects*` count (default objects). */
+  unit?: 'objects' | 'queries';
 }
 
 export interface EngineRunOptions {

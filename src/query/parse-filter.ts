@@ -34,7 +34,7 @@ import { isPlainObject, isScalar, jsonTypeName, parseIpNetwork } from './values.
 
 const OPERATORS = ['contains', 'startswith', 'endswith', 're', 'cidr', 'exists'] as const;
 const FLAGS = ['all', 'cased'] as const;
-const MODIFIERS: readonly string[] = [...OPERATORS, ...FLAGS];
+export const MODIFIERS: readonly string[] = [...OPERATORS, ...FLAGS];
 type Operator = (typeof OPERATORS)[number];
 
 const ALL: QueryNode = { kind: 'all' };
@@ -44,7 +44,7 @@ export function parseFilter(input: unknown): ParsedFilter {
   if (input === undefined || input === null) return { query: ALL, usesResources: false };
   if (!isPlainObject(input)) {
     throw new ConfigurationError(
-      `filter must be a map of field to value(s), e.g. {"eventName": "ConsoleLogin"}; got ${jsonTypeName(input)}.`,
+      `filter must be a map of field to a value or a list of values, e.g. {"eventName": "ConsoleLogin"}; got ${jsonTypeName(input)}.`,
       'filter',
     );
   }

@@ -20,6 +20,23 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
+/** A size limit in binary units, as limits are set: `1 MiB`, `512 MiB`, `32 KiB`. */
+export function formatLimit(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && value % 1024 === 0 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${formatCount(value)} ${units[unit]}`;
+}
+
+/** `match` for 1, `matches` otherwise: a noun that agrees with a count said elsewhere. */
+export function noun(n: number, one: string, many = `${one}s`): string {
+  return n === 1 ? one : many;
+}
+
 /** `1 match`, `2 matches`. */
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;

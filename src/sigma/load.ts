@@ -7,6 +7,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigurationError } from '../errors.js';
+import { formatBytes, formatLimit } from '../report/format.js';
 import { BUILTIN_PACKS } from './builtin/index.js';
 import { compileRulePack, type PackOptions } from './pack.js';
 import { parseRuleSource } from './parse.js';
@@ -83,7 +84,7 @@ async function readRuleFile(file: string, shown: string, field: string): Promise
   }
   if (info.size > MAX_RULE_FILE_BYTES) {
     throw new ConfigurationError(
-      `${field}: ${shown} is ${info.size} bytes; a rule file may have ${MAX_RULE_FILE_BYTES}.`,
+      `${field}: ${shown} is ${formatBytes(info.size)}, larger than a rule file may be (${formatLimit(MAX_RULE_FILE_BYTES)}).`,
       field,
     );
   }

@@ -4,6 +4,7 @@
  * what the file names allow. Objects come out in key order.
  */
 import type { TimeWindow } from '../investigation.js';
+import { noun, plural } from '../report/format.js';
 import {
   ACCOUNT_ID,
   ORG_ID,
@@ -116,7 +117,7 @@ export function planObjects(
       }
       if (state.unstamped > 0) {
         warnings.push(
-          `${state.unstamped} event file(s) not named like CloudTrail's log files were left out: incremental mode (--state) selects files by the delivery stamp in their name.`,
+          `${plural(state.unstamped, 'event file')} not named like CloudTrail's log files ${noun(state.unstamped, 'was', 'were')} left out: incremental mode (--state) selects files by the delivery stamp in their name.`,
         );
       }
       return warnings;

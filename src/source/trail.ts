@@ -8,6 +8,7 @@
 import { DescribeTrailsCommand, type CloudTrailClient, type Trail } from '@aws-sdk/client-cloudtrail';
 import { GetBucketLocationCommand, type S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
+import { noun } from '../report/format.js';
 import { ConfigurationError, SearchError, errorMessage } from '../errors.js';
 import type { SourceSpec } from '../investigation.js';
 import { awsLogsPrefix } from './layout.js';
@@ -206,7 +207,7 @@ export async function discoverLayouts(
     const missing = asked.filter((a) => !present.has(a));
     if (missing.length > 0)
       warnings.push(
-        `no logs for account(s) ${missing.join(', ')} under ${options.where}/${awsLogsPrefix(prefix)}.`,
+        `no logs for ${noun(missing.length, 'account')} ${missing.join(', ')} under ${options.where}/${awsLogsPrefix(prefix)}.`,
       );
   }
   const limit = pLimit(LIST_CONCURRENCY);

@@ -201,7 +201,9 @@ export class S3StateStore implements StateStore {
         return { state: undefined, version: undefined };
       }
       if (err instanceof ConfigurationError) throw err;
-      throw new SearchError(`Could not read the state ${this.description}: ${errorMessage(err)}`);
+      throw new SearchError(`Could not read the state ${this.description}: ${errorMessage(err)}`, {
+        cause: err,
+      });
     }
   }
 

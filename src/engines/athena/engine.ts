@@ -16,6 +16,7 @@ import pLimit from 'p-limit';
 import { baseClientConfig, createS3Client } from '../../aws/clients.js';
 import { defaultRegion } from '../../aws/settings.js';
 import { SearchError, errorMessage } from '../../errors.js';
+import { plural } from '../../report/format.js';
 import type { Investigation } from '../../investigation.js';
 import { silentLogger, type Logger } from '../../logger.js';
 import { compileWhere } from '../../query/sql.js';
@@ -384,6 +385,8 @@ export class AthenaEngine implements Engine {
           objectsTotal: jobs.length,
           bytesDone: stats.bytesScanned ?? 0,
           bytesTotal: 0,
+          listingDone: true,
+          unit: 'queries',
         });
       }
       if (deliveries && deliveries.rowsOutsideRange > 0) {
@@ -394,7 +397,7 @@ export class AthenaEngine implements Engine {
       if (untagged > 0) {
         // Both compilers follow one set of matching rules, so this means they disagree: say so.
         warn(
-          `${untagged} record(s) Athena returned for the rules matched none of them once read back; they were left out (please report this).`,
+          `${plural(untagged, 'record')} Athena returned for the rules matched none of them once read back; left out (please report this).`,
         );
       }
     } finally {

@@ -6,6 +6,7 @@
 import type { Investigation } from '../../investigation.js';
 import { executionParameters } from '../../query/sql-literal.js';
 import { scopeWarnings } from '../../source/planner.js';
+import { noun } from '../../report/format.js';
 import type { LogLocation } from '../../source/trail.js';
 import {
   createDatabaseDdl,
@@ -73,7 +74,9 @@ export function missingRegionWarnings(inv: Investigation, locations: LogLocation
   return descriptions.flatMap((description) => {
     const present = new Set(locations.filter((l) => l.description === description).flatMap((l) => l.regions));
     const missing = asked.filter((r) => !present.has(r));
-    return missing.length > 0 ? [`no logs for region(s) ${missing.join(', ')} in ${description}.`] : [];
+    return missing.length > 0
+      ? [`no logs for ${noun(missing.length, 'region')} ${missing.join(', ')} in ${description}.`]
+      : [];
   });
 }
 

@@ -6,6 +6,7 @@
  */
 import { GetTableMetadataCommand, type AthenaClient } from '@aws-sdk/client-athena';
 import { SearchError } from '../../errors.js';
+import { noun } from '../../report/format.js';
 import {
   createDatabaseDdl,
   createTableDdl,
@@ -76,10 +77,12 @@ export function tableOutdated(props: Record<string, string>, spec: TableSpec): s
   if (props['storage.location.template'] !== locationTemplate(spec)) return 'its location template differs';
   const accounts = values(props, 'projection.account.values');
   const missingAccounts = spec.accounts.filter((a) => !accounts.includes(a));
-  if (missingAccounts.length > 0) return `it does not project account(s) ${missingAccounts.join(', ')}`;
+  if (missingAccounts.length > 0)
+    return `it does not project ${noun(missingAccounts.length, 'account')} ${missingAccounts.join(', ')}`;
   const regions = values(props, 'projection.region.values');
   const missingRegions = spec.regions.filter((r) => !regions.includes(r));
-  if (missingRegions.length > 0) return `it does not project region(s) ${missingRegions.join(', ')}`;
+  if (missingRegions.length > 0)
+    return `it does not project ${noun(missingRegions.length, 'region')} ${missingRegions.join(', ')}`;
   return undefined;
 }
 

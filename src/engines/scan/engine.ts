@@ -7,6 +7,7 @@ import { byRegionName, emptyRegionStats } from '../stats.js';
 import type { Investigation } from '../../investigation.js';
 import type { Logger } from '../../logger.js';
 import { errorMessage } from '../../errors.js';
+import { noun, plural } from '../../report/format.js';
 import { isoSecond } from '../../config/window.js';
 import type { PlannedObject, PlanStats } from '../../source/types.js';
 import {
@@ -22,6 +23,7 @@ import {
 } from '../types.js';
 import { createScanPool, type ScanPool } from './pool.js';
 import { MAX_UNCOMPRESSED_BYTES } from './decode.js';
+import { readAhead } from './read-ahead.js';
 import { PackedBatch, packedByteLength, type PackedScanResult } from './packed-matches.js';
 import type { ObjectStore } from '../../source/types.js';
 import type { ListedLogFile } from '../../source/planner.js';
@@ -79,6 +81,12 @@ const MAX_INFLIGHT_BYTES = 8 * 1024 * 1024;
  * with more matches than this still goes through.
  */
 export const MAX_WAITING_RESULT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Objects listed ahead of reading, at most (a few hundred bytes each): enough for listing to end
+ * long before reading in most runs, so the progress line has a total and an ETA.
+ */
+export const MAX_LISTED_AHEAD = 100_000;
 
 /** Failures logged one by one; past this, one line says how many more (all are in the summary). */
 const LOGGED_FAILURES = 10;
@@ -231,6 +239,8 @@ export class ScanEngine implements Engine {
       // Stored bytes of the in-flight objects: their results wait here until emitted in order.
       const inflightSizes: number[] = [];
       let inflightBytes = 0;
+      // Once every object is listed, the totals are final.
+      let listingDone = false;
       /** Accounts for the head object and yields its matches (one generator per object, not per event). */
       const emitHead = async function* (): AsyncGenerator<PackedBatch> {
         const outcome = await inflight.shift()!;
@@ -238,17 +248,28 @@ export class ScanEngine implements Engine {
         const batch = account(outcome);
         if (batch && batch.count > 0) yield batch;
         waitingResultBytes -= outcome.resultBytes;
-        onProgress?.({ objectsDone, objectsTotal: objectsPlanned, bytesDone, bytesTotal: bytesPlanned });
+        onProgress?.({
+          objectsDone,
+          objectsTotal: objectsPlanned,
+          bytesDone,
+          bytesTotal: bytesPlanned,
+          listingDone,
+        });
       };
       const mustEmit = (): boolean =>
         inflight.length >= inv.concurrency ||
         (inflight.length > 1 &&
           (inflightBytes > MAX_INFLIGHT_BYTES || waitingResultBytes > MAX_WAITING_RESULT_BYTES));
       try {
-        for await (const { store, object } of plan.objects) {
+        const listed = readAhead(plan.objects, MAX_LISTED_AHEAD, {
+          onItem: ({ object }) => {
+            objectsPlanned++;
+            bytesPlanned += object.size;
+          },
+          onEnd: () => (listingDone = true),
+        });
+        for await (const { store, object } of listed) {
           if (signal?.aborted) break;
-          objectsPlanned++;
-          bytesPlanned += object.size;
           inflight.push(fetchAndScan(store, pool, object));
           inflightSizes.push(object.size);
           inflightBytes += object.size;
@@ -274,10 +295,14 @@ export class ScanEngine implements Engine {
       events: eventsOf(batches(), options.transientEvents === true),
       stats(): SearchStats {
         if (totals.noTime > 0) {
-          warnings.push(`${totals.noTime} records had no readable eventTime and were not searched.`);
+          warnings.push(
+            `${plural(totals.noTime, 'record')} had no readable eventTime and ${noun(totals.noTime, 'was', 'were')} not searched.`,
+          );
         }
         if (totals.invalid > 0) {
-          warnings.push(`${totals.invalid} array entries were not event objects and were ignored.`);
+          warnings.push(
+            `${plural(totals.invalid, 'array entry', 'array entries')} ${noun(totals.invalid, 'was not an event object and was', 'were not event objects and were')} ignored.`,
+          );
         }
         if (!finished && !failures.some((f) => f.key === SEARCH_FAILURE_KEY)) {
           failures.push({ key: SEARCH_FAILURE_KEY, reason: 'search stopped before every object was read' });
