@@ -11,7 +11,6 @@ import {
   SEARCH_FAILURE_KEY,
   UNNAMED_FILES_REGION,
   type EngineProgress,
-  ownedEvent,
   type MatchedEvent,
   type SearchStats,
 } from './engines/types.js';
@@ -34,6 +33,7 @@ import type { CacheStoreFactory } from './state/store.js';
 import { DeliveryLedger } from './state/deliveries.js';
 import { DEFAULT_MAX_DELIVERY_DELAY_MS, noLogsFindings, outcomeOf, type RunResult } from './outcome.js';
 import type { TrailStatusReport } from './report/types.js';
+import { MatchPicker, ruleRanks } from './report/match-picker.js';
 
 export interface SearchOptions {
   logger: Logger;
@@ -54,7 +54,7 @@ export interface SearchResult {
   /** Absolute paths of the files written. */
   resultsPath: string;
   summaryPath: string;
-  /** The first `keepFirst` unique matches, in output order. */
+  /** `keepFirst` unique matches of the highest Sigma level, then the earliest (report/match-picker). */
   firstMatches: MatchedEvent[];
   /** How the run ended (src/outcome.ts) and the exit code that goes with it. */
   result: RunResult;
@@ -182,7 +182,7 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
   );
   const dedupe = new EventDeduper(options.dedupe);
   const builder = new SummaryBuilder();
-  const firstMatches: MatchedEvent[] = [];
+  const picker = new MatchPicker(keepFirst, ruleRanks(inv.rules?.rules ?? []));
   // With rules and a minimum level, only matches of rules at that level or above trip the gate.
   const gateRules = inv.rules && inv.minLevel ? ruleIdsAtLeast(inv.rules.rules, inv.minLevel) : undefined;
   let gateMatches = 0;
@@ -205,7 +205,7 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
     if (flushing) await flushing;
     builder.add(event, event.ruleIds);
     if (gateRules && event.ruleIds?.some((id) => gateRules.has(id))) gateMatches++;
-    if (firstMatches.length < keepFirst) firstMatches.push(ownedEvent(event));
+    picker.offer(event);
   };
   let correlated: ReturnType<CorrelationStage['finish']> | undefined;
   try {
@@ -312,7 +312,7 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
     summary,
     resultsPath,
     summaryPath,
-    firstMatches,
+    firstMatches: picker.picked(),
     result: outcome.result,
     exitCode: outcome.exitCode,
   };
