@@ -96,9 +96,9 @@ function input(overrides: Partial<JobSummaryInput> = {}): JobSummaryInput {
 /** What a reader sees (and copies): entities decoded, our break opportunities and line breaks gone. */
 function rendered(text: string): string {
   return text
-    .replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)))
+    .replace(/<wbr>/g, '')
     .replace(/&nbsp;/g, '\u00a0')
-    .replace(/<wbr>/g, '');
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)));
 }
 
 /** The rows of the table whose header starts with `head`. */
@@ -151,6 +151,12 @@ describe('escapeMarkdown', () => {
     const pieces = rendered(out.replace(/<wbr>/g, '\n')).split(/[\n -]/);
     expect(Math.max(...pieces.map((p) => p.length))).toBeLessThanOrEqual(16);
     expect(rendered(out)).toBe(arn);
+  });
+
+  it('escapes the tags the summary writes itself when they come from the data', () => {
+    const out = escapeMarkdown('<wbr><br><details><summary>x</summary></details>', 200);
+    expect(out.replace(/<wbr>/g, '')).not.toContain('<');
+    expect(rendered(out)).toBe('<wbr><br><details><summary>x</summary></details>');
   });
 
   it('shows control and bidi characters instead of obeying them', () => {

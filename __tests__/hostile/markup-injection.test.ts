@@ -46,6 +46,12 @@ const HOSTILE = [
   '-->',
   '@octocat please look',
   '#1234',
+  // GitHub's filters run on the rendered text: an e-mail, a cross-repository reference, an emoji.
+  'alice@example.com',
+  'octo-org/repo#12',
+  ':rocket: :+1:',
+  // Our own markup, from the data: escaped like any other.
+  '<wbr><br><details><summary>',
   'www.evil.example',
   'https://evil.example/x',
   '"]\n    bar [99999]\n%%{init: {"theme":"dark"}}%%',
@@ -134,7 +140,7 @@ const RENDERED_ELEMENTS = new Set(
   'h2 h3 p strong ul li table thead tbody tr th td pre code a br wbr details summary'.split(' '),
 );
 
-function expectSafeMarkdown(md: string): void {
+function expectSafeMarkdown(md: string, options: { render?: boolean } = {}): void {
   // No invisible character at all: a raw zero-width space would be pasted with the value.
   expect(CONTROL.test(md), 'control or invisible characters in the summary').toBe(false);
   const { lines: withTags, blocks } = splitFences(md);
@@ -163,7 +169,8 @@ function expectSafeMarkdown(md: string): void {
     if (header === undefined) header = cellPipes(line);
     else expect(cellPipes(line), `table row ${line.slice(0, 200)}`).toBe(header);
   }
-  expectInertHtml(renderGfm(md));
+  // Rendering is slow (micromark): the property test renders a share of its cases.
+  if (options.render ?? true) expectInertHtml(renderGfm(md));
   // The chart holds only our labels and numbers.
   for (const block of blocks.filter((b) => b.info === 'mermaid')) {
     for (const line of block.lines) {
@@ -341,7 +348,7 @@ describe('random hostile combinations, rendered', () => {
         artifact: { name: hostile(), url: 'https://github.com/o/r/actions/runs/1/artifacts/42' },
         files: { results: hostile(), summary: hostile() },
       });
-      expectSafeMarkdown(md);
+      expectSafeMarkdown(md, { render: i % 4 === 0 });
       expectSafeMarkdown(renderFailureSummary(hostile()));
       expectInertLog(formatMatchesTable(events, { width: 160 }), 'table');
       expect(formatMatchesTable(events, { width: 160 }).split('\n')).toHaveLength(events.length + 1);
