@@ -108,7 +108,8 @@ const LEVEL_ICON: Record<string, string> = {
   informational: '⚪',
 };
 
-export function levelRank(level: string | null | undefined): number {
+/** A level's rank (informational 0 … critical 4); none or unknown: -1. */
+function levelRank(level: string | null | undefined): number {
   return level ? (SIGMA_LEVELS as readonly string[]).indexOf(level) : -1;
 }
 
@@ -268,10 +269,11 @@ function completeness(summary: Summary): string {
   if (summary.complete) return 'Every log object asked for was read.';
   const failed =
     summary.failures.length + summary.regionBreakdown.filter((r) => r.status !== 'complete').length;
-  return (
-    `⚠️ **The search was incomplete:** ${failed > 0 ? `${plural(failed, 'object or region', 'objects or regions')} could not be read (see below), so` : 'so'} ` +
-    'there may be more matches.'
-  );
+  const what =
+    failed > 0
+      ? `${plural(failed, 'object or region', 'objects or regions')} could not be read (see below)`
+      : 'not everything asked for was read';
+  return `⚠️ **The search was incomplete:** ${what}, so there may be more matches.`;
 }
 
 /** Above the fold, after the verdict: by level and rule (or by event), who, from where, when. */
