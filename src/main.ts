@@ -191,7 +191,9 @@ function logResult(result: SearchResult, logger: Logger): void {
       `${summary.complete ? '' : ' (INCOMPLETE)'}.`,
   );
   if (result.firstMatches.length > 0) {
-    core.startGroup(`First ${Math.min(result.firstMatches.length, MAX_MATCH_ANNOTATIONS)} matches`);
+    core.startGroup(
+      `${Math.min(result.firstMatches.length, MAX_MATCH_ANNOTATIONS)} matches (highest level first, then earliest)`,
+    );
     for (const event of result.firstMatches.slice(0, MAX_MATCH_ANNOTATIONS)) core.info(describeMatch(event));
     core.endGroup();
   }
@@ -312,6 +314,7 @@ async function investigate(env: NodeJS.ProcessEnv, now: Date): Promise<GateVerdi
         : { name: upload.name, error: upload.error }
       : undefined,
     files: { results: result.resultsPath, summary: result.summaryPath },
+    ...(investigation.rules && raw.rules ? { rules: raw.rules } : {}),
   });
   await writeJobSummary(markdown, env);
   return { ...verdict, result: runResult };

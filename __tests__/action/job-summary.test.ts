@@ -93,15 +93,19 @@ function input(overrides: Partial<JobSummaryInput> = {}): JobSummaryInput {
   };
 }
 
-/** Decodes numeric entities and drops the zero-width spaces the escaper adds: what a reader sees. */
+/** What a reader sees (and copies): entities decoded, our break opportunities and line breaks gone. */
 function rendered(text: string): string {
-  return text.replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n))).replace(/\u200B/g, '');
+  return text
+    .replace(/<wbr>/g, '')
+    .replace(/&nbsp;/g, '\u00a0')
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)));
 }
 
-function matchRows(md: string): string[] {
+/** The rows of the table whose header starts with `head`. */
+function tableRows(md: string, head: string): string[] {
   const lines = md.split('\n');
-  const start = lines.findIndex((l) => l.startsWith('| Time | Region | Event |'));
-  expect(start).toBeGreaterThanOrEqual(0);
+  const start = lines.findIndex((l) => l.startsWith(head));
+  expect(start, head).toBeGreaterThanOrEqual(0);
   const rows: string[] = [];
   for (const line of lines.slice(start + 2)) {
     if (!line.startsWith('|')) break;
@@ -110,18 +114,49 @@ function matchRows(md: string): string[] {
   return rows;
 }
 
+const matchRows = (md: string): string[] => tableRows(md, '| Time (UTC) | Event |');
+
+/** Cells of a table row, as GFM splits it (escaped pipes are entities here). */
+const cells = (row: string): string[] => row.slice(2, -2).split(' | ');
+
 const HOSTILE_UA =
   '::error::pwned | `rm -rf /` [click](https://evil.example) *bold* _it_ @octocat #1 $x^2$ www.evil.example <img src=x onerror=alert(1)>\n| forged | row |';
 
 describe('escapeMarkdown', () => {
-  it('writes every Markdown/HTML special character as an entity and keeps the text readable', () => {
+  it('writes every Markdown/HTML special character as an entity and reads (and copies) as the value', () => {
     const out = escapeMarkdown(HOSTILE_UA, 1000);
+    const markup = out.replace(/<wbr>/g, '');
     for (const raw of ['<', '>', '|', '`', '[', ']', '*', '_', '$', '\n', '::', '@octocat', 'www.evil']) {
-      expect(out, raw).not.toContain(raw);
+      expect(markup, raw).not.toContain(raw);
     }
-    expect(out).not.toMatch(/(?<!&)#1/);
+    expect(markup).not.toMatch(/(?<!&)#1/);
     // What the reader sees is the value itself, with the newline shown as \n.
     expect(rendered(out)).toBe(HOSTILE_UA.replace('\n', '\\n'));
+  });
+
+  it('adds no invisible character: a pasted value equals the original', () => {
+    const value = 'alice@example.com #12 arn:aws:iam::123456789012:user/alice';
+    const out = escapeMarkdown(value, 200);
+    expect(out).not.toMatch(/[\u200b-\u200d\u2060\ufeff]/);
+    expect(rendered(out)).toBe(value);
+    // GitHub's filters run on the rendered text: `@` and `#` end a text run, so neither a mention,
+    // an issue reference nor an e-mail link can start there.
+    expect(out).toContain('alice&#64;<wbr>example.com');
+    expect(out).toContain('&#35;<wbr>12');
+  });
+
+  it('gives long values break opportunities, so no value widens a table', () => {
+    const arn = `arn:aws:sts::123456789012:assumed-role/${'R'.repeat(64)}/${'s'.repeat(64)}`;
+    const out = escapeMarkdown(arn, 300);
+    const pieces = rendered(out.replace(/<wbr>/g, '\n')).split(/[\n -]/);
+    expect(Math.max(...pieces.map((p) => p.length))).toBeLessThanOrEqual(16);
+    expect(rendered(out)).toBe(arn);
+  });
+
+  it('escapes the tags the summary writes itself when they come from the data', () => {
+    const out = escapeMarkdown('<wbr><br><details><summary>x</summary></details>', 200);
+    expect(out.replace(/<wbr>/g, '')).not.toContain('<');
+    expect(rendered(out)).toBe('<wbr><br><details><summary>x</summary></details>');
   });
 
   it('shows control and bidi characters instead of obeying them', () => {
@@ -138,17 +173,39 @@ describe('escapeMarkdown', () => {
 });
 
 describe('renderJobSummary', () => {
-  it('renders a clean search: what was searched, per-region table, no matches table', () => {
+  it('renders a clean search: the verdict first, what was searched, no matches table', () => {
     const md = renderJobSummary(input());
-    expect(md).toContain('## 🔎 CloudTrail investigation');
-    expect(md).toContain('**0 matching events**');
+    const lines = md.split('\n');
+    expect(lines[0]).toBe('## 🔎 CloudTrail investigation: 🟢 clean');
     expect(md).toContain('✅ The step passes.');
+    expect(md).toContain('**0 matching events**');
     expect(md).toContain('| Region | Status | Objects | Data read | Matches | Time | Error |');
-    expect(md).toContain('| us&#45;east&#45;1 |'.replace('&#45;', '-').replace('&#45;', '-'));
-    expect(md).toContain('auto&#58; a window of 2 hours is short');
-    expect(md).toContain('```\n{"eventName": "StopLogging"}\n```');
+    expect(md).toContain('| us-east-1 | ✅ complete |');
+    expect(rendered(md)).toContain('- **Engine:** scan (auto: a window of 2 hours is short)');
+    expect(md).toContain('- **Filter:**\n\n```\n{"eventName": "StopLogging"}\n```');
     expect(md).not.toContain('### Matches\n');
-    expect(md).not.toContain('```mermaid');
+    // Every table header has text: no empty grey bar.
+    for (const line of lines.filter((l, i) => l.startsWith('|') && lines[i + 1]?.startsWith('|--'))) {
+      expect(
+        cells(line).every((c) => c.trim() !== ''),
+        line,
+      ).toBe(true);
+    }
+  });
+
+  it('says an export is an export, and a rules run without filter is not one', () => {
+    expect(renderJobSummary(input({ summary: summaryOf({ filter: null }) }))).toContain(
+      '- **Filter:** none: every event in the window matches (an export).',
+    );
+    const md = renderJobSummary(
+      input({
+        summary: summaryOf({ filter: null, rulesEvaluated: 23, rules: [], rulesUnsupported: [] }),
+        rules: ['builtin:all'],
+      }),
+    );
+    expect(rendered(md)).toContain('- **Rules:** 23 Sigma rules from builtin:all.');
+    expect(md).toContain('- **Filter:** none: every event in the window was checked against the rules.');
+    expect(md).not.toContain('an export');
   });
 
   it('escapes hostile CloudTrail values in every table they reach', () => {
@@ -184,22 +241,23 @@ describe('renderJobSummary', () => {
       timeline: [{ bucket: '2023-07-10T11:00:00Z', count: 1 }],
     });
     const md = renderJobSummary(input({ summary, firstMatches: [hostile], failures: ['gate says <no>'] }));
-    expect(md).not.toMatch(/<script|<b>|<img|<key>|<now>|<no>/);
-    expect(md).not.toContain('@team');
-    expect(md).not.toContain('@octocat');
-    // No line of the document starts a workflow command or contains a raw one from the data.
+    const markup = md.replace(/<wbr>|<br>|<\/?details>|<\/?summary>/g, '');
+    expect(markup).not.toMatch(/<|>/);
+    expect(markup).not.toMatch(/@\w|(?<!&)#\d/);
     expect(md).not.toContain('::error::');
     // Backticks only in our own fences.
     const outsideFences = md.replace(/^(`{3,})[^\n]*\n[\s\S]*?\n\1$/gm, '');
     expect(outsideFences).not.toContain('`');
-    // The match row keeps its 8 cells: no value added a column or a line.
+    // The match row keeps its 4 cells (time, event, who, source IP): no value added a column.
     const rows = matchRows(md);
     expect(rows).toHaveLength(1);
-    expect(rows[0]!.split('|')).toHaveLength(10);
+    expect(rows[0]!.split('|')).toHaveLength(6);
     expect(rendered(rows[0]!)).toContain('Stop|Logging`<b>');
+    // The error shows under the event name, escaped.
+    expect(rendered(cells(rows[0]!)[1]!)).toBe('Stop|Logging`<b><br>✖ ](javascript:alert(1))');
     // A newline in a value is shown, not obeyed: the failure reason stays in its row.
     const failureRow = md.split('\n').find((l) => l.includes('bad&#92;nline'));
-    expect(failureRow).toMatch(/^\| .* \| \u200B?&#58;&#58;error&#58;&#58;bad&#92;nline \|$/);
+    expect(rendered(failureRow!)).toMatch(/^\| .* \| ::error::bad\\nline \|$/);
   });
 
   it('caps the matches table at summary-max-rows and says how many more are in the artifact', () => {
@@ -208,13 +266,51 @@ describe('renderJobSummary', () => {
       input({ summary: summaryOf({ matches: 120 }), firstMatches: matches, maxRows: 50 }),
     );
     expect(matchRows(md)).toHaveLength(50);
-    expect(md).toContain(
-      '70 more matching events are in the artifact [cloudtrail&#45;investigation&#45;1&#45;audit&#45;1]'.replace(
-        /&#45;/g,
-        '-',
-      ),
+    expect(md).toContain('The earliest 50 of 120 matches, by time, on 2023-07-10.');
+    expect(rendered(md)).toContain(
+      '70 more matching events are in the artifact [cloudtrail-investigation-1-audit-1](https://github.com/o/r/actions/runs/1/artifacts/42)',
     );
-    expect(md).toContain('(https://github.com/o/r/actions/runs/1/artifacts/42)');
+  });
+
+  it('shows the principal by its short name, the status of a failed sign-in, and rows by time', () => {
+    const signIn = plainEvent(2, {
+      eventTime: '2023-07-10T11:30:00Z',
+      eventName: 'ConsoleLogin',
+      eventSource: 'signin.amazonaws.com',
+      userIdentity: { type: 'IAMUser', userName: 'mallory', accountId: '123456789012' },
+      responseElements: { ConsoleLogin: 'Failure' },
+      errorMessage: 'Failed authentication',
+    });
+    const role = plainEvent(1, {
+      eventTime: '2023-07-10T11:05:00Z',
+      userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::123456789012:assumed-role/Deploy/gh-run-42' },
+    });
+    const md = renderJobSummary(input({ summary: summaryOf({ matches: 2 }), firstMatches: [signIn, role] }));
+    const rows = matchRows(md).map((r) => cells(r).map(rendered));
+    expect(rows).toEqual([
+      ['11:05:00', 'StopLogging', 'Deploy/gh-run-42', '198.51.100.7'],
+      ['11:30:00', 'ConsoleLogin<br>✖ sign-in failed: Failed authentication', 'mallory', '198.51.100.7'],
+    ]);
+  });
+
+  it('names who and from where above the fold, short, with the account when accounts differ', () => {
+    const summary = summaryOf({
+      matches: 7,
+      top: {
+        principals: [
+          { value: 'arn:aws:iam::111122223333:user/alice', count: 4 },
+          { value: 'arn:aws:iam::444455556666:user/alice', count: 2 },
+          { value: 'mallory', count: 1 },
+        ],
+        sourceIPs: [{ value: '198.51.100.7', count: 7 }],
+        eventNames: [{ value: 'StopLogging', count: 7 }],
+      },
+    });
+    const md = rendered(renderJobSummary(input({ summary })));
+    expect(md).toContain('- **What:** StopLogging (7)');
+    expect(md).toContain('- **Who:** alice in 111122223333 (4) · alice in 444455556666 (2) · mallory (1)');
+    expect(md).toContain('- **From:** 198.51.100.7 (7)');
+    expect(md.indexOf('**Who:**')).toBeLessThan(md.indexOf('### What was searched'));
   });
 
   it('points to the runner file when the artifact upload failed', () => {
@@ -226,7 +322,7 @@ describe('renderJobSummary', () => {
         artifact: { name: 'x', error: 'Failed to CreateArtifact: (409) Conflict' },
       }),
     );
-    expect(md).toContain(
+    expect(rendered(md)).toContain(
       '2 more matching events are in the results file on the runner (/tmp/out/results.jsonl)',
     );
     expect(md).toContain('The artifact upload failed');
@@ -271,8 +367,8 @@ describe('renderJobSummary', () => {
     const md = renderJobSummary(input({ summary, firstMatches: matches, maxRows: 1000 }));
     expect(Buffer.byteLength(md, 'utf8')).toBeLessThanOrEqual(SUMMARY_BUDGET_BYTES);
     expect(SUMMARY_BUDGET_BYTES).toBeLessThan(SUMMARY_LIMIT_BYTES);
-    const rows = matchRows(md);
-    expect(rows.length).toBeGreaterThan(100);
+    const rows = tableRows(md, '| Time (UTC) | Event |');
+    expect(rows.length).toBeGreaterThan(50);
     expect(rows.length).toBeLessThan(1000);
     expect(md).toMatch(
       /more matching events are in the artifact .* to keep this summary under GitHub's 1 MiB limit/,
@@ -280,10 +376,10 @@ describe('renderJobSummary', () => {
     expect(md).toContain('…and 4,980 more in summary.json.');
   });
 
-  it('charts matches per hour across the window with only our own labels and numbers', () => {
+  it('counts matches over time in whole hours, from the first matching hour to the last', () => {
     const summary = summaryOf({
       matches: 6,
-      window: { since: '2023-07-10T11:30:00Z', until: '2023-07-10T14:10:00Z' },
+      window: { since: '2023-07-10T00:00:00Z', until: '2023-07-11T00:00:00Z' },
       timeline: [
         { bucket: '2023-07-10T11:00:00Z', count: 2 },
         { bucket: '2023-07-10T13:00:00Z', count: 4 },
@@ -291,34 +387,39 @@ describe('renderJobSummary', () => {
       ],
     });
     const md = renderJobSummary(input({ summary, firstMatches: [plainEvent(1)] }));
-    const block = /```mermaid\n([\s\S]*?)\n```/.exec(md)?.[1];
-    expect(block).toBeDefined();
-    expect(block!.split('\n')).toEqual([
-      'xychart-beta',
-      '    title "Matches per hour (UTC)"',
-      '    x-axis ["07-10 11h", "07-10 12h", "07-10 13h", "07-10 14h"]',
-      '    y-axis "Matches" 0 --> 4',
-      '    bar [2, 0, 4, 0]',
+    expect(md).not.toContain('```mermaid');
+    expect(tableRows(md, '| When (UTC) | Matches | Share |')).toEqual([
+      `| 07-10 11:00–12:00 | 2 | ${'█'.repeat(12)} |`,
+      '| 07-10 12:00–13:00 | 0 |  |',
+      `| 07-10 13:00–14:00 | 4 | ${'█'.repeat(24)} |`,
     ]);
   });
 
-  it('switches to daily bars for long windows', () => {
-    const summary = summaryOf({
-      matches: 3,
-      window: { since: '2023-04-12T00:00:00Z', until: '2023-07-11T00:00:00Z' },
-      timeline: [
-        { bucket: '2023-07-10T11:00:00Z', count: 1 },
-        { bucket: '2023-07-10T12:00:00Z', count: 2 },
-      ],
-    });
-    const block = /```mermaid\n([\s\S]*?)\n```/.exec(renderJobSummary(input({ summary })))![1]!;
-    const labels = /x-axis \[(.*)\]/.exec(block)![1]!.split(', ');
-    const bars = /bar \[(.*)\]/.exec(block)![1]!.split(', ').map(Number);
-    expect(labels).toHaveLength(90);
-    expect(labels[0]).toBe('"04-12"');
-    expect(labels.at(-1)).toBe('"07-10"');
-    expect(bars.at(-1)).toBe(3);
-    expect(bars.reduce((a, b) => a + b, 0)).toBe(3);
+  it('keeps to 24 bars of whole hours or days, whatever the span', () => {
+    // Hourly buckets from 01:00 over 70 hours: 3-hour bars from 00:00 make 24.
+    const hours = Array.from({ length: 70 }, (_, h) => ({
+      bucket: new Date(Date.UTC(2023, 6, 10, 1 + h)).toISOString(),
+      count: 1,
+    }));
+    const hourly = tableRows(
+      renderJobSummary(input({ summary: summaryOf({ matches: 70, timeline: hours }) })),
+      '| When (UTC) |',
+    );
+    expect(hourly.length).toBeLessThanOrEqual(24);
+    expect(hourly[0]).toMatch(/^\| 07-10 00:00–03:00 \| 2 \|/);
+    expect(hourly.map((r) => Number(cells(r)[1])).reduce((a, b) => a + b, 0)).toBe(70);
+    // Daily buckets over 90 days (summary.json's timeline past 336 hours): 4-day bars.
+    const days = Array.from({ length: 90 }, (_, d) => ({
+      bucket: new Date(Date.UTC(2023, 3, 12 + d)).toISOString(),
+      count: 2,
+    }));
+    const daily = tableRows(
+      renderJobSummary(input({ summary: summaryOf({ matches: 180, timeline: days }) })),
+      '| When (UTC) |',
+    );
+    expect(daily.length).toBeLessThanOrEqual(24);
+    expect(daily.map((r) => Number(cells(r)[1])).reduce((a, b) => a + b, 0)).toBe(180);
+    expect(daily.every((r) => /^\| \d{2}-\d{2} \| \d+ \|/.test(r))).toBe(true);
   });
 
   it('shows Athena data scanned and the estimated cost per region', () => {
@@ -379,7 +480,7 @@ describe('renderJobSummary', () => {
     expect(md).toContain('| eu-west-1 | ✅ complete | 2.0 TB | $10.00 | 0 | 1 min 1 s | — |');
     expect(md).toMatch(/\| us-east-1 \| [^|]+ \| 0 B \| \$0\.0000 \|/);
     expect(md).toMatch(/\| us-west-2 \| [^|]+ \| 0 B \| — \|/);
-    expect(md).toContain('2.0 TB scanned, about $10.00');
+    expect(md).toContain('Athena scanned 2.0 TB, about $10.00');
   });
 
   it('fences a filter holding backticks with a longer fence', () => {
@@ -389,16 +490,32 @@ describe('renderJobSummary', () => {
     expect(md).toContain('````\nuserAgent|contains: "```"\n```\n# not a heading\n````');
   });
 
-  it('names the gate failures at the top', () => {
+  it('names the gate failures right under the verdict', () => {
     const md = renderJobSummary(
       input({
-        summary: summaryOf({ matches: 2 }),
+        summary: summaryOf({ matches: 2, result: 'matched' }),
         failures: ['2 matching CloudTrail events found (fail-on-match is true).'],
       }),
     );
-    expect(rendered(md)).toContain(
+    expect(md.split('\n\n').slice(0, 2).map(rendered)).toEqual([
+      '## 🔎 CloudTrail investigation: 🔴 matched',
       '❌ **The step fails:** 2 matching CloudTrail events found (fail-on-match is true).',
+    ]);
+  });
+
+  it('says why a run found no logs where logs were expected', () => {
+    const md = rendered(
+      renderJobSummary(
+        input({
+          summary: summaryOf({
+            result: 'no-logs',
+            noLogs: ['No CloudTrail log file was delivered to s3://b/AWSLogs between A and B.'],
+          }),
+        }),
+      ),
     );
+    expect(md.split('\n')[0]).toBe('## 🔎 CloudTrail investigation: 🟠 no logs');
+    expect(md).toContain('- No CloudTrail log file was delivered to s3://b/AWSLogs between A and B.');
   });
 });
 
@@ -417,48 +534,63 @@ describe('Sigma detections', () => {
       title: 'Logging stopped <img src=x onerror=alert(1)> | `x`',
       level: 'high',
       count: 3,
-      firstSeen: '2024-03-01T01:00:00Z',
-      lastSeen: '2024-03-01T02:00:00Z',
+      firstSeen: '2023-07-10T11:00:00Z',
+      lastSeen: '2023-07-10T12:00:30Z',
       references: ['https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_StopLogging.html'],
     },
     {
       id: 'r2',
       title: 'Second',
-      level: null,
+      level: 'low',
       count: 1,
       firstSeen: null,
       lastSeen: null,
       references: ['javascript:alert(1)'],
     },
   ];
+  const summary = summaryOf({
+    matches: 4,
+    rulesEvaluated: 7,
+    rules,
+    rulesUnsupported: [{ file: 'a.yml', id: 'x', title: 'agg', reason: 'aggregation' }],
+  });
 
-  it('lists the rules that matched, escaped, with safe links only', () => {
-    const md = renderJobSummary(
-      input({
-        summary: summaryOf({
-          matches: 4,
-          rulesEvaluated: 7,
-          rules,
-          rulesUnsupported: [{ file: 'a.yml', id: 'x', title: 'agg', reason: 'aggregation' }],
-        }),
-      }),
+  it('puts the levels and the rules above the fold, escaped, with safe links only', () => {
+    const md = renderJobSummary(input({ summary }));
+    const fold = md.slice(0, md.indexOf('### What was searched'));
+    expect(rendered(fold)).toContain('- **Levels:** 🔴\u00a0high **3** · 🟡\u00a0low **1**');
+    const rows = tableRows(md, '| Level | Rule | Matches |');
+    expect(rows).toHaveLength(2);
+    expect(rows.map((r) => cells(r).length)).toEqual([4, 4]);
+    expect(rendered(rows[0]!)).toBe(
+      '| 🔴\u00a0high | Logging stopped <img src=x onerror=alert(1)> | `x` ([ref](https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_StopLogging.html)) | 3 | 11:00:00 → 12:00:30 |',
     );
-    const section = md.slice(md.indexOf('### Detections by rule'));
-    expect(section).toContain('2 of 7 rules matched.');
-    expect(section).toContain('1 rules could not run');
-    expect(section).toContain(
-      '[link](https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_StopLogging.html)',
+    expect(md).not.toContain('](javascript:');
+    expect(md).not.toMatch(/<img/);
+    expect(rendered(md)).toContain(
+      '<details><summary>1 rule could not run on CloudTrail records and was skipped</summary>\n\n- agg (a.yml): aggregation',
     );
-    expect(section).not.toContain('](javascript:');
-    expect(section).not.toMatch(/<img/);
-    const row = section.split('\n').find((l) => l.includes('Logging stopped'))!;
-    // Six cells: the escaped `|` in the title does not add a column.
-    expect(row.replace(/\\\|/g, '').split('|').length - 2).toBe(6);
+  });
+
+  it('shows the matches highest level first, then by time', () => {
+    const low = {
+      ...plainEvent(1, { eventTime: '2023-07-10T11:00:00Z', eventName: 'GetCallerIdentity' }),
+      ruleIds: ['r2'],
+    };
+    const high = { ...plainEvent(2, { eventTime: '2023-07-10T11:30:00Z' }), ruleIds: ['r1', 'r2'] };
+    const earlyHigh = { ...plainEvent(3, { eventTime: '2023-07-10T11:10:00Z' }), ruleIds: ['r1'] };
+    const md = renderJobSummary(input({ summary, firstMatches: [low, high, earlyHigh] }));
+    const rows = tableRows(md, '| Level | Time (UTC) | Event |').map((r) =>
+      cells(r).slice(0, 3).map(rendered),
+    );
+    expect(rows).toEqual([
+      ['🔴\u00a0high', '11:10:00', 'StopLogging'],
+      ['🔴\u00a0high', '11:30:00', 'StopLogging'],
+      ['🟡\u00a0low', '11:00:00', 'GetCallerIdentity'],
+    ]);
   });
 
   it('is absent without rules', () => {
-    expect(renderJobSummary(input({ summary: summaryOf({ matches: 1 }) }))).not.toContain(
-      'Detections by rule',
-    );
+    expect(renderJobSummary(input({ summary: summaryOf({ matches: 1 }) }))).not.toContain('| Level | Rule |');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventStatus, principalShort } from '../../src/report/event-view.js';
+import { eventStatus, principalShort, principalTextShort } from '../../src/report/event-view.js';
 
 describe('principalShort', () => {
   const cases: [string, Record<string, unknown>, string][] = [
@@ -44,4 +44,20 @@ describe('eventStatus', () => {
     expect(eventStatus({ eventName: 'ConsoleLogin', responseElements: { ConsoleLogin: 'Success' } }).ok).toBe(
       true,
     ));
+});
+
+describe('principalTextShort (summary.json top principals)', () => {
+  it.each([
+    ['arn:aws:iam::123456789012:user/ops/alice', 'alice'],
+    ['arn:aws:sts::123456789012:assumed-role/Deploy/gh-run-42', 'Deploy/gh-run-42'],
+    ['arn:aws:iam::123456789012:role/deploy', 'deploy'],
+    ['arn:aws:iam::123456789012:root', 'root'],
+    ['mallory', 'mallory'],
+    ['ec2.amazonaws.com', 'ec2.amazonaws.com'],
+  ])('%s -> %s', (text, expected) => expect(principalTextShort(text)).toBe(expected));
+
+  it('names the same principal as principalShort does from the record', () => {
+    const userIdentity = { type: 'AssumedRole', arn: 'arn:aws:sts::1:assumed-role/Admin/alice@example.com' };
+    expect(principalTextShort(userIdentity.arn)).toBe(principalShort({ userIdentity }));
+  });
 });

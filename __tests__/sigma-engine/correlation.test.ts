@@ -180,8 +180,9 @@ describe('correlation rules through the search', () => {
     expect(md.indexOf('### Correlation alerts')).toBeLessThan(md.indexOf('### Detections by rule'));
     // Cells are escaped as every job-summary cell is (CloudTrail values are attacker-controlled).
     expect(md).toContain(
-      '| high | Console brute force | sourceIPAddress&#61;198.51.100.1 | 3 | 2024-03-01T10&#58;00&#58;00Z | 2024-03-01T10&#58;03&#58;00Z |',
+      '| 🔴&nbsp;high | Console brute force | sourceIPAddress&#61;<wbr>198.51.100.1 | 3 | 10:00 → 10:03 |',
     );
+    expect(md).toContain('| Level | Correlation | Group | Events | When (UTC) |');
     const warnings = annotationsFor(result.summary, result.firstMatches).filter((a) => a.level === 'warning');
     expect(warnings[0]).toEqual({
       level: 'warning',

@@ -1,12 +1,14 @@
 /**
- * Workflow annotations (failed regions and objects as errors, the first matches as warnings) and
+ * Workflow annotations (failed regions and objects as errors, the matches of the highest level as
+ * warnings, earliest first within a level) and
  * the neutralising every log line goes through: CloudTrail text must never be read by the runner
  * as a workflow command (`::add-mask::`, `::stop-commands::`, legacy `##[...]`). The escaping
  * itself is the CLI's (`sanitizeForTerminal`), so both front ends show a value the same way.
  */
 import type { MatchedEvent } from '../engines/types.js';
 import type { Summary } from './types.js';
-import { eventFacts, truncateText } from './job-summary.js';
+import { byLevelThenTime, eventFacts, eventLevel, ruleLevels } from './job-summary.js';
+import { truncateText } from './markdown.js';
 import { sanitizeForTerminal } from './sanitize.js';
 import { correlationAlerts, groupText } from './correlation-alerts.js';
 
@@ -35,17 +37,28 @@ export interface Annotation {
   message: string;
 }
 
-/** A one-line description of a match, for a warning annotation or a log line. */
+/**
+ * A one-line description of a match, for a warning annotation or a log line: who by the short
+ * name the terminal and the job summary use, with the full principal (the form filters take)
+ * when it differs; a failed call or sign-in says so.
+ */
 export function describeMatch(event: MatchedEvent): string {
   const f = eventFacts(event.record);
+  const who =
+    f.who === f.principal ? plainValue(f.who) : `${plainValue(f.who, 80)} (${plainValue(f.principal, 200)})`;
   const parts = [
     `${plainValue(f.event, 80)} (${plainValue(f.service, 40)})`,
-    `by ${plainValue(f.principal)}`,
+    `by ${who}`,
     `from ${plainValue(f.sourceIP, 60)}`,
     `at ${plainValue(f.time, 40)}`,
     `in ${plainValue(f.region || (event.region ?? ''), 30)}`,
   ];
-  if (f.errorCode) parts.push(`error ${plainValue(f.errorCode, 60)}`);
+  if (!f.status.ok)
+    parts.push(
+      f.status.text.startsWith('sign-in failed')
+        ? plainValue(f.status.text, 120)
+        : `failed: ${plainValue(f.status.text, 120)}`,
+    );
   parts.push(`event id ${plainValue(f.eventID, 60)}`);
   return parts.join(' ');
 }
@@ -90,10 +103,23 @@ export function annotationsFor(summary: Summary, firstMatches: MatchedEvent[]): 
     title: `CloudTrail correlation (${plainValue(c.level ?? 'no level', 20)}): ${plainValue(c.title, 80)}`,
     message: `${a.count} events of ${plainValue(groupText(a.group), 200)} from ${plainValue(a.firstSeen, 40)} to ${plainValue(a.lastSeen, 40)}; first event ids ${plainValue(a.eventIDs.slice(0, 5).join(', '), 300)}`,
   }));
-  const warnings: Annotation[] = firstMatches.slice(0, MAX_MATCH_ANNOTATIONS).map((event) => ({
-    level: 'warning',
-    title: `CloudTrail match: ${plainValue(eventFacts(event.record).event, 80)}`,
-    message: describeMatch(event),
-  }));
+  // Matches: highest level first, then the earliest.
+  const levels = ruleLevels(summary);
+  const titles = new Map((summary.rules ?? []).map((r) => [r.id, r.title]));
+  const warnings: Annotation[] = byLevelThenTime(firstMatches, summary)
+    .slice(0, MAX_MATCH_ANNOTATIONS)
+    .map((event) => {
+      const level = eventLevel(event, levels);
+      const rule = (event.ruleIds ?? []).map((id) => titles.get(id)).find((t) => t !== undefined);
+      const what = plainValue(eventFacts(event.record).event, 80);
+      return {
+        level: 'warning',
+        title:
+          level || rule
+            ? `CloudTrail ${plainValue(level ?? 'match', 20)}: ${rule ? `${plainValue(rule, 80)} (${what})` : what}`
+            : `CloudTrail match: ${what}`,
+        message: describeMatch(event),
+      };
+    });
   return [...errors, ...notes, ...[...alerts, ...warnings].slice(0, MAX_MATCH_ANNOTATIONS)];
 }

@@ -66,3 +66,25 @@ export function eventStatus(record: Record<string, unknown>): { ok: boolean; tex
     return { ok: false, text: 'MFA failed' };
   return { ok: true, text: 'ok' };
 }
+
+/**
+ * {@link principalShort} for a principal already written as text (summary.json's top principals
+ * hold {@link principalOf}): an ARN becomes its short name by the same rules, anything else
+ * (a user name, a service) is kept.
+ */
+export function principalTextShort(principal: string): string {
+  const resource = arnResource(principal);
+  if (!resource) return principal;
+  const [kind, ...rest] = resource.split('/');
+  if (resource === 'root') return 'root';
+  if (kind === 'assumed-role' && rest.length >= 2) return `${rest[0]}/${rest.slice(1).join('/')}`;
+  if ((kind === 'user' || kind === 'federated-user' || kind === 'role') && rest.length > 0)
+    return rest[rest.length - 1]!;
+  return principal;
+}
+
+/** The account of an ARN (`123456789012` of `arn:aws:iam::123456789012:user/alice`). */
+export function arnAccount(arn: string): string | undefined {
+  const parts = arn.split(':');
+  return parts.length >= 6 && parts[0] === 'arn' && parts[4] ? parts[4] : undefined;
+}

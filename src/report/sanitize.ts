@@ -29,6 +29,14 @@ function visible(ch: string): string {
     : `\\u${code.toString(16).padStart(4, '0')}`;
 }
 
+/**
+ * Every control, format and separator character shown as a visible escape, nothing else changed:
+ * for text that no runner reads as commands (the job summary).
+ */
+export function showControls(text: string): string {
+  return text.replace(UNSAFE, visible);
+}
+
 /** Disarms workflow-command prefixes in text that has no control characters left. */
 function disarmCommands(line: string): string {
   const disarmed = line.replace(/##\[/g, `#${ZWSP}#[`);
@@ -47,5 +55,5 @@ export function sanitizeForTerminal(text: string, options: { multiline?: boolean
       .map((line) => sanitizeForTerminal(line))
       .join('\n');
   }
-  return disarmCommands(text.replace(UNSAFE, visible));
+  return disarmCommands(showControls(text));
 }
