@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/errors.js';
-import { globRegExp, loadRulePack, loadRuleSources } from '../../src/sigma/load.js';
+import { globMatcher, loadRulePack, loadRuleSources } from '../../src/sigma/load.js';
 import { parseRuleSource } from '../../src/sigma/parse.js';
 import { repoRoot, sigmaDir } from './corpus.js';
 
@@ -155,7 +155,7 @@ describe('parseRuleSource', () => {
   });
 });
 
-describe('globRegExp', () => {
+describe('rule globs (picomatch)', () => {
   it.each([
     ['**/*.yml', 'a.yml', true],
     ['**/*.yml', 'x/y/a.yml', true],
@@ -167,8 +167,13 @@ describe('globRegExp', () => {
     ['[!ab]*.yml', 'b.yml', false],
     ['a+b.yml', 'a+b.yml', true],
     ['a+b.yml', 'aab.yml', false],
+    ['{root,iam}/*.yml', 'iam/a.yml', true],
+    ['{root,iam}/*.yml', 'ec2/a.yml', false],
+    ['\\*.yml', '*.yml', true],
+    ['\\*.yml', 'a.yml', false],
+    ['.hidden/*.yml', '.hidden/a.yml', true],
   ])('%s ~ %s = %s', (glob, file, expected) => {
-    expect(globRegExp(glob).test(file)).toBe(expected);
+    expect(globMatcher(glob)(file)).toBe(expected);
   });
 
   it('the folder used here is what the tests think it is', () => {

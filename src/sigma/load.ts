@@ -10,6 +10,7 @@ import { ConfigurationError } from '../errors.js';
 import { formatBytes, formatLimit } from '../report/format.js';
 import { BUILTIN_PACKS } from './builtin/index.js';
 import { compileRulePack, type PackOptions } from './pack.js';
+import picomatch from 'picomatch';
 import { parseRuleSource } from './parse.js';
 import type { RulePack, RuleSource } from './types.js';
 
@@ -165,49 +166,30 @@ async function walk(dir: string): Promise<string[]> {
 // ---------------------------------------------------------------------------------------------
 // Globs
 
+/** Whether a rules argument is a glob (picomatch's reading: `*`, `?`, `[…]`, `{a,b}`, `!(…)`…). */
 export function isGlob(spec: string): boolean {
-  return /[*?[]/.test(spec);
-}
-
-/** Files matching an absolute glob: walk from the last folder before the first wildcard. */
-async function globFiles(pattern: string): Promise<string[]> {
-  const parts = pattern.split(path.sep);
-  const firstWild = parts.findIndex(isGlob);
-  const base = parts.slice(0, firstWild).join(path.sep) || path.sep;
-  const info = await stat(base).catch(() => undefined);
-  if (!info?.isDirectory()) return [];
-  const matcher = globRegExp(parts.slice(firstWild).join('/'));
-  const files = await walk(base);
-  return files.filter((f) => matcher.test(path.relative(base, f).split(path.sep).join('/')));
+  return picomatch.scan(spec).isGlob;
 }
 
 /**
- * A glob (with `/` separators) as a regular expression: `**` any number of folders, `*` any
- * characters within one name, `?` one character, `[...]` a set. Names starting with a dot are
- * matched only by patterns that spell the dot, as shells do.
+ * Files matching an absolute glob: walk from the glob's base folder (the part before its first
+ * wildcard), matching paths relative to it with picomatch. Names starting with a dot are matched
+ * only by patterns that spell the dot, as shells do.
  */
-export function globRegExp(glob: string): RegExp {
-  const name = '(?!\\.)[^/]+';
-  const segments = glob.split('/');
-  const body = segments.map((segment, i) => {
-    const last = i === segments.length - 1;
-    if (segment === '**') return last ? `(?:${name}/)*${name}` : `(?:${name}/)*`;
-    let part = segment.startsWith('.') ? '' : '(?!\\.)';
-    for (let j = 0; j < segment.length; j++) {
-      const c = segment[j] as string;
-      if (c === '*') part += '[^/]*';
-      else if (c === '?') part += '[^/]';
-      else if (c === '[' && segment.indexOf(']', j + 2) !== -1) {
-        const close = segment.indexOf(']', j + 2);
-        const set = segment
-          .slice(j + 1, close)
-          .replace(/^!/, '^')
-          .replace(/\\/g, '\\\\');
-        part += `[${set}]`;
-        j = close;
-      } else part += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    }
-    return part + (last ? '' : '/');
-  });
-  return new RegExp(`^${body.join('')}$`);
+async function globFiles(pattern: string): Promise<string[]> {
+  const { base, glob } = picomatch.scan(pattern.split(path.sep).join('/'));
+  const root = base === '' ? '.' : base;
+  const info = await stat(root).catch(() => undefined);
+  if (!info?.isDirectory()) return [];
+  const matches = globMatcher(glob);
+  const files = await walk(root);
+  return files.filter((f) => matches(path.relative(root, f).split(path.sep).join('/')));
+}
+
+/**
+ * A glob (with `/` separators) as a test of relative paths. `[!…]` negates a set, as in shells
+ * (picomatch reads it as a set holding `!`; it spells negation `[^…]`).
+ */
+export function globMatcher(glob: string): (file: string) => boolean {
+  return picomatch(glob.replace(/(?<!\\)\[!/g, '[^'), { dot: false });
 }
