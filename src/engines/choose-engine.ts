@@ -45,10 +45,11 @@ export async function chooseEngineForSearch(
   try {
     layout = await (options.sample ?? sampleS3)(inv, options.signal);
   } catch (err) {
-    options.signal?.throwIfAborted();
+    const rule = chooseEngine(inv);
+    // Cancelled while sampling: the search goes on to end at once, incomplete, like any other.
+    if (options.signal?.aborted) return { ...rule, reason: `${rule.reason} (no estimate: cancelled)` };
     // A mistake in the settings (exit 2) is the user's to fix, not a reason to guess.
     if (err instanceof ConfigurationError) throw err;
-    const rule = chooseEngine(inv);
     logger.debug(`Engine estimate failed: ${errorMessage(err)}`);
     return { ...rule, reason: `${rule.reason} (no estimate: listing a sample failed: ${errorMessage(err)})` };
   }
