@@ -11,6 +11,8 @@ export interface BenchBuild {
   cli: string;
   floor: string;
   duckdb: string;
+  /** The AWS SDK peer of the latency scenario (bench/children/sdk-peer.ts). */
+  sdkPeer: string;
 }
 
 interface EsbuildApi {
@@ -44,6 +46,7 @@ export async function buildBench(repoRoot: string, outDir: string): Promise<Benc
     ['src/engines/scan/worker.ts', 'scan-worker.js', []],
     ['bench/children/floor.ts', 'floor.js', []],
     ['bench/children/duckdb.ts', 'duckdb.js', ['@duckdb/node-api']],
+    ['bench/children/sdk-peer.ts', 'sdk-peer.js', []],
   ];
   await Promise.all(
     entries.map(([entry, out, external]) =>
@@ -61,5 +64,6 @@ export async function buildBench(repoRoot: string, outDir: string): Promise<Benc
     cli: path.join(outDir, 'cli.js'),
     floor: path.join(outDir, 'floor.js'),
     duckdb: path.join(outDir, 'duckdb.js'),
+    sdkPeer: path.join(outDir, 'sdk-peer.js'),
   };
 }

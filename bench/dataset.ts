@@ -58,9 +58,23 @@ export async function ensureDataset(
   megabytes: number,
   log: (line: string) => void,
 ): Promise<Dataset> {
-  const options = datasetOptions(files, megabytes);
+  return ensureGenerated(
+    path.join(root, `cloudtrail-${files}f-${megabytes}mb`),
+    datasetOptions(files, megabytes),
+    log,
+  );
+}
+
+/**
+ * The dataset `options` describe (days from `options.start`), generated once into `home`/logs and
+ * reused while the options stay the same.
+ */
+export async function ensureGenerated(
+  home: string,
+  options: GenerateOptions,
+  log: (line: string) => void,
+): Promise<Dataset> {
   // The manifest sits beside the logs folder: the scan engine reads every file under it.
-  const home = path.join(root, `cloudtrail-${files}f-${megabytes}mb`);
   const dir = path.join(home, 'logs');
   const manifestPath = path.join(home, MANIFEST);
   if (existsSync(manifestPath)) {
@@ -89,11 +103,11 @@ export async function ensureDataset(
       delivered: object.log.delivered.toISOString(),
     });
   }
-  const endMs = Date.parse(START) + DAYS * 86_400_000;
+  const endMs = Date.parse(options.start) + (options.days ?? 0) * 86_400_000;
   const dataset: Dataset = {
     dir,
     options,
-    start: START,
+    start: options.start,
     end: new Date(endMs).toISOString().replace('.000Z', 'Z'),
     files: list,
   };

@@ -5,8 +5,14 @@
  *   --mb N       uncompressed size of the dataset in MB (BENCH_MB, default 200)
  *   --runs N     timed runs of each tool per scenario (BENCH_RUNS, default 3)
  *   --only a,b   scenarios to run (BENCH_ONLY), of: selective, broad, nested, window, export,
- *                rules (a generated pack of 600 Sigma rules, timed against an export of the same files)
- *                (default: all but export; with --smoke: selective, broad, window)
+ *                rules (a generated pack of 600 Sigma rules, timed against an export of the same files),
+ *                latency (S3 with injected latency, the scan engine against the AWS SDK peer)
+ *                (default: all but export and latency; with --smoke: selective, broad, window, latency)
+ *   --latencies a,b    injected times to first byte, ms (BENCH_LATENCIES, default 0,10,50,100; smoke 0,20)
+ *   --bandwidth N      MB/s of the link all answers share, 0 = none (BENCH_BANDWIDTH, default 0)
+ *   --latency-objects N  objects of the latency dataset (BENCH_LATENCY_OBJECTS, default 20736; smoke 96)
+ *   --peer-concurrency N p-limit concurrency of the SDK peer (BENCH_PEER_CONCURRENCY, default 16)
+ *   --no-peer    latency scenario: the scan engine only, e.g. for more runs (BENCH_PEER=0)
  *   --smoke      tiny data, one run: a check that the bench works, in seconds (BENCH_SMOKE=1)
  *   --workers N  threads for the scan engine, DuckDB and the gunzip floor (BENCH_WORKERS, default: cores)
  *   --no-s3      skip the scan engine over the local S3-protocol server (BENCH_S3=0)
@@ -16,7 +22,15 @@
  */
 import os from 'node:os';
 
-export const SCENARIO_NAMES = ['selective', 'broad', 'nested', 'window', 'export', 'rules'] as const;
+export const SCENARIO_NAMES = [
+  'selective',
+  'broad',
+  'nested',
+  'window',
+  'export',
+  'rules',
+  'latency',
+] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface BenchOptions {
@@ -30,6 +44,11 @@ export interface BenchOptions {
   jq: boolean;
   out: string;
   dataDir: string;
+  latencies: number[];
+  bandwidthMBps: number;
+  latencyObjects: number;
+  peerConcurrency: number;
+  peer: boolean;
 }
 
 export class BenchOptionError extends Error {
@@ -65,7 +84,34 @@ function scenarioList(text: string): ScenarioName[] {
   return names as ScenarioName[];
 }
 
-const FLAGS_WITH_VALUE = new Set(['--files', '--mb', '--runs', '--only', '--workers', '--out', '--data-dir']);
+const FLAGS_WITH_VALUE = new Set([
+  '--files',
+  '--mb',
+  '--runs',
+  '--only',
+  '--workers',
+  '--out',
+  '--data-dir',
+  '--latencies',
+  '--bandwidth',
+  '--latency-objects',
+  '--peer-concurrency',
+]);
+
+function latencyList(text: string): number[] {
+  const list = text.split(',').map((s) => Number(s.trim()));
+  if (list.length === 0 || list.some((n) => !Number.isFinite(n) || n < 0)) {
+    throw new BenchOptionError(`--latencies must be milliseconds >= 0 separated by commas, got "${text}"`);
+  }
+  return list;
+}
+
+function nonNegative(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0)
+    throw new BenchOptionError(`${name} must be a number >= 0, got "${text}"`);
+  return n;
+}
 
 export function parseBenchOptions(
   argv: readonly string[],
@@ -81,7 +127,7 @@ export function parseBenchOptions(
       const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
       if (value === undefined) throw new BenchOptionError(`${name} needs a value`);
       flags.set(name, value);
-    } else if (name === '--smoke' || name === '--no-s3' || name === '--no-jq') {
+    } else if (name === '--smoke' || name === '--no-s3' || name === '--no-jq' || name === '--no-peer') {
       flags.set(name, 'true');
     } else {
       throw new BenchOptionError(`unknown option "${arg}"; see the comment at the top of bench/options.ts`);
@@ -94,6 +140,10 @@ export function parseBenchOptions(
   const runsText = pick('--runs', 'BENCH_RUNS');
   const workersText = pick('--workers', 'BENCH_WORKERS');
   const onlyText = pick('--only', 'BENCH_ONLY');
+  const latenciesText = pick('--latencies', 'BENCH_LATENCIES');
+  const bandwidthText = pick('--bandwidth', 'BENCH_BANDWIDTH');
+  const latencyObjectsText = pick('--latency-objects', 'BENCH_LATENCY_OBJECTS');
+  const peerText = pick('--peer-concurrency', 'BENCH_PEER_CONCURRENCY');
   return {
     smoke,
     files: filesText ? positiveInt('--files', filesText) : smoke ? 12 : 500,
@@ -105,11 +155,20 @@ export function parseBenchOptions(
     scenarios: onlyText
       ? scenarioList(onlyText)
       : smoke
-        ? ['selective', 'broad', 'window']
+        ? ['selective', 'broad', 'window', 'latency']
         : ['selective', 'broad', 'nested', 'window', 'rules'],
     s3: !flags.has('--no-s3') && env.BENCH_S3 !== '0',
     jq: !flags.has('--no-jq') && env.BENCH_JQ !== '0',
     out: pick('--out', 'BENCH_OUT') ?? defaults.out,
     dataDir: pick('--data-dir', 'BENCH_DATA_DIR') ?? defaults.dataDir,
+    latencies: latenciesText ? latencyList(latenciesText) : smoke ? [0, 20] : [0, 10, 50, 100],
+    bandwidthMBps: bandwidthText ? nonNegative('--bandwidth', bandwidthText) : 0,
+    latencyObjects: latencyObjectsText
+      ? positiveInt('--latency-objects', latencyObjectsText)
+      : smoke
+        ? 96
+        : 20_736,
+    peerConcurrency: peerText ? positiveInt('--peer-concurrency', peerText) : 16,
+    peer: !flags.has('--no-peer') && env.BENCH_PEER !== '0',
   };
 }

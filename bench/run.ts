@@ -21,6 +21,7 @@ import {
   summariseTool,
   type ScenarioResult,
 } from './report.js';
+import { runLatencyBench, type LatencyResult } from './latency.js';
 import { nginxPath, startNginxS3Server } from './s3-nginx.js';
 import { startBenchS3Server } from './s3-server.js';
 import { scenarios, type Scenario } from './scenarios.js';
@@ -112,7 +113,13 @@ async function main(): Promise<void> {
     out: path.join(repoRoot, 'bench', 'results.json'),
     dataDir: path.join(repoRoot, 'bench', 'data'),
   });
-  const dataset = await ensureDataset(opts.dataDir, opts.files, opts.megabytes, log);
+  const withMain = opts.scenarios.some((s) => s !== 'latency');
+  const dataset = await ensureDataset(
+    opts.dataDir,
+    withMain ? opts.files : 1,
+    withMain ? opts.megabytes : 0.01,
+    log,
+  );
   const size = totals(dataset.files);
   log(
     `Dataset: ${dataset.files.length} files, ${(size.bytes / 1e6).toFixed(1)} MB gzipped, ` +
@@ -123,7 +130,7 @@ async function main(): Promise<void> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'ct-bench-'));
   const withJq = opts.jq && (await jqAvailable());
   if (opts.jq && !withJq) log('jq or zcat not found: skipping zcat | jq');
-  const s3 = opts.s3 ? await startS3(dataset) : undefined;
+  const s3 = opts.s3 && withMain ? await startS3(dataset) : undefined;
   if (s3)
     log(
       `S3-protocol server: ${s3.ctx.server === 'nginx' ? 'nginx (object GETs) + the lean server (the rest)' : 'the lean Node server (nginx not installed)'}`,
@@ -147,9 +154,18 @@ async function main(): Promise<void> {
       log(`Scenario ${scenario.name}: ${scenario.description}`);
       results.push(await runScenario(scenario, tools, ctx, opts));
     }
-    const targets = checkTargets(results);
+    let latency: LatencyResult | undefined;
+    if (opts.scenarios.includes('latency')) {
+      log(
+        `Scenario latency: the scan engine${opts.peer ? ` and the AWS SDK peer (p-limit ${opts.peerConcurrency})` : ''} over S3 at ` +
+          `${opts.latencies.join(', ')} ms to first byte${opts.bandwidthMBps > 0 ? `, ${opts.bandwidthMBps} MB/s link` : ''}`,
+      );
+      latency = await runLatencyBench(opts, build, tmp, log);
+    }
+    const targets = [...checkTargets(results), ...(latency?.targets ?? [])];
     const table = formatTable(results);
-    console.log(`\n${table}\n\nTargets (ratios from this run):\n${formatTargets(targets)}\n`);
+    const latencyTable = latency ? `\n\nS3 with injected latency:\n${latency.table}` : '';
+    console.log(`\n${table}${latencyTable}\n\nTargets (ratios from this run):\n${formatTargets(targets)}\n`);
     const report = {
       generatedAt: new Date().toISOString(),
       durationS: Math.round((Date.now() - started) / 1000),
@@ -162,6 +178,7 @@ async function main(): Promise<void> {
         'reports it (scan: summary.json durationMs; DuckDB: instance creation to COPY done; floor: worker start to ' +
         "last gunzip) or the wall time (jq). MB/s = uncompressed JSON of the scenario's files / median time.",
       scenarios: results,
+      ...(latency ? { latency } : {}),
       targets,
       table,
     };

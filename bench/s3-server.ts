@@ -22,7 +22,7 @@ import path from 'node:path';
 export const BENCH_S3_REGION = 'us-east-1';
 
 /** One object of the bucket. */
-interface Entry {
+export interface Entry {
   key: string;
   /** The key's UTF-8 bytes: S3 orders keys by them (JS string order differs past U+FFFF). */
   bytes: Buffer;
@@ -197,7 +197,7 @@ function decodeToken(token: string): Buffer {
 /** `encoding-type=url`: S3 encodes keys like a URL component but keeps '/' readable. */
 const urlEncodeKey = (key: string): string => encodeURIComponent(key).replace(/%2F/g, '/');
 
-function listXml(bucket: string, query: URLSearchParams, entries: readonly Entry[]): string {
+export function listXml(bucket: string, query: URLSearchParams, entries: readonly Entry[]): string {
   const prefix = query.get('prefix') ?? '';
   const delimiter = query.get('delimiter') ?? '';
   const maxKeysText = query.get('max-keys');

@@ -62,7 +62,7 @@ interface Run {
   wallMs: number;
 }
 
-function run(command: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
+export function run(command: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(command, args, {
@@ -78,7 +78,7 @@ function run(command: string, args: string[], env: Record<string, string> = {}):
   });
 }
 
-function check(r: Run, what: string): void {
+export function check(r: Run, what: string): void {
   if (r.code !== 0) throw new Error(`${what} exited with ${r.code}:\n${r.stderr.slice(-2000)}`);
 }
 

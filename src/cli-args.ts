@@ -163,7 +163,10 @@ export function buildProgram(version: string): Command {
     .option('--no-fail-on-no-logs', 'only warn when no logs were found where expected')
     .option('--dry-run', 'print and write the plan (plan.json) without reading any log data')
     .option('--file <config>', 'config file (YAML or JSON); flags override it')
-    .option('--concurrency <n>', 'objects fetched at once (default 16)')
+    .option(
+      '--concurrency <n>',
+      'objects fetched at once: auto (default; adapts to latency and throttling) or a number',
+    )
     .option('--workers <n>', 'parser threads; 0 = main thread (default: one per core)')
     .option('--profile <name>', 'AWS shared-config profile')
     .option('--aws-access-key-id <id>', 'AWS access key id (prefer the default credential chain)')

@@ -66,8 +66,10 @@ export interface Investigation {
   };
   failOnMatch: boolean;
   dryRun: boolean;
-  /** Objects fetched and parsed at once (scan engine). */
+  /** Objects fetched and parsed at once (scan engine); the first limit when adaptive. */
   concurrency: number;
+  /** The scan engine adapts `concurrency` while it reads (`--concurrency auto`, the default). */
+  adaptiveConcurrency?: boolean;
   /** Worker threads for the scan engine; 0 = parse on the main thread. */
   workers: number;
   credentials: Credentials;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import type { Investigation } from './investigation.js';
 import type { Logger } from './logger.js';
-import { chooseEngine } from './engines/select.js';
+import { chooseEngineForSearch } from './engines/choose-engine.js';
 import { openScanPlan } from './source/open.js';
 import { openIncremental } from './state/incremental.js';
 import { atomicWriteFile } from './report/writers.js';
@@ -65,14 +65,16 @@ export async function runDryRun(
   // Incremental mode: the plan is the deliveries the next run would read (the state is only read).
   const incremental = await openIncremental(given, new Date());
   const inv = incremental ? incremental.engineInvestigation() : given;
-  const choice = chooseEngine(inv);
+  const choice = await chooseEngineForSearch(inv, logger);
   const plan =
     choice.engine === 'scan'
       ? await planScan(inv, choice.reason)
       : await athenaDryRunPlan(inv, logger, choice.reason);
   await mkdir(inv.output.dir, { recursive: true });
   const planPath = path.join(inv.output.dir, outputFileNames(inv).plan);
-  await atomicWriteFile(planPath, `${JSON.stringify(plan, null, 2)}\n`);
+  // With `auto` over S3: the estimate the choice was made from.
+  const written = choice.estimate ? { ...plan, engineEstimate: choice.estimate } : plan;
+  await atomicWriteFile(planPath, `${JSON.stringify(written, null, 2)}\n`);
   const text =
     plan.engine === 'scan'
       ? `Dry run (scan, ${choice.reason}): would read ${plural(plan.objects.length, 'object')} ` +

@@ -16,7 +16,7 @@ import {
 } from './engines/types.js';
 import type { Summary } from './report/types.js';
 import { SearchError, asNoCredentialsError, errorMessage } from './errors.js';
-import { chooseEngine } from './engines/select.js';
+import { chooseEngineForSearch } from './engines/choose-engine.js';
 import { createEngine } from './engines/create.js';
 import { openResultWriter, type ResultWriter } from './report/writers.js';
 import { MatchPreview, levelOfRules } from './report/preview.js';
@@ -165,7 +165,7 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
   // when it belongs to another search).
   const incremental = await openIncremental(inv, startedAt, options.cacheState);
   const searched = incremental ? incremental.engineInvestigation() : inv;
-  const choice = chooseEngine(searched);
+  const choice = await chooseEngineForSearch(searched, logger, signal ? { signal } : {});
   logger.info(`Engine: ${choice.engine} (${choice.reason})`);
   // Settings read from the environment are checked before anything is read (exit code 2).
   s3IdleTimeoutMs();

@@ -159,9 +159,15 @@ export function logBody(hour: number, ids: string[]): Buffer {
   return gzipSync(JSON.stringify({ Records }));
 }
 
-/** The search's arguments for the day, against `s3://bucket`. */
+/**
+ * The search's arguments for the day, against `s3://bucket`, with the scan engine: `auto` would
+ * first list a sample of the bucket to estimate each engine's cost, and meet the faults meant for
+ * the search (a later `--engine` overrides this one).
+ */
 export function dayArgs(bucket: string, outDir: string): string[] {
   return [
+    '--engine',
+    'scan',
     '--source',
     `s3://${bucket}`,
     '--since',

@@ -297,30 +297,35 @@ describe('a retry storm leaks no listeners', () => {
 });
 
 describe('a listing that hangs is cancelled by the first signal', () => {
-  it('SIGTERM while the day listing is unanswered: exit 3 at once, summary incomplete', async () => {
-    server = await startHostileS3({
-      bucket: BUCKET,
-      objects: dayObjects(),
-      listing: (q) => (q.prefix === DAY_PREFIX ? null : undefined),
-    });
-    const out = await mkdtemp(path.join(os.tmpdir(), 'ct-hostile-s3-'));
-    // The idle timeout (30 s here) must not be what ends the listing.
-    const { child, done } = startCli(dayArgs(BUCKET, out), {
-      env: { ...server.env, CLOUDTRAIL_INVESTIGATE_S3_TIMEOUT_MS: '30000' },
-    });
-    // Wait for the day listing to be asked, then signal.
-    const start = Date.now();
-    while (!server.lists.some((q) => q.prefix === DAY_PREFIX) && Date.now() - start < 30_000) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    child.kill('SIGTERM');
-    const signalled = Date.now();
-    const run = await done;
-    expect(Date.now() - signalled).toBeLessThan(5_000);
-    expect(run.code, run.stderr).toBe(3);
-    const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8')) as {
-      complete: boolean;
-    };
-    expect(summary.complete).toBe(false);
-  }, 60_000);
+  // With `auto`, the day folder is first listed by the sample that estimates each engine's cost.
+  it.each(['scan', 'auto'])(
+    'SIGTERM while the day listing is unanswered (--engine %s): exit 3 at once, summary incomplete',
+    async (engine) => {
+      server = await startHostileS3({
+        bucket: BUCKET,
+        objects: dayObjects(),
+        listing: (q) => (q.prefix === DAY_PREFIX ? null : undefined),
+      });
+      const out = await mkdtemp(path.join(os.tmpdir(), 'ct-hostile-s3-'));
+      // The idle timeout (30 s here) must not be what ends the listing.
+      const { child, done } = startCli([...dayArgs(BUCKET, out), '--engine', engine], {
+        env: { ...server.env, CLOUDTRAIL_INVESTIGATE_S3_TIMEOUT_MS: '30000' },
+      });
+      // Wait for the day listing to be asked, then signal.
+      const start = Date.now();
+      while (!server.lists.some((q) => q.prefix === DAY_PREFIX) && Date.now() - start < 30_000) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      child.kill('SIGTERM');
+      const signalled = Date.now();
+      const run = await done;
+      expect(Date.now() - signalled).toBeLessThan(5_000);
+      expect(run.code, run.stderr).toBe(3);
+      const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8')) as {
+        complete: boolean;
+      };
+      expect(summary.complete).toBe(false);
+    },
+    60_000,
+  );
 });

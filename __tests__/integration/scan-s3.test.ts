@@ -182,7 +182,7 @@ describe('scan engine over S3 (account trail with a key prefix)', () => {
     );
     expect(await results(dir)).toEqual(expected);
     expect((await summary(dir)).complete).toBe(true);
-    expect(complete.stderr).toMatch(new RegExp(`${expected.length} matching events`));
+    expect(complete.stderr).toMatch(new RegExp(`${expected.length} matching CloudTrail events`));
   });
 
   it('de-duplicates global events delivered into several regions and says how many were dropped', async () => {

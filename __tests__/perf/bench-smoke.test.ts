@@ -14,6 +14,7 @@ const run = promisify(execFile);
 
 interface Results {
   scenarios: Array<{ scenario: string; tools: Array<{ tool: string; count?: number }> }>;
+  latency?: { rows: Array<{ latencyMs: number; tool: string; count: number }> };
   targets: unknown[];
 }
 
@@ -45,5 +46,15 @@ describe('the benchmark smoke run', () => {
     // The generated data holds events for every scenario: agreement is not on zero.
     expect(results.scenarios.every((s) => (s.tools[0]?.count ?? 0) > 0)).toBe(true);
     expect(results.targets.length).toBeGreaterThan(0);
+    // S3 with injected latency: the scan engine and the SDK peer at 0 and 20 ms, same events.
+    const rows = results.latency?.rows ?? [];
+    expect(rows.map((r) => `${r.latencyMs}/${r.tool}`)).toEqual([
+      '0/scan-s3',
+      '0/sdk-peer',
+      '20/scan-s3',
+      '20/sdk-peer',
+    ]);
+    expect(new Set(rows.map((r) => r.count)).size).toBe(1);
+    expect(rows[0]?.count).toBeGreaterThan(0);
   }, 150_000);
 });

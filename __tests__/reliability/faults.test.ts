@@ -47,6 +47,10 @@ async function tempDir(name: string): Promise<string> {
 function search(outDir: string, env: Record<string, string>): Promise<CliRun> {
   return runCli(
     [
+      // The scan engine's faults: `auto` would first list a sample to estimate each engine's
+      // cost, and the listing faults meant for the search would fall on it.
+      '--engine',
+      'scan',
       '--source',
       `s3://${BUCKET}`,
       '--since',

@@ -140,6 +140,17 @@ describe.each(['signed', 'sdk'] as const)('S3Store (%s reads)', (reads) => {
     },
   );
 
+  it('counts the answers asking it to slow down (the scan engine backs off on them), and no others', async () => {
+    server.inject({ kind: 'SlowDown', operation: 'get', key: KEY, times: 2 });
+    const { store } = storeWithoutSdkRetries(reads);
+    expect(store.throttles).toBe(0);
+    expect(Buffer.from(await store.get(KEY)).equals(BODY)).toBe(true);
+    expect(store.throttles).toBe(2);
+    server.inject({ kind: 'InternalError', operation: 'get', key: KEY, times: 1 });
+    expect(Buffer.from(await store.get(KEY)).equals(BODY)).toBe(true);
+    expect(store.throttles).toBe(2);
+  });
+
   it('gives up after maxAttempts and reports the failure as transient', async () => {
     server.inject({ kind: 'SlowDown', operation: 'get', key: KEY });
     const { store, sleeps } = storeWithoutSdkRetries(reads, 3);

@@ -13,8 +13,11 @@ import { ConfigurationError } from '../errors.js';
 import type { Credentials } from '../investigation.js';
 import { USER_AGENT, customS3Endpoint, defaultRegion, s3IdleTimeoutMs } from './settings.js';
 
-/** Sockets per host: enough for the scan engine's concurrency, bounded so a big plan cannot exhaust them. */
-const MAX_SOCKETS = 64;
+/**
+ * Sockets per host: enough for the scan engine's concurrency (up to 256 when it adapts to a slow
+ * link), bounded so a big plan cannot exhaust them.
+ */
+const MAX_SOCKETS = 256;
 
 /** What the SDK clients accept as `credentials`: a function resolving to keys. */
 export type CredentialProvider = ReturnType<typeof fromNodeProviderChain>;

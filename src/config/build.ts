@@ -183,7 +183,7 @@ export function buildInvestigation(raw: RawOptions, now: Date = new Date()): Inv
       ? { failOnNoLogs: parseBoolean(raw.failOnNoLogs, false, '--fail-on-no-logs') }
       : {}),
     dryRun: raw.dryRun ?? false,
-    concurrency: parseInteger(raw.concurrency, 16, '--concurrency', 1, 256),
+    ...parseConcurrency(raw.concurrency),
     workers: parseInteger(raw.workers, Math.min(os.availableParallelism(), 8), '--workers', 0, 64),
     credentials: parseCredentials(raw),
     athena: {
@@ -203,6 +203,25 @@ export function buildInvestigation(raw: RawOptions, now: Date = new Date()): Inv
         : {}),
     },
   };
+}
+
+/**
+ * `--concurrency`: `auto` (the default) lets the scan engine choose and adapt the objects fetched
+ * at once (adaptive-concurrency.ts), starting at 16; a number fixes it.
+ */
+export function parseConcurrency(
+  value: string | number | undefined,
+): Pick<Investigation, 'concurrency' | 'adaptiveConcurrency'> {
+  if (value === undefined || String(value).trim() === '' || String(value).trim().toLowerCase() === 'auto') {
+    return { concurrency: 16, adaptiveConcurrency: true };
+  }
+  if (!/^\s*\d+\s*$/.test(String(value))) {
+    throw new ConfigurationError(
+      `--concurrency must be "auto" (the default: chosen and adapted while reading) or a whole number from 1 to 256; got "${value}".`,
+      '--concurrency',
+    );
+  }
+  return { concurrency: parseInteger(value, 16, '--concurrency', 1, 256), adaptiveConcurrency: false };
 }
 
 /** `10GB`, `500 MB`, `1e9` -> bytes. */

@@ -1,5 +1,7 @@
 /**
  * `--engine auto`: the documented rule that picks an engine, and the reason shown in summaries.
+ * Searches choose through choose-engine.ts, which estimates both engines' cost over S3 and falls
+ * back on this rule when no estimate can be made.
  *
  * - A local folder: scan (Athena reads S3 only).
  * - S3 or a trail, window up to AUTO_SCAN_MAX_DAYS: scan — a few days of one account's logs are
@@ -30,7 +32,7 @@ function formatDays(d: number): string {
 }
 
 /** Why Athena cannot run this filter (the SQL compiler's own message), or undefined when it can. */
-function athenaCannotRun(query: QueryNode): string | undefined {
+export function athenaCannotRun(query: QueryNode): string | undefined {
   try {
     compileWhere(query);
     return undefined;

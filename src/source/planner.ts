@@ -51,7 +51,7 @@ export interface ListedLogFile {
 }
 
 export interface PlanOptions {
-  /** Day folders listed at once (S3); output order is kept. */
+  /** Day folders listed at once (S3; default LIST_CONCURRENCY); output order is kept. */
   listConcurrency?: number;
   signal?: AbortSignal;
 }
@@ -70,6 +70,12 @@ export interface Plan {
   /** Scope warnings (see scopeWarnings), using what was found. */
   warnings(): string[];
 }
+
+/**
+ * Folders listed at once (S3): a listing waits a round trip per page, and a window of many days,
+ * regions or accounts is many folders of one page each.
+ */
+export const LIST_CONCURRENCY = 32;
 
 /** Files read whole when not named like CloudTrail's (exports, `jq` output, test fixtures). */
 const GENERIC_EVENT_FILE = /\.(json|jsonl)(\.gz)?$/i;
@@ -241,7 +247,7 @@ async function* s3Objects(
   state: PlanState,
   options: PlanOptions,
 ): AsyncGenerator<PlannedObject> {
-  const concurrency = Math.max(1, options.listConcurrency ?? 8);
+  const concurrency = Math.max(1, options.listConcurrency ?? LIST_CONCURRENCY);
   const { signal } = options;
   const accounts = await discoverAccounts(store, root.prefix, concurrency, signal);
   for (const a of accounts) state.accounts.add(a.account);

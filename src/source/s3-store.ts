@@ -94,6 +94,27 @@ const TRANSIENT_CODES = new Set([
   'TruncatedBody',
 ]);
 
+/**
+ * Answers that ask the client to slow down, and requests that got no answer in time: the scan
+ * engine's concurrency backs off on them (more requests at once would only wait longer).
+ */
+const THROTTLE_CODES = new Set([
+  'SlowDown',
+  'ServiceUnavailable',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestTimeout',
+  'TimeoutError',
+]);
+
+/** Whether a failed call was S3 (or a proxy) asking for fewer requests, or timed out. */
+export function isThrottle(err: unknown): boolean {
+  const status = err instanceof S3StoreError ? undefined : httpStatus(err);
+  const code = err instanceof S3StoreError ? err.code : errorCode(err);
+  return status === 503 || status === 429 || THROTTLE_CODES.has(code);
+}
+
 interface SdkErrorShape {
   name?: string;
   code?: string;
@@ -176,6 +197,8 @@ export class S3Store implements ObjectStore {
   private readonly idleTimeoutMs: number;
   private readonly maxPages: number;
   private readonly minBytesPerSecond: number;
+  /** See ObjectStore.throttles. */
+  throttles = 0;
 
   constructor(options: S3StoreOptions) {
     this.client = options.client;
@@ -270,6 +293,7 @@ export class S3Store implements ObjectStore {
         return await call();
       } catch (err) {
         if (signal?.aborted) throw signal.reason;
+        if (isThrottle(err)) this.throttles++;
         const failure = this.toError(err, op, keyOrPrefix);
         if (!failure.transient || attempt + 1 >= this.maxAttempts) throw failure;
         await this.sleep(backoffDelay(attempt, this.baseDelayMs, this.maxDelayMs, this.random), signal);

@@ -28,6 +28,12 @@ export interface ObjectStore {
    * by the listing, not by what a server or a growing file sends.
    */
   get(key: string, signal?: AbortSignal, listedSize?: number): Promise<Uint8Array>;
+  /**
+   * Answers asking to slow down (SlowDown, 503, 429) and requests timed out so far, retried or not: the scan
+   * engine's adaptive concurrency backs off when it grows. Undefined for stores that cannot be
+   * throttled (a local folder).
+   */
+  readonly throttles?: number;
 }
 
 /** What a CloudTrail log file name says about itself. */

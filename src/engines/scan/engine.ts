@@ -22,6 +22,7 @@ import {
   type SearchStats,
 } from '../types.js';
 import { createScanPool, type ScanPool } from './pool.js';
+import { AdaptiveConcurrency, DEFAULT_ADAPTIVE_CONCURRENCY } from './adaptive-concurrency.js';
 import { MAX_UNCOMPRESSED_BYTES } from './decode.js';
 import { readAhead } from './read-ahead.js';
 import { PackedBatch, packedByteLength, type PackedScanResult } from './packed-matches.js';
@@ -57,6 +58,15 @@ const ANY_TIME = { since: '0000-01-01T00:00:00Z', until: '9999-12-31T23:59:59Z' 
 /** Region label for objects whose name does not say (plain .json files in a folder). */
 const UNNAMED = UNNAMED_FILES_REGION;
 
+/** An object started and not yet emitted. */
+interface Slot {
+  outcome: Promise<Outcome>;
+  /** The outcome is known. */
+  settled: boolean;
+  /** Stored bytes (as listed). */
+  size: number;
+}
+
 interface Outcome {
   object: PlannedObject;
   result?: PackedScanResult;
@@ -69,8 +79,8 @@ interface Outcome {
 }
 
 /**
- * Stored (compressed) bytes read ahead at most; objects of a few KB still get `concurrency`
- * fetches at once.
+ * Stored (compressed) bytes read ahead at most (fetching, scanning, or read and waiting for their
+ * turn to be emitted); objects of a few KB still get `concurrency` fetches at once.
  */
 const MAX_INFLIGHT_BYTES = 8 * 1024 * 1024;
 
@@ -159,6 +169,48 @@ export class ScanEngine implements Engine {
     const { signal, onProgress } = options;
     const logger = this.logger;
 
+    // `--concurrency auto`: the limit follows throughput and throttling (adaptive-concurrency.ts).
+    const limiter = inv.adaptiveConcurrency
+      ? new AdaptiveConcurrency({ ...DEFAULT_ADAPTIVE_CONCURRENCY, initial: inv.concurrency })
+      : undefined;
+    const limit = (): number => limiter?.limit ?? inv.concurrency;
+    /** Fetches (and scans) not finished yet. */
+    let active = 0;
+    /** Wakes the read loop when an object finishes. */
+    let wake: (() => void) | undefined;
+    /** Throttling answers seen so far, per store (S3Store counts them). */
+    const throttlesSeen = new Map<ObjectStore, number>();
+    const objectFinished = (store: ObjectStore): void => {
+      const full = active >= limit();
+      active--;
+      if (limiter) {
+        const now = performance.now();
+        const throttles = store.throttles ?? 0;
+        if (throttles > (throttlesSeen.get(store) ?? 0)) {
+          throttlesSeen.set(store, throttles);
+          limiter.throttled(now);
+        }
+        limiter.completed(now, full);
+      }
+      const w = wake;
+      wake = undefined;
+      w?.();
+    };
+
+    /** Starts an object; `settled` is set before the read loop is woken. */
+    const start = (store: ObjectStore, pool: ScanPool, object: PlannedObject): Slot => {
+      active++;
+      const slot: Slot = {
+        outcome: undefined as unknown as Promise<Outcome>,
+        settled: false,
+        size: object.size,
+      };
+      slot.outcome = fetchAndScan(store, pool, object).finally(() => {
+        slot.settled = true;
+        objectFinished(store);
+      });
+      return slot;
+    };
     const fetchAndScan = async (
       store: ObjectStore,
       pool: ScanPool,
@@ -234,17 +286,18 @@ export class ScanEngine implements Engine {
         await pool.close();
         throw err;
       }
-      // In-flight objects in plan order; emitting the head first keeps output deterministic.
-      const inflight: Array<Promise<Outcome>> = [];
-      // Stored bytes of the in-flight objects: their results wait here until emitted in order.
-      const inflightSizes: number[] = [];
+      // Objects started, in plan order, until emitted: emitting the head first keeps output
+      // deterministic, while a new fetch starts as soon as any object finishes.
+      const inflight: Slot[] = [];
+      // Stored bytes of those objects: their results wait here until emitted in order.
       let inflightBytes = 0;
       // Once every object is listed, the totals are final.
       let listingDone = false;
       /** Accounts for the head object and yields its matches (one generator per object, not per event). */
       const emitHead = async function* (): AsyncGenerator<PackedBatch> {
-        const outcome = await inflight.shift()!;
-        inflightBytes -= inflightSizes.shift()!;
+        const head = inflight.shift()!;
+        const outcome = await head.outcome;
+        inflightBytes -= head.size;
         const batch = account(outcome);
         if (batch && batch.count > 0) yield batch;
         waitingResultBytes -= outcome.resultBytes;
@@ -256,10 +309,11 @@ export class ScanEngine implements Engine {
           listingDone,
         });
       };
-      const mustEmit = (): boolean =>
-        inflight.length >= inv.concurrency ||
-        (inflight.length > 1 &&
-          (inflightBytes > MAX_INFLIGHT_BYTES || waitingResultBytes > MAX_WAITING_RESULT_BYTES));
+      const overBytes = (): boolean =>
+        inflight.length > 0 &&
+        (inflightBytes > MAX_INFLIGHT_BYTES || waitingResultBytes > MAX_WAITING_RESULT_BYTES);
+      // Finished objects waiting behind a slower head count against this bound too.
+      const canStart = (): boolean => active < limit() && inflight.length <= 2 * limit() && !overBytes();
       try {
         const listed = readAhead(plan.objects, MAX_LISTED_AHEAD, {
           onItem: ({ object }) => {
@@ -270,12 +324,22 @@ export class ScanEngine implements Engine {
         });
         for await (const { store, object } of listed) {
           if (signal?.aborted) break;
-          inflight.push(fetchAndScan(store, pool, object));
-          inflightSizes.push(object.size);
+          inflight.push(start(store, pool, object));
           inflightBytes += object.size;
-          while (mustEmit()) yield* emitHead();
+          for (;;) {
+            while (inflight[0]?.settled === true) yield* emitHead();
+            if (canStart()) break;
+            // Matches piling up unwritten: more objects at once would only wait longer.
+            if (waitingResultBytes > MAX_WAITING_RESULT_BYTES) limiter?.memoryBound(active);
+            await new Promise<void>((resolve) => (wake = resolve));
+          }
         }
         while (inflight.length > 0) yield* emitHead();
+        if (limiter) {
+          const h = limiter.history;
+          const shown = h.length > 24 ? [...h.slice(0, 12), '…', ...h.slice(-12)] : h;
+          logger.debug(`Objects in flight (adaptive): ${shown.join(' → ')}`);
+        }
         const ps = plan.stats();
         totals.listed = ps.listed;
         totals.skipped = ps.skipped;
@@ -285,7 +349,7 @@ export class ScanEngine implements Engine {
         }
         finished = true;
       } finally {
-        await Promise.allSettled(inflight);
+        await Promise.allSettled(inflight.map((s) => s.outcome));
         await pool.close();
       }
     }
