@@ -8,7 +8,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const sharedData = path.resolve(repoRoot, '../shared/data');
+/** The external corpora: only `*.corpus.test.ts` files may read them (see ./corpus.ts). */
+export { sharedData } from './corpus-location.js';
 
 export interface CliRun {
   code: number | null;

@@ -51,6 +51,9 @@ function uuid(rng: Rng): string {
   return `${part(8)}-${part(4)}-4${part(3)}-a${part(3)}-${part(12)}`;
 }
 
+const TERRAFORM =
+  'APN/1.0 HashiCorp/1.0 Terraform/1.1.2 (+https://www.terraform.io) terraform-provider-aws/3.76.1 (+https://registry.terraform.io/providers/hashicorp/aws) aws-sdk-go/1.44.157 (go1.19.3; linux; amd64)';
+
 let flat: string | undefined;
 
 /** The Invictus-shaped folder (see the module comment). */
@@ -85,9 +88,13 @@ export function flatTrail(): string {
     const records: Rec[] = log.records.map((r) => {
       // A detonation tool's and Terraform's user agents, as in the Invictus logs.
       const pick = rng.int(0, 9);
-      if (pick < 3) return { ...r, userAgent: `stratus-red-team_${session}` };
-      if (pick < 5)
-        return { ...r, userAgent: 'APN/1.0 HashiCorp/1.0 Terraform/1.5.2 (+https://www.terraform.io)' };
+      if (pick < 2) return { ...r, userAgent: `stratus-red-team_${session}` };
+      if (pick < 4)
+        return {
+          ...r,
+          userAgent: `${TERRAFORM} stratus-red-team_${session} HashiCorp-terraform-exec/0.17.3`,
+        };
+      if (pick < 5) return { ...r, userAgent: TERRAFORM };
       return r;
     });
     // Real logs deliver some events again in a later file: the same eventID in two files.
