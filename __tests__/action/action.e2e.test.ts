@@ -13,7 +13,7 @@ import { mkdir, mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/prom
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { runAction, actionPath, repoRoot, type ActionRun } from '../helpers/run-action.js';
+import { runAction, actionPath, type ActionRun } from '../helpers/run-action.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { startOidcServer, type OidcServer } from '../helpers/oidc-server.js';
 import { startStsServer, type StsServer } from '../helpers/sts-server.js';
