@@ -11,9 +11,14 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Two test files at a time. Vitest's default is one fewer than the cores, so a single file on
+    // a 2-core machine, while most files spend their time waiting on the processes and servers
+    // they start.
+    maxWorkers: 2,
+    minWorkers: 1,
     env: {
       // The SDK warns once per process that its 2027 releases need Node 22; the CLI still supports
-      // Node 20 (README), so in tests the warning is only noise. Users see it.
+      // Node 20 (README), so in tests the warning is only noise. Users still see it.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
   },
