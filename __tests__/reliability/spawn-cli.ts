@@ -7,7 +7,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cliEntry, repoRoot, type CliRun } from '../helpers/cli.js';
 
-
 export interface StartedCli {
   child: ChildProcess;
   /** Resolves when the process has exited. */
