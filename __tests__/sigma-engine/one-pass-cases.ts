@@ -124,71 +124,74 @@ export function onePassScanCases(spec: OnePassScan): void {
       }
     });
 
-    it.runIf(spec.cliChecks)('narrows with --filter and gates on --min-level', async () => {
-      const out = await mkdtemp(path.join(os.tmpdir(), 'sigma-'));
-      const run = await runCli(
-        [
-          '--source',
-          's3://sigma-bucket',
-          '--rules',
-          'builtin:trail-tampering',
-          '--filter',
-          '{"eventname":"StopLogging"}',
-          '--since',
-          SINCE,
-          '--until',
-          UNTIL,
-          '--out-dir',
-          out,
-          '--fail-on-match',
-          '--min-level',
-          'high',
-        ],
-        { env: server.env },
-      );
-      const stops = records.filter((r) => r.eventName === 'StopLogging');
-      expect(stops.length).toBeGreaterThan(0);
-      expect(run.code, run.stderr).toBe(1);
-      const lines = (await readFile(path.join(out, 'results.jsonl'), 'utf8')).split('\n').filter(Boolean);
-      expect(lines.map((l) => (JSON.parse(l) as { eventID: string }).eventID).sort()).toEqual(
-        stops.map((r) => r.eventID).sort(),
-      );
-      const low = await runCli(
-        [
-          '--source',
-          's3://sigma-bucket',
-          '--rules',
-          'builtin:trail-tampering',
-          '--filter',
-          '{"eventname":"StopLogging"}',
-          '--since',
-          SINCE,
-          '--until',
-          UNTIL,
-          '--out-dir',
-          out,
-          '--fail-on-match',
-          '--min-level',
-          'critical',
-        ],
-        { env: server.env },
-      );
-      expect(low.code, low.stderr).toBe(0);
-    });
+    // These do not depend on the pack: run once.
+    if (spec.cliChecks) {
+      it('narrows with --filter and gates on --min-level', async () => {
+        const out = await mkdtemp(path.join(os.tmpdir(), 'sigma-'));
+        const run = await runCli(
+          [
+            '--source',
+            's3://sigma-bucket',
+            '--rules',
+            'builtin:trail-tampering',
+            '--filter',
+            '{"eventname":"StopLogging"}',
+            '--since',
+            SINCE,
+            '--until',
+            UNTIL,
+            '--out-dir',
+            out,
+            '--fail-on-match',
+            '--min-level',
+            'high',
+          ],
+          { env: server.env },
+        );
+        const stops = records.filter((r) => r.eventName === 'StopLogging');
+        expect(stops.length).toBeGreaterThan(0);
+        expect(run.code, run.stderr).toBe(1);
+        const lines = (await readFile(path.join(out, 'results.jsonl'), 'utf8')).split('\n').filter(Boolean);
+        expect(lines.map((l) => (JSON.parse(l) as { eventID: string }).eventID).sort()).toEqual(
+          stops.map((r) => r.eventID).sort(),
+        );
+        const low = await runCli(
+          [
+            '--source',
+            's3://sigma-bucket',
+            '--rules',
+            'builtin:trail-tampering',
+            '--filter',
+            '{"eventname":"StopLogging"}',
+            '--since',
+            SINCE,
+            '--until',
+            UNTIL,
+            '--out-dir',
+            out,
+            '--fail-on-match',
+            '--min-level',
+            'critical',
+          ],
+          { env: server.env },
+        );
+        expect(low.code, low.stderr).toBe(0);
+      });
 
-    it.runIf(spec.cliChecks)('refuses a bad rule path or level with exit 2', async () => {
-      const bad = await runCli(
-        ['--source', 's3://sigma-bucket', '--rules', '/nonexistent/rules', '--days', '1'],
-        { env: server.env },
-      );
-      expect(bad.code).toBe(2);
-      expect(bad.stderr).toMatch(/--rules/);
-      const level = await runCli(
-        ['--source', 's3://sigma-bucket', '--rules', 'builtin:all', '--min-level', 'urgent', '--days', '1'],
-        { env: server.env },
-      );
-      expect(level.code).toBe(2);
-      expect(level.stderr).toMatch(/--min-level/);
-    });
+      it('refuses a bad rule path or level with exit 2', async () => {
+        const bad = await runCli(
+          ['--source', 's3://sigma-bucket', '--rules', '/nonexistent/rules', '--days', '1'],
+          { env: server.env },
+        );
+        expect(bad.code).toBe(2);
+        expect(bad.stderr).toMatch(/--rules/);
+        const level = await runCli(
+          ['--source', 's3://sigma-bucket', '--rules', 'builtin:all', '--min-level', 'urgent', '--days', '1'],
+          { env: server.env },
+        );
+        expect(level.code).toBe(2);
+        expect(level.stderr).toMatch(/--min-level/);
+      });
+    }
   });
 }
