@@ -19,7 +19,8 @@ const actionYml = parse(readFileSync(path.join(repoRoot, 'action.yml'), 'utf8'))
 };
 
 /** A local source that exists: the shared validator checks it. */
-const logs = path.resolve(repoRoot, '../shared/data/invictus-aws-dataset');
+// Any existing folder of logs: the committed examples.
+const logs = path.resolve(repoRoot, 'examples/cloudtrail');
 
 const ctx: RunContext = { runnerTemp: '/runner/_temp', runId: '987654', job: 'audit', attempt: '2' };
 

@@ -13,14 +13,16 @@ import { mkdir, mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/prom
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { runAction, actionPath, repoRoot, type ActionRun } from '../helpers/run-action.js';
+import { runAction, actionPath, type ActionRun } from '../helpers/run-action.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { startOidcServer, type OidcServer } from '../helpers/oidc-server.js';
 import { startStsServer, type StsServer } from '../helpers/sts-server.js';
 import { startArtifactServer, sha256Hex, type ArtifactServer } from '../helpers/artifact-server.js';
+import { flatTrail } from '../helpers/corpus-like.js';
 
 const require = createRequire(import.meta.url);
-const invictus = path.resolve(repoRoot, '../shared/data/invictus-aws-dataset/CloudTrail');
+// Delivered files shaped like the real Invictus logs (flat folder, not gzipped), built in-repo.
+const flatLogs = flatTrail();
 
 // ---- generated logs: three unique StopLogging events, one hostile, one delivered twice ----
 
@@ -313,12 +315,12 @@ describe('the Action on a local folder', () => {
     );
   });
 
-  it('matches the real Invictus logs as jq counts them, and passes without fail-on-match', async () => {
+  it('matches a flat folder of delivered logs as jq counts them, and passes without fail-on-match', async () => {
     const expected = execFileSync(
       'bash',
       [
         '-c',
-        `jq -r '.Records[] | select(.eventName=="StopLogging" or .eventName=="DeleteTrail") | .eventID' "${invictus}"/*.json | sort -u`,
+        `jq -r '.Records[] | select(.eventName=="StopLogging" or .eventName=="DeleteTrail") | .eventID' "${flatLogs}"/*.json | sort -u`,
       ],
       { encoding: 'utf8' },
     )
@@ -328,7 +330,7 @@ describe('the Action on a local folder', () => {
     const run = await runAction({
       runId: '7000000102',
       inputs: {
-        source: invictus,
+        source: flatLogs,
         filters: '{"eventName": ["StopLogging", "DeleteTrail"]}',
         since: '2023-07-10T11:00:00Z',
         until: '2023-07-10T13:00:00Z',
@@ -420,7 +422,7 @@ describe('the Action on a local folder', () => {
     expect(taken.status).toBe(200);
     const run = await runAction({
       inputs: {
-        source: invictus,
+        source: flatLogs,
         filters: 'eventName: StopLogging',
         since: '2023-07-10T11:00:00Z',
         until: '2023-07-10T13:00:00Z',

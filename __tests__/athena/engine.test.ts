@@ -3,8 +3,6 @@
  * time out, cancel, throttle, paginate, budget, cleanup in finally.
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { GetQueryResultsCommand } from '@aws-sdk/client-athena';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AthenaEngine } from '../../src/engines/athena/engine.js';
@@ -17,12 +15,10 @@ import { trino } from './grammar.js';
 import { compileRulePack } from '../../src/sigma/pack.js';
 import { parseRuleSource } from '../../src/sigma/parse.js';
 import { projectOntoTable, renderRow } from './render-row.js';
+import { flatTrail, jsonFiles } from '../helpers/corpus-like.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const sample = path.resolve(
-  repoRoot,
-  '../shared/data/invictus-aws-dataset/CloudTrail/218007301253_CloudTrail_us-east-1_20230710T1145Z_7xgocspSowgK0Gto.json',
-);
+// The first delivered file of the in-repo flat trail: real-shaped records of many kinds.
+const sample = jsonFiles(flatTrail())[0]!;
 const records = (JSON.parse(readFileSync(sample, 'utf8')) as { Records: Record<string, unknown>[] }).Records;
 
 let h: Harness | undefined;

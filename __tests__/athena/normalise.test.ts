@@ -1,35 +1,33 @@
 /**
- * Engine parity of the record shape: real CloudTrail records, rendered as Athena returns the
- * engine's SELECT (render-row.ts, written from the documented SerDe/Trino behaviour), come back
- * from the normaliser equal to the delivered records projected onto the table's fields.
+ * Engine parity of the record shape: CloudTrail records, rendered as Athena returns the engine's
+ * SELECT (render-row.ts, written from the documented SerDe/Trino behaviour), come back from the
+ * normaliser equal to the delivered records projected onto the table's fields. On the in-repo
+ * logs here; on the real Invictus logs and AWS documentation examples in normalise.corpus.test.ts.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { rowToRecord } from '../../src/engines/athena/normalise.js';
 import { TABLE_COLUMNS } from '../../src/engines/athena/schema.js';
+import { repoRoot } from '../helpers/cli.js';
+import { detonations, flatTrail, jsonFiles } from '../helpers/corpus-like.js';
 import { AWS_SCHEMA, projectOntoTable, renderRow } from './render-row.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const data = path.resolve(repoRoot, '../shared/data');
-const invictus = path.join(data, 'invictus-aws-dataset/CloudTrail');
+type Rec = Record<string, unknown>;
 
-function invictusRecords(): Record<string, unknown>[] {
-  return readdirSync(invictus)
-    .filter((f) => f.endsWith('.json'))
-    .flatMap(
-      (f) =>
-        (JSON.parse(readFileSync(path.join(invictus, f), 'utf8')) as { Records: Record<string, unknown>[] })
-          .Records,
-    );
-}
-
-function awsDocExamples(): Record<string, unknown>[] {
-  return readFileSync(path.join(data, 'awsdocs-cloudtrail-examples.jsonl'), 'utf8')
+/** Every record of the example bucket's trail and Insight files (gzipped `{"Records":[...]}`). */
+function exampleRecords(): Rec[] {
+  const files = execFileSync('find', [path.join(repoRoot, 'examples/cloudtrail'), '-name', '*.json.gz'], {
+    encoding: 'utf8',
+  })
     .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => (JSON.parse(l) as { event: Record<string, unknown> }).event);
+    .filter((f) => /\/CloudTrail(-Insight)?\//.test(f))
+    .sort();
+  return files.flatMap(
+    (f) => (JSON.parse(gunzipSync(readFileSync(f)).toString('utf8')) as { Records: Rec[] }).Records,
+  );
 }
 
 describe('rowToRecord', () => {
@@ -37,19 +35,23 @@ describe('rowToRecord', () => {
     expect(TABLE_COLUMNS.map((c) => c.name)).toEqual(Object.keys(AWS_SCHEMA));
   });
 
-  it('gives back every invictus record (2,900) as delivered, on the table fields', () => {
-    const records = invictusRecords();
-    expect(records).toHaveLength(2900); // the dataset's README count
-    for (const record of records) {
-      const back = rowToRecord(renderRow(record));
-      expect(back).toEqual(projectOntoTable(record));
-    }
+  it('gives back every record of the example bucket (sign-ins, service events, Insights) as delivered', () => {
+    const records = exampleRecords();
+    // 486 trail records (examples/README.md) and 2 Insight records.
+    expect(records).toHaveLength(488);
+    expect(records.some((r) => r.eventType === 'AwsCloudTrailInsight')).toBe(true);
+    for (const record of records) expect(rowToRecord(renderRow(record))).toEqual(projectOntoTable(record));
   });
 
-  it('and the AWS documentation examples (console sign-in, service events, Insights)', () => {
-    const events = awsDocExamples();
-    expect(events.length).toBeGreaterThan(20);
-    for (const event of events) expect(rowToRecord(renderRow(event))).toEqual(projectOntoTable(event));
+  it('and every record of the logs shaped like the real ones (flat trail, detonation arrays)', () => {
+    const records = [
+      ...jsonFiles(flatTrail()).flatMap(
+        (f) => (JSON.parse(readFileSync(f, 'utf8')) as { Records: Rec[] }).Records,
+      ),
+      ...jsonFiles(detonations()).flatMap((f) => JSON.parse(readFileSync(f, 'utf8')) as Rec[]),
+    ];
+    expect(records.length).toBeGreaterThan(300);
+    for (const record of records) expect(rowToRecord(renderRow(record))).toEqual(projectOntoTable(record));
   });
 
   it('restores booleans, nested objects, empty objects and arrays of resources', () => {

@@ -8,7 +8,20 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const sharedData = path.resolve(repoRoot, '../shared/data');
+/** The external corpora: only `*.corpus.test.ts` files may read them (see ./corpus.ts). */
+export { sharedData } from './corpus-location.js';
+
+/**
+ * Node arguments that start the CLI: the source through tsx (a change is tested before it is
+ * bundled), or the bundle when asked or when CLI_UNDER_TEST=dist. .ci/run sets that once it has
+ * checked that dist/ is exactly what the source builds: the same code, without tsx compiling the
+ * source again in every process the tests start.
+ */
+export function cliEntry(bundle = false): string[] {
+  if (bundle || process.env.CLI_UNDER_TEST === 'dist') return [path.join(repoRoot, 'dist/cli.js')];
+  const tsx = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href;
+  return ['--import', tsx, path.join(repoRoot, 'src/cli.ts')];
+}
 
 export interface CliRun {
   code: number | null;
@@ -20,14 +33,7 @@ export function runCli(
   args: string[],
   options: { env?: Record<string, string>; cwd?: string; bundle?: boolean; timeoutMs?: number } = {},
 ): Promise<CliRun> {
-  const entry = options.bundle
-    ? [path.join(repoRoot, 'dist/cli.js')]
-    : // tsx by its path, so that a run from another folder (cwd) finds it too.
-      [
-        '--import',
-        pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href,
-        path.join(repoRoot, 'src/cli.ts'),
-      ];
+  const entry = cliEntry(options.bundle);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...entry, ...args], {
       cwd: options.cwd ?? repoRoot,

@@ -1,15 +1,11 @@
 /**
- * Starts the CLI from source as a child process and hands back the process itself, for tests that
- * signal it (cancellation) or run it in another folder or under a shell limit. The tsx loader is
- * given by absolute URL so the working folder can be anywhere.
+ * Starts the CLI (from source, or the bundle: helpers/cli.ts `cliEntry`) as a child process and
+ * hands back the process itself, for tests that signal it (cancellation) or run it in another
+ * folder or under a shell limit. The tsx loader is given by absolute URL so the working folder can
+ * be anywhere.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { repoRoot, type CliRun } from '../helpers/cli.js';
-
-export const CLI_ENTRY = path.join(repoRoot, 'src/cli.ts');
-export const TSX_LOADER = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href;
+import { cliEntry, repoRoot, type CliRun } from '../helpers/cli.js';
 
 export interface StartedCli {
   child: ChildProcess;
@@ -26,7 +22,7 @@ export interface StartOptions {
 }
 
 export function startCli(args: string[], options: StartOptions = {}): StartedCli {
-  const argv = [process.execPath, '--import', TSX_LOADER, CLI_ENTRY, ...args];
+  const argv = [process.execPath, ...cliEntry(), ...args];
   const [command, commandArgs] = options.shellPrefix
     ? ['bash', ['-c', `${options.shellPrefix}; exec "$@"`, 'cli', ...argv]]
     : [argv[0]!, argv.slice(1)];

@@ -1,24 +1,31 @@
 /**
- * The real events the Sigma tests run on, each with a stable key: the Stratus Red Team
- * detonations (by technique), Panther's labelled rule-test events, the Invictus logs, and the
- * AWS documentation examples. The same events are written once to a JSON Lines file so that jq,
- * the independent oracle, reads exactly what the code under test reads.
+ * The events the Sigma tests run on, each with a stable key. By default the in-repository ones:
+ * the flat trail and detonation logs shaped like the real corpora (helpers/corpus-like.ts), the
+ * example bucket, and events with Athena-style lowercase keys as Panther's tests have. Corpus test
+ * files call `useSharedCorpus()` first for the real ones: the Stratus Red Team detonations (by
+ * technique), Panther's labelled rule-test events, the Invictus logs and the AWS documentation
+ * examples. The events are written once to a JSON Lines file so that jq, the independent oracle,
+ * reads exactly what the code under test reads.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { detonations, flatTrail, jsonFiles } from '../helpers/corpus-like.js';
+import { repoRoot, sharedData } from '../helpers/corpus-location.js';
 
-export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-export const sharedData = path.resolve(repoRoot, '../shared/data');
+export { repoRoot, sharedData };
 export const sigmaDir = path.join(sharedData, 'sigma-aws-cloudtrail');
 
 export type Rec = Record<string, unknown>;
 
 export interface CorpusEvent {
-  /** `stratus:<technique>:<n>`, `panther:<rule>:<n>`, `invictus:<file>:<n>`, `awsdocs:<n>`. */
+  /**
+   * Shared: `stratus:<technique>:<n>`, `panther:<rule>:<n>`, `invictus:<file>:<n>`, `awsdocs:<n>`.
+   * In-repo: `flat:<file>:<n>`, `detonation:<technique>:<n>`, `example:<file>:<n>`, `lower:<n>`.
+   */
   key: string;
   event: Rec;
 }
@@ -31,9 +38,70 @@ function jsonl(file: string): Rec[] {
 }
 
 let cached: { events: CorpusEvent[]; file: string } | undefined;
+let shared = false;
+
+/** Run this test file on the real corpora (call at the top of a `*.corpus.test.ts`). */
+export function useSharedCorpus(): void {
+  shared = true;
+  cached = undefined;
+}
+
+/** Events as Athena-style exports and Panther's tests spell them: lowercase keys, partial events. */
+const LOWERCASE_EVENTS: Rec[] = [
+  {
+    eventname: 'ConsoleLogin',
+    eventsource: 'signin.amazonaws.com',
+    useridentity: { type: 'Root', arn: 'arn:aws:iam::123456789012:root' },
+    sourceipaddress: '198.51.100.7',
+    responseelements: { ConsoleLogin: 'Success' },
+    additionaleventdata: { MFAUsed: 'No' },
+  },
+  { eventname: 'StopLogging', eventsource: 'cloudtrail.amazonaws.com', useridentity: { type: 'IAMUser' } },
+  { eventname: 'DeleteTrail', eventsource: 'cloudtrail.amazonaws.com', errorcode: 'AccessDenied' },
+  { eventName: 'GetSecretValue', eventSource: 'secretsmanager.amazonaws.com', readOnly: true },
+  {
+    eventName: 'CreateAccessKey',
+    eventSource: 'iam.amazonaws.com',
+    userIdentity: { type: 'Root' },
+    requestParameters: {},
+  },
+];
+
+function inRepoEvents(): CorpusEvent[] {
+  const events: CorpusEvent[] = [];
+  for (const file of jsonFiles(flatTrail())) {
+    const records = (JSON.parse(readFileSync(file, 'utf8')) as { Records: Rec[] }).Records;
+    records.forEach((event, i) => events.push({ key: `flat:${path.basename(file)}:${i}`, event }));
+  }
+  for (const file of jsonFiles(detonations())) {
+    const technique = path.basename(file, '.json');
+    (JSON.parse(readFileSync(file, 'utf8')) as Rec[]).forEach((event, i) =>
+      events.push({ key: `detonation:${technique}:${i}`, event }),
+    );
+  }
+  const examples = execFileSync('find', [path.join(repoRoot, 'examples/cloudtrail'), '-name', '*.json.gz'], {
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .filter((f) => /\/CloudTrail(-Insight)?\//.test(f))
+    .sort();
+  for (const file of examples) {
+    const records = (JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as { Records: Rec[] })
+      .Records;
+    records.forEach((event, i) => events.push({ key: `example:${path.basename(file)}:${i}`, event }));
+  }
+  LOWERCASE_EVENTS.forEach((event, i) => events.push({ key: `lower:${i}`, event }));
+  return events;
+}
 
 export function corpus(): { events: CorpusEvent[]; file: string } {
   if (cached) return cached;
+  const events: CorpusEvent[] = shared ? sharedEvents() : inRepoEvents();
+  cached = { events, file: jsonlFile(events) };
+  return cached;
+}
+
+function sharedEvents(): CorpusEvent[] {
   const events: CorpusEvent[] = [];
   jsonl('stratus-detonation-logs-labelled.jsonl').forEach((line, i) =>
     events.push({ key: `stratus:${String(line.stratus_technique)}:${i}`, event: line.event as Rec }),
@@ -52,6 +120,10 @@ export function corpus(): { events: CorpusEvent[]; file: string } {
       .Records;
     records.forEach((event, i) => events.push({ key: `invictus:${name}:${i}`, event }));
   }
+  return events;
+}
+
+function jsonlFile(events: readonly CorpusEvent[]): string {
   // One file per distinct content, shared by the test files (no temporary folder left per run).
   const text = events.map((e) => JSON.stringify({ k: e.key, e: e.event })).join('\n') + '\n';
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
@@ -61,8 +133,7 @@ export function corpus(): { events: CorpusEvent[]; file: string } {
     writeFileSync(partial, text);
     renameSync(partial, file);
   }
-  cached = { events, file };
-  return cached;
+  return file;
 }
 
 /**

@@ -4,12 +4,9 @@
  * survives a trip through JSON (as when posted to a worker thread), and the pack-level
  * behaviours: strict mode, duplicate ids, levels.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/errors.js';
 import { compilePredicate } from '../../src/query/predicate.js';
-import { loadRulePack } from '../../src/sigma/load.js';
 import {
   compileRulePack,
   createRuleMatcher,
@@ -18,45 +15,11 @@ import {
   ruleIdsAtLeast,
 } from '../../src/sigma/pack.js';
 import { parseRuleSource } from '../../src/sigma/parse.js';
-import type { RulePack } from '../../src/sigma/types.js';
-import { corpus, repoRoot, sigmaDir } from './corpus.js';
+import { onePassCases } from './one-pass-cases.js';
 
-async function fullPack(): Promise<RulePack> {
-  return loadRulePack([`${sigmaDir}/**/*.yml`, 'builtin:all'], { cwd: repoRoot });
-}
-
-describe('one pass equals N passes over the real logs', () => {
-  it('the matcher gives, for every record, exactly the rules whose own predicate accepts it', async () => {
-    const pack = await fullPack();
-    expect(pack.rules.length).toBeGreaterThan(70);
-    const matcher = createRuleMatcher(pack);
-    const perRule = pack.rules.map((r) => ({ id: r.id, predicate: compilePredicate(r.query) }));
-    const any = compilePredicate(pack.anyQuery);
-    let matchedRecords = 0;
-    const mismatches: string[] = [];
-    for (const { key, event } of corpus().events) {
-      const expected = perRule.filter((r) => r.predicate(event)).map((r) => r.id);
-      const got = matcher(event);
-      if (JSON.stringify(got) !== JSON.stringify(expected))
-        mismatches.push(`${key}: ${JSON.stringify(got)} != ${JSON.stringify(expected)}`);
-      if (any(event) !== expected.length > 0) mismatches.push(`${key}: anyQuery says ${any(event)}`);
-      if (expected.length > 0) matchedRecords++;
-    }
-    expect(mismatches).toEqual([]);
-    // The comparison is not vacuous: many records match, some match several rules.
-    expect(matchedRecords).toBeGreaterThan(500);
-    expect(corpus().events.some(({ event }) => matcher(event).length > 1)).toBe(true);
-  });
-
-  it('a pack sent through JSON (a worker thread message) matches the same records', async () => {
-    const pack = await fullPack();
-    const copy = JSON.parse(JSON.stringify(pack)) as RulePack;
-    const a = createRuleMatcher(pack);
-    const b = createRuleMatcher(copy);
-    for (const { event } of corpus().events) expect(b(event)).toEqual(a(event));
-    expect(structuredClone(pack)).toEqual(pack);
-  });
-});
+// On the in-repo corpus with the built-in rules (with the SigmaHQ rules on the real corpus:
+// pack.corpus.test.ts).
+onePassCases({ sources: ['builtin:all'], minRules: 10, minMatched: 10, severalRules: false });
 
 describe('pack options and errors', () => {
   const rule = (id: string, body: string, title = 'r'): string =>
@@ -170,12 +133,5 @@ describe('levels', () => {
   it('parses min-level ignoring case; the error lists the levels', () => {
     expect(parseMinLevel(' High ')).toBe('high');
     expect(() => parseMinLevel('severe')).toThrow(/min-level.*informational, low, medium, high, critical/);
-  });
-
-  it('the SigmaHQ rules keep their levels through the pack', async () => {
-    const pack = await fullPack();
-    const file = path.join(sigmaDir, 'aws_cloudtrail_disable_logging.yml');
-    const level = /^level: (\w+)/m.exec(readFileSync(file, 'utf8'))?.[1];
-    expect(pack.rules.find((r) => r.file.endsWith('aws_cloudtrail_disable_logging.yml'))?.level).toBe(level);
   });
 });

@@ -6,11 +6,19 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { corpusPresent, describeCorpus } from '../helpers/corpus.js';
 import { compilePredicate } from '../../src/query/predicate.js';
 import { compileRule } from '../../src/sigma/compile.js';
 import { parseRuleSource } from '../../src/sigma/parse.js';
-import { jqKeysMany, jqLines, keysWhere, sigmaDir, sharedData } from './corpus.js';
+import { jqKeysMany, jqLines, keysWhere, sigmaDir, sharedData, useSharedCorpus } from './corpus.js';
+
+useSharedCorpus();
+
+/** The rules' index (empty without the corpus: every test here is then skipped). */
+function readIndex(): string {
+  return corpusPresent ? readFileSync(path.join(sharedData, 'sigma-aws-cloudtrail-index.jsonl'), 'utf8') : '';
+}
 
 function ruleKeys(file: string): string[] {
   const full = path.join(sigmaDir, file);
@@ -119,7 +127,7 @@ const CASES: [string, string, number][] = [
   ],
 ];
 
-describe('SigmaHQ CloudTrail rules on real events agree with hand-written jq', () => {
+describeCorpus('SigmaHQ CloudTrail rules on real events agree with hand-written jq', () => {
   let expectedAll: string[][] | undefined;
   it.each(CASES.map((c, i) => [...c, i] as const))('%s', (file, _select, atLeast, i) => {
     expectedAll ??= jqKeysMany(CASES.map((c) => c[1]));
@@ -129,14 +137,14 @@ describe('SigmaHQ CloudTrail rules on real events agree with hand-written jq', (
   });
 });
 
-describe('every supported rule matches only the event names its index entry lists', () => {
+describeCorpus('every supported rule matches only the event names its index entry lists', () => {
   interface IndexEntry {
     file: string;
     eventNames: string[];
     condition: string;
     modifiers: string[];
   }
-  const index = readFileSync(path.join(sharedData, 'sigma-aws-cloudtrail-index.jsonl'), 'utf8')
+  const index = readIndex()
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as IndexEntry)
