@@ -3,10 +3,8 @@
  * text or start a workflow command; the table fits the width; the summary line says what a user
  * needs; the progress line only draws on a terminal.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, it, expect } from 'vitest';
-import { sharedData } from '../helpers/cli.js';
+import { EXPECTED, FAILED_SIGN_IN, ROLE_RECORDS } from './terminal-records.js';
 import {
   createProgress,
   formatEta,
@@ -85,28 +83,11 @@ describe('sanitizeForTerminal', () => {
 });
 
 describe('formatMatchesTable', () => {
-  // Real records: a role session of a Stratus Red Team detonation (long ARN, user agent) and the
-  // AWS documentation's failed console sign-in (no errorCode, no ARN).
-  const stratus = JSON.parse(
-    readFileSync(
-      path.join(sharedData, 'stratus-detonation-logs/aws.execution.ec2-launch-unusual-instances.json'),
-      'utf8',
-    ),
-  ) as Array<Record<string, unknown>>;
-  const failedSignIn = readFileSync(path.join(sharedData, 'awsdocs-cloudtrail-examples.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => (JSON.parse(line) as { event: Record<string, unknown> }).event)
-    .find((e) => e.eventID === 'd38ce1b3-4575-4cb8-a632-611b8243bfc3')!;
-  const events = [...stratus.map(ev), ev(failedSignIn)];
-  // Written out by hand from the records: the short forms and statuses a person expects.
-  const principals = [
-    'stratus-red-team-ec2lui-role-idtzskbvtd/aws-go-sdk-1722511821294449000',
-    'christophe',
-    'christophe',
-    'anaya',
-  ];
-  const statuses = ['Client.UnauthorizedOperation', 'ok', 'ok', 'sign-in failed: Failed authentication'];
+  // In-repo records shaped like real ones (terminal-records.ts): a role session with a long ARN and
+  // user agent, and a failed console sign-in (no errorCode, no ARN).
+  const stratus = ROLE_RECORDS;
+  const events = [...stratus.map(ev), ev(FAILED_SIGN_IN)];
+  const { principals, statuses } = EXPECTED;
   const headerOf = (table: string) => table.split('\n')[0]!.split(/\s{2,}/);
 
   it('fits 80, 100 and 160 columns with every principal whole', () => {
