@@ -11,7 +11,6 @@ import {
   SEARCH_FAILURE_KEY,
   UNNAMED_FILES_REGION,
   type EngineProgress,
-  ownedEvent,
   type MatchedEvent,
   type SearchStats,
 } from './engines/types.js';
@@ -20,6 +19,8 @@ import { SearchError, errorMessage } from './errors.js';
 import { chooseEngine } from './engines/select.js';
 import { createEngine } from './engines/create.js';
 import { openResultWriter, type ResultWriter } from './report/writers.js';
+import { FirstMatches } from './report/first-matches.js';
+import { csvColumnOptionsOf } from './report/csv-columns.js';
 import { SummaryBuilder, correlationSummaries, describeSource, writeSummary } from './report/summary.js';
 import { EventDeduper, type EventIdSetOptions } from './engines/dedupe.js';
 import { emptySearchStats } from './engines/stats.js';
@@ -28,7 +29,7 @@ import { SIGMA_LEVELS, type SigmaLevel } from './sigma/types.js';
 import { CorrelationStage } from './correlation-stage.js';
 import type { CorrelationLimits } from './sigma/correlator.js';
 import { s3IdleTimeoutMs, s3ReadMode } from './aws/settings.js';
-import { OutputWriteError, describeFsError } from './out-dir.js';
+import { OutputWriteError, describeFsError, removeStaleOutputs } from './out-dir.js';
 import { openIncremental, type IncrementalRun } from './state/incremental.js';
 import type { CacheStoreFactory } from './state/store.js';
 import { DeliveryLedger } from './state/deliveries.js';
@@ -54,7 +55,7 @@ export interface SearchResult {
   /** Absolute paths of the files written. */
   resultsPath: string;
   summaryPath: string;
-  /** The first `keepFirst` unique matches, in output order. */
+  /** The first `keepFirst` unique matches, in the results file's order (time, then eventID). */
   firstMatches: MatchedEvent[];
   /** How the run ended (src/outcome.ts) and the exit code that goes with it. */
   result: RunResult;
@@ -62,12 +63,17 @@ export interface SearchResult {
 }
 
 export function outputFileNames(inv: Investigation): { results: string; summary: string; plan: string } {
-  const prefix = inv.output.testId ? `${inv.output.testId}-` : '';
+  const prefix = outputPrefix(inv);
   return {
     results: `${prefix}results.${inv.output.format}`,
     summary: `${prefix}summary.json`,
     plan: `${prefix}plan.json`,
   };
+}
+
+/** What the names of a run's files start with: the test id and a hyphen, or nothing. */
+function outputPrefix(inv: Investigation): string {
+  return inv.output.testId ? `${inv.output.testId}-` : '';
 }
 
 /** Whether a blind location (no-logs) fails the run: asked, else whenever the run is a gate. */
@@ -173,16 +179,17 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
   await writing(inv.output.dir, () => mkdir(inv.output.dir, { recursive: true }));
   const resultsPath = path.join(inv.output.dir, names.results);
   const summaryPath = path.join(inv.output.dir, names.summary);
-  // A previous run's files must not outlive a failure of this one and be read as its result.
-  await writing(resultsPath, () => rm(resultsPath, { force: true }));
-  await writing(summaryPath, () => rm(summaryPath, { force: true }));
+  // The run owns its files: an earlier run's (in any format) must not outlive a failure of this
+  // one, nor sit beside a summary that does not describe them.
+  const stale = await writing(inv.output.dir, () => removeStaleOutputs(inv.output.dir, outputPrefix(inv)));
+  if (stale.length > 0) logger.info(`Removed an earlier run's ${stale.join(', ')} from ${inv.output.dir}.`);
 
   const writer = await writing(resultsPath, () =>
-    openResultWriter(inv.output.dir, names.results, inv.output.format),
+    openResultWriter(inv.output.dir, names.results, inv.output.format, csvColumnOptionsOf(inv)),
   );
   const dedupe = new EventDeduper(options.dedupe);
   const builder = new SummaryBuilder();
-  const firstMatches: MatchedEvent[] = [];
+  const firstMatches = new FirstMatches(keepFirst);
   // With rules and a minimum level, only matches of rules at that level or above trip the gate.
   const gateRules = inv.rules && inv.minLevel ? ruleIdsAtLeast(inv.rules.rules, inv.minLevel) : undefined;
   let gateMatches = 0;
@@ -205,7 +212,7 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
     if (flushing) await flushing;
     builder.add(event, event.ruleIds);
     if (gateRules && event.ruleIds?.some((id) => gateRules.has(id))) gateMatches++;
-    if (firstMatches.length < keepFirst) firstMatches.push(ownedEvent(event));
+    firstMatches.offer(event);
   };
   let correlated: ReturnType<CorrelationStage['finish']> | undefined;
   try {
@@ -312,7 +319,7 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
     summary,
     resultsPath,
     summaryPath,
-    firstMatches,
+    firstMatches: firstMatches.events,
     result: outcome.result,
     exitCode: outcome.exitCode,
   };

@@ -21,6 +21,7 @@ import {
   type SearchStats,
 } from '../types.js';
 import { createScanPool, type ScanPool } from './pool.js';
+import { csvColumnOptionsOf } from '../../report/csv-columns.js';
 import { MAX_UNCOMPRESSED_BYTES } from './decode.js';
 import { PackedBatch, packedByteLength, type PackedScanResult } from './packed-matches.js';
 import type { ObjectStore } from '../../source/types.js';
@@ -106,6 +107,7 @@ export class ScanEngine implements Engine {
   run(inv: Investigation, options: EngineRunOptions = {}): EngineRun {
     const regions = new Map<string, RegionStats>();
     const failures: ObjectFailure[] = [];
+    const skippedFiles: ObjectFailure[] = [];
     const warnings: string[] = [];
     const totals = {
       listed: 0,
@@ -142,6 +144,7 @@ export class ScanEngine implements Engine {
           }
         : {}),
       usesResources: inv.usesResources,
+      ...(inv.output.format === 'csv' ? { csv: csvColumnOptionsOf(inv) } : {}),
       // Incremental mode reads every event of the files delivered in its range, whatever its time.
       since: inv.delivery ? ANY_TIME.since : isoSecond(inv.window.since),
       until: inv.delivery ? ANY_TIME.until : isoSecond(inv.window.until),
@@ -194,6 +197,14 @@ export class ScanEngine implements Engine {
         if (failures.length <= LOGGED_FAILURES) logger.warning(`Could not read ${object.key}: ${error}`);
         else if (failures.length === LOGGED_FAILURES + 1) {
           logger.warning('More objects could not be read; summary.json lists them all.');
+        }
+      }
+      if (result?.skipped !== undefined) {
+        skippedFiles.push({ key: object.key, reason: result.skipped });
+        if (skippedFiles.length <= LOGGED_FAILURES)
+          logger.warning(`Skipped ${object.key}: ${result.skipped}`);
+        else if (skippedFiles.length === LOGGED_FAILURES + 1) {
+          logger.warning('More files were skipped as not CloudTrail logs; summary.json lists them all.');
         }
       }
       if (!result) return undefined;
@@ -293,6 +304,7 @@ export class ScanEngine implements Engine {
           recordsScanned: totals.records,
           recordsOutsideWindow: totals.outside,
           failures,
+          ...(skippedFiles.length > 0 ? { skippedFiles } : {}),
           regions: [...regions.values()].sort(byRegionName),
           warnings,
         };
