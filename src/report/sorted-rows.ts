@@ -34,7 +34,7 @@ const NO_ID = 2 ** 48;
 export const RUN_BYTES = 4 * 1024 * 1024;
 const FIRST_ARENA_BYTES = 64 * 1024;
 /** What the merge's read buffers take together, and the bounds of one. */
-const MERGE_BUFFER_BYTES = 32 * 1024 * 1024;
+const MERGE_BUFFER_BYTES = 16 * 1024 * 1024;
 const MIN_READ_BYTES = 64 * 1024;
 const MAX_READ_BYTES = 1024 * 1024;
 /** Bytes gathered before a sorted run is written out. */

@@ -68,12 +68,15 @@ function oneLineJson(event: MatchedEvent): Piece {
   return /[\r\n]/.test(event.json) ? JSON.stringify(event.record) : event.json;
 }
 
+/** A line's end, as bytes: copied, not encoded, after each row. */
+const NEWLINE = new Uint8Array([0x0a]);
+
 function formatOf(format: OutputFormat, options: CsvColumnOptions): Format {
   switch (format) {
     case 'jsonl':
       return {
         header: '',
-        row: (e, out) => out.push(oneLineJson(e), '\n'),
+        row: (e, out) => out.push(oneLineJson(e), NEWLINE),
         separator: () => '',
         footer: () => '',
       };
