@@ -2,8 +2,9 @@
  * Results files are in time order whatever order the engine found the events in: by eventTime as
  * an instant (an offset or a fraction of a second counts), then eventID; records whose eventTime
  * cannot be read last, by eventID. The expected order is written out by hand below; the records
- * are handed to the writer shuffled (two different ways), in memory and spilled in many sorted
- * runs that are merged, and every file must hold exactly that order, byte for byte the same.
+ * are handed to the writer shuffled (several ways), in memory and spilled in many sorted runs that
+ * are merged (in one pass, and in several), and every file must hold exactly that order, byte for
+ * byte the same.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
@@ -76,8 +77,14 @@ async function write(
   format: 'jsonl' | 'json' | 'csv',
   records: Array<Record<string, unknown>>,
   runBytes?: number,
+  fanIn?: number,
 ): Promise<string> {
-  const writer = await openResultWriter(dir, name, format, runBytes ? { sort: { runBytes } } : {});
+  const writer = await openResultWriter(
+    dir,
+    name,
+    format,
+    runBytes ? { sort: { runBytes, ...(fanIn ? { fanIn } : {}) } } : {},
+  );
   for (const r of records) await writer.write(event(r));
   await writer.commit();
   return path.join(dir, name);
@@ -125,9 +132,12 @@ describe('results in time order', () => {
     const inMemory = await write('memory.jsonl', 'jsonl', shuffled(many, 1));
     const spilled = await write('spilled.jsonl', 'jsonl', shuffled(many, 2), 4096);
     const spilledAgain = await write('spilled-again.jsonl', 'jsonl', shuffled(many, 3), 4096);
+    // At most 4 runs merged at once: groups merged into longer runs first, in several passes.
+    const passes = await write('passes.jsonl', 'jsonl', shuffled(many, 4), 4096, 4);
     const bytes = await readFile(inMemory, 'utf8');
     expect(await readFile(spilled, 'utf8')).toBe(bytes);
     expect(await readFile(spilledAgain, 'utf8')).toBe(bytes);
+    expect(await readFile(passes, 'utf8')).toBe(bytes);
     // The order itself, by a hand-written rule: the entry's place in EXPECTED for its instant
     // (entries 2-5 share one second), then eventID (none last), then the line's bytes.
     const instant = (r: Record<string, unknown>): number => {

@@ -39,6 +39,11 @@ const MIN_READ_BYTES = 64 * 1024;
 const MAX_READ_BYTES = 1024 * 1024;
 /** Bytes gathered before a sorted run is written out. */
 const WRITE_BYTES = 256 * 1024;
+/**
+ * Runs merged at once, at most: each holds a read block, so more would make the merge's memory
+ * grow with the results (64 KB per 4 MB run). Past it, groups are merged into longer runs first.
+ */
+const MAX_FAN_IN = 256;
 
 /** Receives the rows in order; a promise when the row's bytes must stay put until it settles. */
 export type RowSink = (bytes: Buffer, start: number, end: number) => Promise<void> | undefined;
@@ -46,6 +51,8 @@ export type RowSink = (bytes: Buffer, start: number, end: number) => Promise<voi
 export interface SortedRowsOptions {
   /** Bytes of a run (tests use small runs to spill and merge many). */
   runBytes?: number;
+  /** Runs merged at once, at most (tests use few to merge in several passes). */
+  fanIn?: number;
 }
 
 /** Compares the entries at `a[at]` and `b[bt]` past their time and prefix: ids, then rows. */
@@ -192,6 +199,7 @@ export class SortedRows {
   private prefixes = new Float64Array(1024);
   private count = 0;
   private readonly runBytes: number;
+  private readonly fanIn: number;
   /** The temporary file of sorted runs, once a run was written; runs are [start, end) in it. */
   private handle: FileHandle | undefined;
   private fileBytes = 0;
@@ -206,6 +214,7 @@ export class SortedRows {
     options: SortedRowsOptions = {},
   ) {
     this.runBytes = options.runBytes ?? RUN_BYTES;
+    this.fanIn = Math.max(2, options.fanIn ?? MAX_FAN_IN);
   }
 
   /** Runs written to the temporary file so far. */
@@ -258,24 +267,61 @@ export class SortedRows {
     // The last run joins the others on disk: its memory is given back before the merge takes its own.
     if (this.count > 0) await this.writeRun();
     this.freeBuffers();
+    // Too many runs to merge at once (each takes a read block): merge groups into longer runs first.
+    while (this.runs.length > this.fanIn) {
+      const group = this.runs.splice(0, this.fanIn);
+      const start = this.fileBytes;
+      const out = Buffer.allocUnsafeSlow(WRITE_BYTES);
+      let used = 0;
+      await this.merge(group, async (b, at, end) => {
+        if (used + end - at > out.length) {
+          await this.append(out.subarray(0, used));
+          used = 0;
+        }
+        if (end - at > out.length) await this.append(b.subarray(at, end));
+        else used += b.copy(out, used, at, end);
+      });
+      await this.append(out.subarray(0, used));
+      this.runs.push({ start, end: this.fileBytes });
+    }
+    await this.merge(this.runs, (b, at) => {
+      const row = at + HEADER + b.readUInt32LE(at + 16);
+      return sink(b, row, row + b.readUInt32LE(at + 20));
+    });
+  }
+
+  /** Merges `runs`, giving each entry, in order, to `emit` (the entry is `b[at, end)`). */
+  private async merge(
+    runs: ReadonlyArray<{ start: number; end: number }>,
+    emit: (b: Buffer, at: number, end: number) => Promise<void> | undefined,
+  ): Promise<void> {
     const heap = new CursorHeap();
     const fd = this.handle!.fd;
     const block = Math.min(
       MAX_READ_BYTES,
-      Math.max(MIN_READ_BYTES, Math.floor(MERGE_BUFFER_BYTES / this.runs.length)),
+      Math.max(MIN_READ_BYTES, Math.floor(MERGE_BUFFER_BYTES / runs.length)),
     );
-    for (const run of this.runs) {
+    for (const run of runs) {
       const cursor = new DiskCursor(fd, run.start, run.end, block);
       if (cursor.first()) heap.push(cursor);
     }
     while (heap.size > 0) {
       const c = heap.top;
       const b = c.buf;
-      const row = c.at + HEADER + b.readUInt32LE(c.at + 16);
-      const waiting = sink(b, row, row + b.readUInt32LE(c.at + 20));
+      const end = c.at + HEADER + b.readUInt32LE(c.at + 16) + b.readUInt32LE(c.at + 20);
+      const waiting = emit(b, c.at, end);
       if (waiting) await waiting;
       heap.settleTop(!c.next());
     }
+  }
+
+  /** Appends bytes to the temporary file. */
+  private async append(bytes: Uint8Array): Promise<void> {
+    const handle = (this.handle ??= await open(this.tempPath, 'wx+'));
+    for (let done = 0; done < bytes.length;) {
+      done += (await handle.write(bytes, done, bytes.length - done, this.fileBytes + done)).bytesWritten;
+    }
+    this.fileBytes += bytes.length;
   }
 
   /** Drops the rows and removes the temporary file. Safe to call twice. */
@@ -370,18 +416,11 @@ export class SortedRows {
   /** Sorts the run in memory and appends it to the temporary file; memory is then empty. */
   private async writeRun(): Promise<void> {
     const order = this.sortRun();
-    this.handle ??= await open(this.tempPath, 'wx+');
-    const handle = this.handle;
     const start = this.fileBytes;
     const a = this.arena;
     const out = (this.out ??= Buffer.allocUnsafeSlow(WRITE_BYTES));
     let used = 0;
-    const writeOut = async (bytes: Uint8Array): Promise<void> => {
-      for (let done = 0; done < bytes.length;) {
-        done += (await handle.write(bytes, done, bytes.length - done, this.fileBytes + done)).bytesWritten;
-      }
-      this.fileBytes += bytes.length;
-    };
+    const writeOut = (bytes: Uint8Array): Promise<void> => this.append(bytes);
     for (const e of order) {
       const at = this.starts[e]!;
       const size = HEADER + a.readUInt32LE(at + 16) + a.readUInt32LE(at + 20);
