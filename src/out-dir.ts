@@ -16,7 +16,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readdirSync, unlinkSync, type Stats } from 'node:fs';
-import { lstat, mkdir, open, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigurationError, SearchError } from './errors.js';
 
@@ -180,6 +180,37 @@ export function removeOwnTempFiles(dir: string, pid: number = process.pid): stri
       removed.push(name);
     } catch {
       // Already gone (a rename or cleanup won the race).
+    }
+  }
+  return removed;
+}
+
+/** The files a search writes in its output folder, after the test id's prefix (see search.ts). */
+export const OUTPUT_FILE_NAMES = [
+  'results.jsonl',
+  'results.json',
+  'results.csv',
+  'summary.json',
+  'plan.json',
+];
+
+/**
+ * Removes the files an earlier run with the same prefix wrote in `dir` (OUTPUT_FILE_NAMES: results
+ * in any format, summary, plan), so that none outlives this run beside a summary that does not
+ * describe it; returns their names. Nothing else in the folder is touched, and files of another
+ * test id are another run's. A link under one of these names is removed, never what it points to.
+ */
+export async function removeStaleOutputs(dir: string, prefix: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of OUTPUT_FILE_NAMES) {
+    const file = path.join(dir, `${prefix}${name}`);
+    try {
+      // A folder under such a name is no file of ours (prepareOutDir refuses one the run writes).
+      if ((await lstat(file)).isDirectory()) continue;
+      await unlink(file);
+      removed.push(`${prefix}${name}`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
   }
   return removed;

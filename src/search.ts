@@ -21,6 +21,7 @@ import { createEngine } from './engines/create.js';
 import { openResultWriter, type ResultWriter } from './report/writers.js';
 import { MatchPreview, levelOfRules } from './report/preview.js';
 import { noun, plural } from './report/format.js';
+import { csvColumnOptionsOf } from './report/csv-columns.js';
 import { SummaryBuilder, correlationSummaries, describeSource, writeSummary } from './report/summary.js';
 import { EventDeduper, type EventIdSetOptions } from './engines/dedupe.js';
 import { emptySearchStats } from './engines/stats.js';
@@ -29,7 +30,7 @@ import { SIGMA_LEVELS, type SigmaLevel } from './sigma/types.js';
 import { CorrelationStage } from './correlation-stage.js';
 import type { CorrelationLimits } from './sigma/correlator.js';
 import { s3IdleTimeoutMs, s3ReadMode } from './aws/settings.js';
-import { OutputWriteError, describeFsError } from './out-dir.js';
+import { OutputWriteError, describeFsError, removeStaleOutputs } from './out-dir.js';
 import { openIncremental, type IncrementalRun } from './state/incremental.js';
 import type { CacheStoreFactory } from './state/store.js';
 import { DeliveryLedger } from './state/deliveries.js';
@@ -63,12 +64,17 @@ export interface SearchResult {
 }
 
 export function outputFileNames(inv: Investigation): { results: string; summary: string; plan: string } {
-  const prefix = inv.output.testId ? `${inv.output.testId}-` : '';
+  const prefix = outputPrefix(inv);
   return {
     results: `${prefix}results.${inv.output.format}`,
     summary: `${prefix}summary.json`,
     plan: `${prefix}plan.json`,
   };
+}
+
+/** What the names of a run's files start with: the test id and a hyphen, or nothing. */
+function outputPrefix(inv: Investigation): string {
+  return inv.output.testId ? `${inv.output.testId}-` : '';
 }
 
 /** Whether a blind location (no-logs) fails the run: asked, else whenever the run is a gate. */
@@ -174,12 +180,13 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
   await writing(inv.output.dir, () => mkdir(inv.output.dir, { recursive: true }));
   const resultsPath = path.join(inv.output.dir, names.results);
   const summaryPath = path.join(inv.output.dir, names.summary);
-  // A previous run's files must not outlive a failure of this one and be read as its result.
-  await writing(resultsPath, () => rm(resultsPath, { force: true }));
-  await writing(summaryPath, () => rm(summaryPath, { force: true }));
+  // The run owns its files: an earlier run's (in any format) must not outlive a failure of this
+  // one, nor sit beside a summary that does not describe them.
+  const stale = await writing(inv.output.dir, () => removeStaleOutputs(inv.output.dir, outputPrefix(inv)));
+  if (stale.length > 0) logger.info(`Removed an earlier run's ${stale.join(', ')} from ${inv.output.dir}.`);
 
   const writer = await writing(resultsPath, () =>
-    openResultWriter(inv.output.dir, names.results, inv.output.format),
+    openResultWriter(inv.output.dir, names.results, inv.output.format, csvColumnOptionsOf(inv)),
   );
   const dedupe = new EventDeduper(options.dedupe);
   const builder = new SummaryBuilder();

@@ -309,6 +309,14 @@ describe('engine parity: scan over a folder and Athena over S3 return the same e
       const idsB = recordsB.map((r) => r.eventID as string).sort();
       expect(idsA).toEqual(expectedIds);
       expect(idsB).toEqual(expectedIds);
+      // Both files in time order, whatever order each engine found the events in: jq's records
+      // by eventTime (CloudTrail's form sorts as text), then eventID.
+      const inTimeOrder = [...byId(all).values()]
+        .map((r) => [r.eventTime as string, r.eventID as string] as const)
+        .sort(([ta, ia], [tb, ib]) => (ta !== tb ? (ta < tb ? -1 : 1) : ia < ib ? -1 : ia > ib ? 1 : 0))
+        .map(([, id]) => id);
+      expect(recordsA.map((r) => r.eventID)).toEqual(inTimeOrder);
+      expect(recordsB.map((r) => r.eventID)).toEqual(inTimeOrder);
       expect(summaryA.matches).toBe(expectedIds.length);
       expect(summaryB.matches).toBe(expectedIds.length);
       expect(summaryA.duplicatesDropped).toBe(expectedDuplicates);

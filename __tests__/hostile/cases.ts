@@ -593,10 +593,31 @@ export const CASES: HostileCase[] = [
     expectSummary: { complete: false, matches: 1 },
   },
   {
-    name: 'data: not CloudTrail JSON',
+    // A stray file (valid JSON, no CloudTrail shape, not named like a log) is skipped and listed.
+    name: 'data: a stray JSON file that is not CloudTrail',
     data: { 'other.json': '{"Config": {"rules": []}}', 'good.json': records(event('g1')) },
+    exit: 0,
+    message: /Skipped other\.json: valid JSON, but not a CloudTrail log: no "Records" array/,
+    expectSummary: {
+      complete: true,
+      matches: 1,
+      skippedFiles: [
+        {
+          key: 'other.json',
+          reason: 'valid JSON, but not a CloudTrail log: no "Records" array and not an event',
+        },
+      ],
+    },
+  },
+  {
+    // Named like a CloudTrail log, the same content is a gap in the logs.
+    name: 'data: not CloudTrail JSON in a file named like a CloudTrail log',
+    data: {
+      '111122223333_CloudTrail_us-east-1_20230710T0100Z_AbCdEfGhIjKlMnOp.json': '{"Config": {"rules": []}}',
+      'good.json': records(event('g1')),
+    },
     exit: 3,
-    message: /other\.json: not a CloudTrail log: no "Records" array/,
+    message: /AbCdEfGhIjKlMnOp\.json: valid JSON, but not a CloudTrail log: no "Records" array/,
     expectSummary: { complete: false, matches: 1 },
     action: {},
     actionMessage: /The search was incomplete/,

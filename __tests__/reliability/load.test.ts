@@ -6,7 +6,8 @@
  * regions (counts known by construction), and that two runs give identical files. An export of
  * every record (a million unique events: more than de-duplication keeps in memory, so the ids seen
  * spill to sorted files in TMPDIR) drops exactly the planted copies, stays under the same memory
- * bound and leaves TMPDIR as it found it.
+ * bound, leaves TMPDIR as it found it, and writes its results in time order (a gigabyte of rows
+ * sorted in runs on disk beside the results and merged).
  *
  * Peak RSS is `process.resourceUsage().maxRSS` (getrusage's ru_maxrss), written on exit by a
  * module preloaded with --import: nothing of the code under test is involved in measuring it.
@@ -14,6 +15,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,6 +90,25 @@ async function measuredSearch(
     resultsPath: path.join(out, 'results.jsonl'),
     summary: JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8')),
   };
+}
+
+/**
+ * Whether the lines of a JSONL file are in time order, then eventID, read as it streams by. The
+ * fixture writes eventTime in CloudTrail's canonical form, which sorts as text in time order.
+ */
+async function outOfOrderLines(file: string): Promise<number> {
+  const key = (line: string): [string, string] => [
+    /"eventTime":"([^"]*)"/.exec(line)?.[1] ?? '',
+    /"eventID":"([^"]*)"/.exec(line)?.[1] ?? '',
+  ];
+  let previous: [string, string] = ['', ''];
+  let bad = 0;
+  for await (const line of createInterface({ input: createReadStream(file) })) {
+    const k = key(line);
+    if (k[0] < previous[0] || (k[0] === previous[0] && k[1] < previous[1])) bad++;
+    previous = k;
+  }
+  return bad;
 }
 
 /** Lines of a file, counted as it streams by (an export's results are too big to hold). */
@@ -182,6 +203,9 @@ describe('a million records', () => {
     expect(s.matches).toBe(RECORDS);
     expect(s.duplicatesDropped).toBe(fixture.recordsWritten - RECORDS);
     expect(await lineCount(run.resultsPath)).toBe(RECORDS);
+    // In time order: its rows were sorted in runs on disk and merged, and nothing of that is left.
+    expect(await outOfOrderLines(run.resultsPath)).toBe(0);
+    expect((await readdir(path.dirname(run.resultsPath))).sort()).toEqual(['results.jsonl', 'summary.json']);
     // The planted copies are byte-identical: none conflicts with the record kept.
     expect(s.conflictingDuplicates).toBe(0);
     // The spill folders were made there (more ids than memory keeps: one for the ids, one for the

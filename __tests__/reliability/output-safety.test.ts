@@ -152,12 +152,14 @@ describe('prepareOutDir (the Action policy: confined to the workspace and runner
     const names = [
       `.results.jsonl.${process.pid}.0123abcd.tmp`,
       `.summary.json.${process.pid}.89abcdef.tmp`,
+      // The sorted runs of the results' rows (report/sorted-rows.ts).
+      `.results.csv.sort.${process.pid}.4567cdef.tmp`,
       `.results.jsonl.${process.pid + 1}.0123abcd.tmp`,
       'results.jsonl',
     ];
     for (const n of names) await writeFile(path.join(dir, n), '');
-    expect(removeOwnTempFiles(dir).sort()).toEqual(names.slice(0, 2).sort());
-    expect((await readdir(dir)).sort()).toEqual(names.slice(2).sort());
+    expect(removeOwnTempFiles(dir).sort()).toEqual(names.slice(0, 3).sort());
+    expect((await readdir(dir)).sort()).toEqual(names.slice(3).sort());
   });
 });
 

@@ -127,10 +127,12 @@ describe('events handed over as bytes (the scan engine)', () => {
       await writer.write(bytesEvent(HOSTILE[1]!, texts[1]!));
       await writer.commit();
       const written = await readFile(path.join(dir, `b.${format}`), 'utf8');
+      // The two copies of HOSTILE[1] share their time and eventID: the row's bytes decide, and
+      // texts[1] (`{ "`) sorts before the compact text (`{"`).
       const expected =
         format === 'jsonl'
-          ? `${texts[0]}\n${JSON.stringify(HOSTILE[1])}\n${texts[1]}\n`
-          : `[\n${texts[0]},\n${JSON.stringify(HOSTILE[1])},\n${texts[1]}\n]\n`;
+          ? `${texts[0]}\n${texts[1]}\n${JSON.stringify(HOSTILE[1])}\n`
+          : `[\n${texts[0]},\n${texts[1]},\n${JSON.stringify(HOSTILE[1])}\n]\n`;
       expect(written).toBe(expected);
     }
   });
@@ -263,25 +265,33 @@ describe('writing a chunk at a time', () => {
     return event({ eventID: `id-${n}`, padding: pad.repeat(Math.max(0, Math.ceil(size / pad.length))) });
   }
 
-  it('returns a promise only from the write that fills a chunk, and refuses a write until it settles', async () => {
-    const writer = await openResultWriter(dir, 'c.jsonl', 'jsonl');
+  /** Events in the file's order: these have no eventTime, so by eventID (ASCII: as JS sorts). */
+  const byId = (events: MatchedEvent[]): MatchedEvent[] =>
+    [...events].sort((a, b) => (a.eventID! < b.eventID! ? -1 : a.eventID! > b.eventID! ? 1 : 0));
+
+  it('returns a promise only from the write that sends a run of rows to disk, and refuses a write until it settles', async () => {
+    const writer = await openResultWriter(dir, 'c.jsonl', 'jsonl', { sort: { runBytes: 256 * 1024 } });
     const events = Array.from({ length: 1000 }, (_, n) => sized(n, 1000));
     const promised: number[] = [];
     for (const [n, e] of events.entries()) {
       const flushing = writer.write(e);
       if (!flushing) continue;
       promised.push(n);
-      // The chunk is being written: nothing may be added to it meanwhile.
+      // The run is being written: nothing may be added meanwhile.
       expect(() => writer.write(sized(-1, 10))).toThrow(/previous write has not finished/);
       await flushing;
     }
     await writer.commit();
-    // ~1 KB per line, a chunk every 256 KB: ~4 of the 1,000 writes wait for the disk.
+    // ~1 KB per line, a run every 256 KB: ~3 of the 1,000 writes wait for the disk.
     expect(promised.length).toBeGreaterThanOrEqual(3);
     expect(promised.length).toBeLessThanOrEqual(4);
     expect(promised[0]).toBeGreaterThan(200);
-    const expected = events.map((e) => `${e.json}\n`).join('');
+    const expected = byId(events)
+      .map((e) => `${e.json}\n`)
+      .join('');
     expect(await readFile(path.join(dir, 'c.jsonl'), 'utf8')).toBe(expected);
+    // The sorted runs' temporary file is gone with the commit.
+    expect(await readdir(dir)).toEqual(['c.jsonl']);
   });
 
   it('writes events bigger than a chunk, and multi-byte text across chunk ends, exactly', async () => {
@@ -294,9 +304,9 @@ describe('writing a chunk at a time', () => {
     }
     events.splice(100, 0, sized(-1, 700_000, '日本'));
     events.splice(400, 0, { ...sized(-2, 300_000), jsonBytes: Buffer.from(sized(-2, 300_000).json) });
-    const texts = events.map((e) => e.json);
+    const texts = byId(events).map((e) => e.json);
     for (const format of ['jsonl', 'json'] as const) {
-      const writer = await openResultWriter(dir, `big.${format}`, format);
+      const writer = await openResultWriter(dir, `big.${format}`, format, { sort: { runBytes: 200_000 } });
       for (const e of events) await writer.write(e);
       await writer.commit();
       const expected = format === 'jsonl' ? `${texts.join('\n')}\n` : `[\n${texts.join(',\n')}\n]\n`;
@@ -323,7 +333,7 @@ describe('large results', () => {
     expect(Number(execFileSync('wc', ['-l', file], { encoding: 'utf8' }).split(' ')[0])).toBe(n);
     expect(
       execFileSync('bash', ['-c', `tail -n1 '${file}' | jq -r .eventID`], { encoding: 'utf8' }).trim(),
-    ).toBe(`id-${n - 1}`);
+    ).toBe('id-99999'); // no eventTime: by eventID, and `id-99999` sorts last of id-0...id-199999
     expect(peak - before).toBeLessThan(64 * 1024 * 1024);
   });
 });

@@ -94,6 +94,26 @@ function expected(matches: readonly ScanMatch[]) {
 }
 
 describe('packed matches', () => {
+  it("carry each match's CSV row beside its JSON, except a row UTF-8 cannot carry (made again from the record)", () => {
+    const matches: ScanMatch[] = HOSTILE.map((s, i) =>
+      match(i, { json: JSON.stringify({ eventID: `id-${i}`, text: s }), csvRow: `${i},"${s}"\r\n` }),
+    );
+    matches.push(match(99)); // no row at all
+    const events = unpackMatches(transferred(packMatches(matches)));
+    events.forEach((e, i) => {
+      const m = matches[i]!;
+      // The JSON is untouched by the row stored after it.
+      expect(e.json).toBe(m.json);
+      expect(Buffer.from(e.jsonBytes!).toString('utf8')).toBe(m.json);
+      const row = e.csvRow;
+      if (m.csvRow === undefined || !(m.csvRow as string & { isWellFormed(): boolean }).isWellFormed())
+        expect(row).toBeUndefined();
+      else expect(Buffer.from(row as Uint8Array).toString('utf8')).toBe(m.csvRow);
+    });
+    // The lone surrogates of HOSTILE were the rows left out.
+    expect(events.filter((e) => e.csvRow === undefined)).toHaveLength(5);
+  });
+
   it('read back exactly after a transfer, hostile strings in every field', () => {
     const matches: ScanMatch[] = HOSTILE.map((s, i) =>
       match(i, {

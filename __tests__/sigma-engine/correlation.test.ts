@@ -4,6 +4,7 @@
  * the gate (`fail-on-match`, `min-level`) counts correlation alerts. Then engine parity: the
  * Athena engine, fed the same events as rows, gives the same alerts through the same code.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -155,6 +156,37 @@ describe('correlation rules through the search', () => {
     ]);
     // The base rule does not stand as a detection of its own.
     expect(summary.rules.map((r: { id: string }) => r.id)).toEqual(['10000000-0000-4000-8000-000000000009']);
+  });
+
+  it('CSV: matched_rules and matched_correlations columns, rows in time order', async () => {
+    const out = await mkdtemp(path.join(os.tmpdir(), 'corr-csv-'));
+    const result = await runSearch(
+      scanInvestigation(await logFolder(), out, { output: { dir: out, format: 'csv', testId: '' } }),
+      { logger: silentLogger },
+    );
+    const script =
+      'import csv,json,sys\nprint(json.dumps(list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))))';
+    const [header, ...rows] = JSON.parse(
+      execFileSync('python3', ['-c', script, result.resultsPath], { encoding: 'utf8' }),
+    ) as string[][];
+    expect(header!.slice(-2)).toEqual(['matched_rules', 'matched_correlations']);
+    const cell = (row: string[], name: string): string => row[header!.indexOf(name)]!;
+    // By eventTime, then eventID: e1 and e3 at 10:00, w1 at 10:01, e2 at 10:03.
+    expect(rows.map((r) => cell(r, 'eventID'))).toEqual(['e1', 'e3', 'w1', 'e2']);
+    const alert = [
+      { id: '20000000-0000-4000-8000-000000000001', title: 'Console brute force', level: 'high' },
+    ];
+    for (const row of rows) {
+      if (cell(row, 'eventID') === 'e3') {
+        expect(JSON.parse(cell(row, 'matched_rules'))).toEqual([
+          { id: '10000000-0000-4000-8000-000000000009', title: 'Root activity', level: 'low' },
+        ]);
+        expect(cell(row, 'matched_correlations')).toBe('');
+      } else {
+        expect(JSON.parse(cell(row, 'matched_rules'))).toEqual([]);
+        expect(JSON.parse(cell(row, 'matched_correlations'))).toEqual(alert);
+      }
+    }
   });
 
   it('the terminal, the job summary and the annotations show the alert before single detections', async () => {

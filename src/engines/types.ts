@@ -25,6 +25,12 @@ export interface MatchedEvent {
   fields?: EventFields;
   /** With Sigma rules: the ids of the rules this event matched (at least one). */
   ruleIds?: string[];
+  /**
+   * With the CSV format, when the engine made it where the record was already parsed (the scan
+   * engine's workers): the record's CSV row, CRLF-terminated, as UTF-8 bytes or text. Only valid
+   * for the record as it is: whoever changes the record makes a new event without it.
+   */
+  csvRow?: Uint8Array | string;
 }
 
 /** A copy of `event` that owns its data: still readable after a transient event's memory is freed. */
@@ -98,6 +104,11 @@ export interface SearchStats {
   /** Athena: data scanned, in bytes. */
   bytesScanned?: number;
   failures: ObjectFailure[];
+  /**
+   * Files read but skipped as not CloudTrail logs (valid JSON of another shape, not named like a
+   * CloudTrail log): they hold no events, so the search is still complete.
+   */
+  skippedFiles?: ObjectFailure[];
   regions: RegionStats[];
   warnings: string[];
 }

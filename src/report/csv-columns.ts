@@ -43,6 +43,34 @@ export const CSV_COLUMNS: ReadonlyArray<readonly [header: string, path: readonly
 
 export const CSV_HEADER: readonly string[] = CSV_COLUMNS.map(([header]) => header);
 
+/** What the records carry beyond CloudTrail's fields, each then a column of its own. */
+export interface CsvColumnOptions {
+  /** Sigma rules ran: `matched_rules`. */
+  rules?: boolean;
+  /** Sigma correlation rules ran: `matched_correlations`. */
+  correlations?: boolean;
+}
+
+/** The CSV columns of a search: the rules' columns when it runs rules (and correlations). */
+export function csvColumnOptionsOf(inv: {
+  rules?: { correlations?: readonly unknown[] } | undefined;
+}): CsvColumnOptions {
+  return { rules: inv.rules !== undefined, correlations: (inv.rules?.correlations?.length ?? 0) > 0 };
+}
+
+/** The columns of a results file: CSV_COLUMNS, then the rules' columns when rules ran. */
+export function csvColumns(
+  options: CsvColumnOptions = {},
+): ReadonlyArray<readonly [string, readonly string[]]> {
+  return [
+    ...CSV_COLUMNS,
+    ...(options.rules ? [['matched_rules', ['matched_rules']] as const] : []),
+    ...(options.rules && options.correlations
+      ? [['matched_correlations', ['matched_correlations']] as const]
+      : []),
+  ];
+}
+
 function at(record: Record<string, unknown>, path: readonly string[]): unknown {
   let value: unknown = record;
   for (const key of path) {
@@ -60,8 +88,21 @@ export function cellText(value: unknown): string {
   return String(value);
 }
 
-export function csvRow(record: Record<string, unknown>): string[] {
-  return CSV_COLUMNS.map(([, path]) => cellText(at(record, path)));
+export function csvRow(record: Record<string, unknown>, columns = CSV_COLUMNS): string[] {
+  return columns.map(([, path]) => cellText(at(record, path)));
+}
+
+/** One record's row, CRLF-terminated: `csvLine(csvRow(record, columns))` without the array. */
+export function csvRowLine(
+  record: Record<string, unknown>,
+  columns: ReadonlyArray<readonly [string, readonly string[]]> = CSV_COLUMNS,
+): string {
+  let line = '';
+  for (let i = 0; i < columns.length; i++) {
+    const text = cellText(at(record, columns[i]![1]));
+    line += i === 0 ? csvCell(text) : `,${csvCell(text)}`;
+  }
+  return `${line}\r\n`;
 }
 
 /**
@@ -80,7 +121,11 @@ const NEEDS_QUOTES = /[",\r\n\u0085\u2028\u2029]/;
 
 /** One cell as RFC 4180 writes it, with a `'` before anything a spreadsheet would evaluate. */
 export function csvCell(text: string): string {
-  const safe = FORMULA.test(text) ? `'${text}` : text;
+  if (text === '') return text;
+  const first = text.charCodeAt(0);
+  // A digit or a letter (or one of [\]^_`{|}~) first: no formula, whatever follows.
+  const plain = (first >= 0x30 && first <= 0x39) || (first > 0x40 && first < 0x7f);
+  const safe = !plain && FORMULA.test(text) ? `'${text}` : text;
   return NEEDS_QUOTES.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 

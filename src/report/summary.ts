@@ -156,6 +156,7 @@ export function buildSummary(input: SummaryInputs, aggregates: SummaryAggregates
     scanned,
     regionBreakdown: stats.regions,
     failures,
+    ...(stats.skippedFiles ? { skippedFiles: stats.skippedFiles.slice(0, MAX_LISTED_FAILURES) } : {}),
     warnings,
     files: input.files,
     format: inv.output.format,

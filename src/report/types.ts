@@ -34,6 +34,8 @@ export interface Summary {
   };
   regionBreakdown: RegionStats[];
   failures: ObjectFailure[];
+  /** Files skipped as not CloudTrail logs (valid JSON of another shape, not named like one), with why. */
+  skippedFiles?: ObjectFailure[];
   warnings: string[];
   /** Output files, relative to the out dir. */
   files: { results: string; summary: string };

@@ -13,6 +13,13 @@ export class DecodeError extends Error {
   override readonly name = 'DecodeError';
 }
 
+/**
+ * The object is valid JSON but not shaped like CloudTrail's logs at all: no `Records` container,
+ * not an event, not a list (a stray `notes.json` or `package.json` in a folder). A file not named
+ * like a CloudTrail log is then skipped, not a gap in the search (scan-object.ts).
+ */
+export class NotCloudTrailError extends DecodeError {}
+
 export interface DecodedObject {
   records: unknown[];
   uncompressedBytes: number;
@@ -198,9 +205,14 @@ function parseEntries(text: string, key: string): unknown[] {
       return (value as { Records: unknown[] }).Records;
     }
     if (looksLikeEvent(value)) return [value];
-    throw new DecodeError('not a CloudTrail log: no "Records" array and not an event');
+    if (isObject(value) && Object.hasOwn(value, 'Records')) {
+      throw new DecodeError('not a CloudTrail log: its "Records" is not an array');
+    }
+    throw new NotCloudTrailError('valid JSON, but not a CloudTrail log: no "Records" array and not an event');
   }
   if (first === '{') return parseJsonLines(text);
+  if (isJsonValue(text))
+    throw new NotCloudTrailError(`valid JSON, but not a CloudTrail log: ${kindOf(JSON.parse(text))}`);
   throw new DecodeError('not a CloudTrail log: does not start with "{" or "["');
 }
 
@@ -221,6 +233,16 @@ export function decodeLogObject(bytes: Uint8Array, key: string): DecodedObject {
   if (empty) throw empty;
   const buf = gunzipIfNeeded(bytes);
   return { records: parseRecords(decodeUtf8(buf), key), uncompressedBytes: buf.length };
+}
+
+/** Whether `text` is one JSON value (a number, a string...: what does not start with `{` or `[`). */
+function isJsonValue(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** True for keys read as one event per line whatever their content. */

@@ -23,6 +23,7 @@ import {
 } from '../types.js';
 import { createScanPool, type ScanPool } from './pool.js';
 import { AdaptiveConcurrency, DEFAULT_ADAPTIVE_CONCURRENCY } from './adaptive-concurrency.js';
+import { csvColumnOptionsOf } from '../../report/csv-columns.js';
 import { MAX_UNCOMPRESSED_BYTES } from './decode.js';
 import { readAhead } from './read-ahead.js';
 import { PackedBatch, packedByteLength, type PackedScanResult } from './packed-matches.js';
@@ -124,6 +125,7 @@ export class ScanEngine implements Engine {
   run(inv: Investigation, options: EngineRunOptions = {}): EngineRun {
     const regions = new Map<string, RegionStats>();
     const failures: ObjectFailure[] = [];
+    const skippedFiles: ObjectFailure[] = [];
     const warnings: string[] = [];
     const totals = {
       listed: 0,
@@ -160,6 +162,7 @@ export class ScanEngine implements Engine {
           }
         : {}),
       usesResources: inv.usesResources,
+      ...(inv.output.format === 'csv' ? { csv: csvColumnOptionsOf(inv) } : {}),
       // Incremental mode reads every event of the files delivered in its range, whatever its time.
       since: inv.delivery ? ANY_TIME.since : isoSecond(inv.window.since),
       until: inv.delivery ? ANY_TIME.until : isoSecond(inv.window.until),
@@ -254,6 +257,14 @@ export class ScanEngine implements Engine {
         if (failures.length <= LOGGED_FAILURES) logger.warning(`Could not read ${object.key}: ${error}`);
         else if (failures.length === LOGGED_FAILURES + 1) {
           logger.warning('More objects could not be read; summary.json lists them all.');
+        }
+      }
+      if (result?.skipped !== undefined) {
+        skippedFiles.push({ key: object.key, reason: result.skipped });
+        if (skippedFiles.length <= LOGGED_FAILURES)
+          logger.warning(`Skipped ${object.key}: ${result.skipped}`);
+        else if (skippedFiles.length === LOGGED_FAILURES + 1) {
+          logger.warning('More files were skipped as not CloudTrail logs; summary.json lists them all.');
         }
       }
       if (!result) return undefined;
@@ -382,6 +393,7 @@ export class ScanEngine implements Engine {
           recordsScanned: totals.records,
           recordsOutsideWindow: totals.outside,
           failures,
+          ...(skippedFiles.length > 0 ? { skippedFiles } : {}),
           regions: [...regions.values()].sort(byRegionName),
           warnings,
         };

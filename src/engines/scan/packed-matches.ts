@@ -10,10 +10,12 @@
  * collections, and V8 grows the young generation (to 128 MB on Node 24) when many bytes survive
  * them, and then keeps it: a big export's resident memory grew with its match count.
  *
- * Layout. `bytes`, UTF-8: every match's JSON back to back, then a table of strings (the matches'
- * eventIDs, regions and summary fields, and their rule ids as JSON). `index`, 32-bit:
+ * Layout. `bytes`, UTF-8: every match's JSON (followed by its CSV row with the CSV format) back
+ * to back, then a table of strings (the matches' eventIDs, regions and summary fields, and their
+ * rule ids as JSON). `index`, 32-bit:
  *   [0, count)                          where each match's JSON ends in `bytes`
- *   [count, count + count * SLOTS)      per match, a reference to a table string per slot
+ *   [count, count + count * SLOTS)      per match, a reference to a table string per slot (for
+ *                                       CSV_ROW, where the row ends instead)
  *   [count * (1 + SLOTS), index.length) where each table string ends in `bytes`
  * A reference is 0 for undefined, else entry * 2 + quoted + 1: `quoted` strings are stored as
  * their JSON text, the only way UTF-8 can carry a lone surrogate (`"\ud800"` in a log is one). The
@@ -50,13 +52,19 @@ const AWS_REGION = 6;
 const ERROR_CODE = 7;
 /** The rule ids as a JSON array (always JSON, so never `quoted`). */
 const RULE_IDS = 8;
-const SLOTS = 9;
+/**
+ * With the CSV format: the match's row (MatcherSpec.csv), stored as bytes right after its JSON;
+ * the reference is where they end, plus 1 (0: no row). A row that is not well-formed text (a lone
+ * surrogate, which UTF-8 cannot carry) is left out: the main thread makes it from the record.
+ */
+const CSV_ROW = 9;
+const SLOTS = 10;
 
 /**
  * Whether a slot's values repeat from match to match (names, principals, addresses, regions, rule
  * lists): each is stored once per batch, and decoded once per batch.
  */
-const SHARED: readonly boolean[] = [false, true, false, true, true, true, true, true, true];
+const SHARED: readonly boolean[] = [false, true, false, true, true, true, true, true, true, false];
 
 type WellFormed = string & { isWellFormed(): boolean };
 
@@ -144,6 +152,12 @@ export class MatchPacker implements MatchSink {
     this.used += this.json.write(m.json, this.used, 'utf8');
     this.ends.push(this.used);
     slotValues(m).forEach((value, slot) => this.refs.push(this.table.ref(value, slot)));
+    const row = m.csvRow;
+    if (row !== undefined && (row as WellFormed).isWellFormed()) {
+      this.makeRoom(row);
+      this.used += this.json.write(row, this.used, 'utf8');
+      this.refs.push(this.used + 1);
+    } else this.refs.push(0);
   }
 
   /** Room for `text`'s UTF-8 (at most 3 bytes per UTF-16 unit: most texts need no measuring). */
@@ -223,7 +237,7 @@ export class PackedBatch {
     this.count = count;
     this.index = index;
     this.bytes = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.tableAt = count === 0 ? 0 : (index[count - 1] as number);
+    this.tableAt = count === 0 ? 0 : this.rowEnd(count - 1);
     this.endsAt = count * (1 + SLOTS);
   }
 
@@ -233,14 +247,14 @@ export class PackedBatch {
    */
   jsonBytes(i: number): Uint8Array {
     this.checkLive();
-    const start = i === 0 ? 0 : (this.index[i - 1] as number);
+    const start = i === 0 ? 0 : this.rowEnd(i - 1);
     const { buffer, byteOffset } = this.bytes;
     return new Uint8Array(buffer, byteOffset + start, (this.index[i] as number) - start);
   }
 
   json(i: number): string {
     this.checkLive();
-    const start = i === 0 ? 0 : (this.index[i - 1] as number);
+    const start = i === 0 ? 0 : this.rowEnd(i - 1);
     return this.bytes.toString('utf8', start, this.index[i]);
   }
 
@@ -253,6 +267,22 @@ export class PackedBatch {
     let text = this.decoded.get(ref);
     if (text === undefined) this.decoded.set(ref, (text = this.decode(ref)));
     return text;
+  }
+
+  /** Where match `i`'s bytes end: its CSV row's end when it has one, else its JSON's. */
+  private rowEnd(i: number): number {
+    const csv = this.index[this.count + i * SLOTS + CSV_ROW] as number;
+    return csv === 0 ? (this.index[i] as number) : csv - 1;
+  }
+
+  /** Match `i`'s CSV row (a view of the batch's bytes), when the worker made one. */
+  csvRow(i: number): Uint8Array | undefined {
+    this.checkLive();
+    const csv = this.index[this.count + i * SLOTS + CSV_ROW] as number;
+    if (csv === 0) return undefined;
+    const start = this.index[i] as number;
+    const { buffer, byteOffset } = this.bytes;
+    return new Uint8Array(buffer, byteOffset + start, csv - 1 - start);
   }
 
   private decode(ref: number): string {
@@ -326,6 +356,10 @@ class PackedEvent implements MatchedEvent {
 
   get record(): Record<string, unknown> {
     return (this.parsed ??= JSON.parse(this.json) as Record<string, unknown>);
+  }
+
+  get csvRow(): Uint8Array | undefined {
+    return this.batch.csvRow(this.index);
   }
 
   get eventID(): string | undefined {

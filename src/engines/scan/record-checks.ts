@@ -83,6 +83,45 @@ export function placeInWindow(eventTime: unknown, w: WindowBounds): number {
   return ms < w.sinceMs ? -1 : ms >= w.untilMs ? 1 : 0;
 }
 
+/** Two ASCII digits at `at` of `text`, as a number. */
+function twoDigits(text: string, at: number): number {
+  return (text.charCodeAt(at) - 48) * 10 + text.charCodeAt(at + 1) - 48;
+}
+
+/**
+ * The instant `eventTime` names, in epoch milliseconds (a fraction of a second to the
+ * millisecond), or NaN when it is missing or unreadable by the rules `placeInWindow` applies.
+ */
+export function eventTimeMs(eventTime: unknown): number {
+  if (typeof eventTime !== 'string') return Number.NaN;
+  if (eventTime.length === 20 && CANONICAL_TIME.test(eventTime)) {
+    const t = eventTime;
+    const y = twoDigits(t, 0) * 100 + twoDigits(t, 2);
+    const mo = twoDigits(t, 5);
+    const day = twoDigits(t, 8);
+    const h = twoDigits(t, 11);
+    const mi = twoDigits(t, 14);
+    const s = twoDigits(t, 17);
+    if (!validFields(y, mo, day, h, mi, s)) return Number.NaN;
+    const ms = Date.UTC(y, mo - 1, day, h, mi, s);
+    return y < 100 ? new Date(ms).setUTCFullYear(y) : ms;
+  }
+  const m = ISO_TIME.exec(eventTime);
+  if (!m) return Number.NaN;
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  if (!validFields(y, mo, d, h, mi, s)) return Number.NaN;
+  let ms = Date.UTC(y, mo - 1, d, h, mi, s);
+  if (y < 100) ms = new Date(ms).setUTCFullYear(y); // Date.UTC maps years 0-99 to 1900-1999
+  if (m[7] !== undefined) ms += Number(m[7].slice(0, 3).padEnd(3, '0'));
+  if (m[8] !== undefined) {
+    const offH = Number(m[9]);
+    const offM = Number(m[10]);
+    if (offH > 23 || offM > 59) return Number.NaN;
+    ms -= (m[8] === '+' ? 1 : -1) * (offH * 60 + offM) * 60_000;
+  }
+  return ms;
+}
+
 /** Account of a record: the account whose trail recorded it. */
 function recordAccount(record: Record<string, unknown>): unknown {
   const id = record.userIdentity as Record<string, unknown> | undefined;

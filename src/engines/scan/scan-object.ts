@@ -15,10 +15,12 @@ import { eventFields } from './event-fields.js';
 import { compilePredicate, type Predicate } from '../../query/predicate.js';
 import { gunzipSync } from 'node:zlib';
 import { constants as bufferConstants } from 'node:buffer';
+import { baseName, parseLogFileName } from '../../source/layout.js';
 import {
   announcedTooLarge,
   decodeUtf8,
   DecodeError,
+  NotCloudTrailError,
   emptyGzipFailure,
   MAX_UNCOMPRESSED_BYTES,
   outputChunkSize,
@@ -27,6 +29,7 @@ import {
 import type { InflateBudget } from './inflate-budget.js';
 import { releaseBuffer } from '../release-buffer.js';
 import { withoutContent } from './failure-text.js';
+import { csvColumns, csvRowLine, type CsvColumnOptions } from '../../report/csv-columns.js';
 import { createIndexedScanner, type IndexedScanner } from './indexed-scan.js';
 import type { ScanCounter } from './line-breaks.js';
 import {
@@ -56,6 +59,8 @@ export interface MatcherSpec {
    * rules it matched.
    */
   rules?: Array<Pick<CompiledRule, 'id' | 'title' | 'level' | 'query'>>;
+  /** With the CSV format: each match's CSV row, in these columns, made here (the record is parsed). */
+  csv?: CsvColumnOptions;
   /**
    * With `rules`: the filter alone. Records are then tested with it and the rule dispatcher
    * (rules indexed by eventName/eventSource) instead of `query`'s OR of every rule.
@@ -70,6 +75,7 @@ export interface ScanMatch {
   region: string | undefined;
   fields: EventFields;
   ruleIds?: string[];
+  csvRow?: string;
 }
 
 /** Where a scan puts its matches: an array, or a packer that encodes each one as it comes. */
@@ -91,6 +97,11 @@ export interface ObjectScanResult<M extends MatchSink = ScanMatch[]> {
   uncompressedBytes: number;
   /** Set when the object could not be read as CloudTrail records. */
   error?: string;
+  /**
+   * Set instead of `error` when the object is valid JSON but not a CloudTrail log at all and its
+   * name is not a CloudTrail log's either: a stray file in a folder, skipped with this reason.
+   */
+  skipped?: string;
 }
 
 /**
@@ -202,6 +213,7 @@ export function createRecordMatcher(spec: MatcherSpec): RecordMatcher {
   const window = windowBounds(spec.since, spec.until);
   const scope = scopeOf(spec.regions, spec.accounts);
   const ruleMatcher = spec.rules ? createRuleMatcher({ rules: spec.rules }) : undefined;
+  const columns = spec.csv ? csvColumns(spec.csv) : undefined;
   // The rules the last record tested matched: the predicate finds them, emit names them.
   let tested: Record<string, unknown> | undefined;
   let testedIds: string[] = [];
@@ -238,6 +250,7 @@ export function createRecordMatcher(spec: MatcherSpec): RecordMatcher {
       region,
       fields: eventFields(record),
       ...(ruleIds ? { ruleIds } : {}),
+      ...(columns ? { csvRow: csvRowLine(record, columns) } : {}),
     });
   };
   return {
@@ -314,7 +327,10 @@ function scanPlain(
   try {
     records = parseRecords(decodeUtf8(buf), key);
   } catch (err) {
-    result.error = failure(err);
+    // A file named like CloudTrail's that does not read as one is a gap in the logs, not a stray.
+    if (err instanceof NotCloudTrailError && parseLogFileName(baseName(key)) === undefined) {
+      result.skipped = failure(err);
+    } else result.error = failure(err);
     return;
   }
   result.records = records.length;
