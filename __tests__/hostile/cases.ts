@@ -507,7 +507,8 @@ export const CASES: HostileCase[] = [
     exit: 2,
     message: /./,
     action: { 'fail-on-match': 'maybe' },
-    actionMessage: /Invalid input `fail-on-match`: must be true or false \(true \| True \| TRUE \| false \| False \| FALSE\); got "maybe"/,
+    actionMessage:
+      /Invalid input `fail-on-match`: must be true or false \(true \| True \| TRUE \| false \| False \| FALSE\); got "maybe"/,
   },
   {
     name: 'action: summary-max-rows negative',
