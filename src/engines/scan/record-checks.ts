@@ -67,18 +67,8 @@ export function placeInWindow(eventTime: unknown, w: WindowBounds): number {
     if (!canonicalTimeValid((i) => eventTime.charCodeAt(i))) return Number.NaN;
     return eventTime < w.since ? -1 : eventTime >= w.until ? 1 : 0;
   }
-  const m = ISO_TIME.exec(eventTime);
-  if (!m) return Number.NaN;
-  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  if (!validFields(y, mo, d, h, mi, s)) return Number.NaN;
-  let ms = Date.UTC(y, mo - 1, d, h, mi, s);
-  if (y < 100) ms = new Date(ms).setUTCFullYear(y); // Date.UTC maps years 0-99 to 1900-1999
-  if (m[8] !== undefined) {
-    const offH = Number(m[9]);
-    const offM = Number(m[10]);
-    if (offH > 23 || offM > 59) return Number.NaN;
-    ms -= (m[8] === '+' ? 1 : -1) * (offH * 60 + offM) * 60_000;
-  }
+  const ms = eventTimeMs(eventTime);
+  if (Number.isNaN(ms)) return Number.NaN;
   // Whole seconds, as the window's bounds are: the fraction never moves a time across one.
   return ms < w.sinceMs ? -1 : ms >= w.untilMs ? 1 : 0;
 }
