@@ -1,5 +1,5 @@
 /**
- * Engine parity (DESIGN.md §2): the same investigation over the same generated logs gives the same
+ * Engine parity (README, "Engines"): the same investigation over the same generated logs gives the same
  * events from the scan engine (over a local folder) and from the Athena engine (over the same
  * objects in an S3-protocol server, so discovery and folder listing are real), fed with result
  * rows shaped as Athena returns them.

@@ -1,6 +1,6 @@
 /**
  * The field catalogue: the CloudTrail record schema as delivered (camelCase names), with the
- * column each field maps to in the AWS-documented Athena table (DESIGN.md §3). Used to resolve
+ * column each field maps to in the AWS-documented Athena table (docs/athena.md, "The table"). Used to resolve
  * user field paths case-insensitively, suggest spellings, and compile SQL.
  *
  * Kinds:

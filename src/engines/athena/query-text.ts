@@ -35,7 +35,7 @@ export const PATH_COLUMN = '$path';
 
 /**
  * Day partitions from day(since) to day(until + delivery lag): a file delivered after midnight can
- * still hold the last events of the window (DESIGN.md §3, same rule as the scan engine).
+ * still hold the last events of the window (the scan engine's rule, source/layout.ts: DELIVERY_LAG_MS).
  */
 export function windowDays(window: TimeWindow): { first: string; last: string } {
   const days = dayFolders(window, DELIVERY_LAG_MS);
