@@ -24,7 +24,7 @@ import { noun, plural } from './report/format.js';
 import { csvColumnOptionsOf } from './report/csv-columns.js';
 import { SummaryBuilder, correlationSummaries, describeSource, writeSummary } from './report/summary.js';
 import { EventDeduper, type EventIdSetOptions } from './engines/dedupe.js';
-import { emptySearchStats } from './engines/stats.js';
+import { emptySearchStats, isComplete } from './engines/stats.js';
 import { levelAtLeast, ruleIdsAtLeast } from './sigma/pack.js';
 import { SIGMA_LEVELS, type SigmaLevel } from './sigma/types.js';
 import { CorrelationStage } from './correlation-stage.js';
@@ -288,8 +288,7 @@ export async function runSearch(inv: Investigation, options: SearchOptions): Pro
   const noLogs =
     stats.failures.length === 0 ? blindness(searched, stats, ledger, incremental, trails, new Date()) : [];
   for (const finding of noLogs) logger.warning(finding);
-  const complete =
-    stats.failures.length === 0 && stats.regions.every((r) => r.status === 'complete') && !signal?.aborted;
+  const complete = isComplete(stats) && !signal?.aborted;
   const state = incremental ? await incremental.finish(complete, new Date()) : undefined;
   if (state?.conflict)
     stats = { ...stats, failures: [...stats.failures, { key: SEARCH_FAILURE_KEY, reason: state.conflict }] };

@@ -38,3 +38,8 @@ export function emptyRegionStats(region: string): RegionStats {
 export function byRegionName(a: RegionStats, b: RegionStats): number {
   return a.region < b.region ? -1 : a.region > b.region ? 1 : 0;
 }
+
+/** Everything asked for was read: no failure, every region complete. */
+export function isComplete(stats: Pick<SearchStats, 'failures' | 'regions'>): boolean {
+  return stats.failures.length === 0 && stats.regions.every((r) => r.status === 'complete');
+}

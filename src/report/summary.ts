@@ -2,6 +2,7 @@
  * summary.json: the aggregates gathered while matches stream past (bounded memory), and the pure
  * assembly of the Summary from the engine's statistics and the investigation.
  */
+import { isComplete } from '../engines/stats.js';
 import type { MatchedEvent, RegionStats, SearchStats } from '../engines/types.js';
 import { eventFields, principalOf } from '../engines/scan/event-fields.js';
 import type { Investigation, SourceSpec } from '../investigation.js';
@@ -113,7 +114,7 @@ export function timelineOf(hours: ReadonlyMap<number, number>): Summary['timelin
 /** The Summary, from what the engine reports and what was aggregated (pure). */
 export function buildSummary(input: SummaryInputs, aggregates: SummaryAggregates): Summary {
   const { inv, stats } = input;
-  const complete = stats.failures.length === 0 && stats.regions.every((r) => r.status === 'complete');
+  const complete = isComplete(stats);
   const warnings = [...stats.warnings];
   const approximate = (['eventNames', 'principals', 'sourceIPs'] as const).filter(
     (k) => aggregates[k].approximate,
