@@ -16,8 +16,7 @@
  */
 import type { Summary, TrailStatusReport } from './report/types.js';
 import { plural } from './report/format.js';
-import { levelAtLeast } from './sigma/pack.js';
-import type { SigmaLevel } from './sigma/types.js';
+import { levelRank } from './sigma/types.js';
 
 export const RESULTS = ['matched', 'clean', 'incomplete', 'no-logs', 'invalid-input', 'error'] as const;
 export type RunResult = (typeof RESULTS)[number];
@@ -69,10 +68,7 @@ export function gateMessage(
 ): string {
   const minLevel = summary.minLevel ?? undefined;
   const alerts = (summary.correlations ?? [])
-    .filter(
-      (c) =>
-        !minLevel || levelAtLeast((c.level ?? undefined) as SigmaLevel | undefined, minLevel as SigmaLevel),
-    )
+    .filter((c) => !minLevel || levelRank(c.level ?? 'informational') >= levelRank(minLevel))
     .reduce((n, c) => n + c.alerts.length, 0);
   // gateMatches (set with --min-level) counts the alerts at that level too; matches does not.
   const events = summary.gateMatches !== undefined ? summary.gateMatches - alerts : summary.matches;

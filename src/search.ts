@@ -26,7 +26,7 @@ import { SummaryBuilder, correlationSummaries, describeSource, writeSummary } fr
 import { EventDeduper, type EventIdSetOptions } from './engines/dedupe.js';
 import { emptySearchStats, isComplete } from './engines/stats.js';
 import { levelAtLeast, ruleIdsAtLeast } from './sigma/pack.js';
-import { SIGMA_LEVELS, type SigmaLevel } from './sigma/types.js';
+import { levelRank } from './sigma/types.js';
 import { CorrelationStage } from './correlation-stage.js';
 import type { CorrelationLimits } from './sigma/correlator.js';
 import { s3IdleTimeoutMs, s3ReadMode } from './aws/settings.js';
@@ -341,12 +341,6 @@ function highestLevelOf(summary: Summary): string | null {
     ...(summary.correlations ?? []).filter((c) => c.alerts.length > 0).map((c) => c.level),
   ];
   let best: string | null = null;
-  for (const level of levels) {
-    if (
-      level !== null &&
-      (best === null || SIGMA_LEVELS.indexOf(level as SigmaLevel) > SIGMA_LEVELS.indexOf(best as SigmaLevel))
-    )
-      best = level;
-  }
+  for (const level of levels) if (levelRank(level) > levelRank(best)) best = level;
   return best;
 }

@@ -15,7 +15,7 @@ import { athenaQueriesCostUsd, principalOf } from './summary.js';
 import { formatBytes, formatCount, formatUsd, plural } from './format.js';
 import { correlationAlerts, groupText } from './correlation-alerts.js';
 import { arnAccount, eventStatus, principalShort, principalTextShort } from './event-view.js';
-import { SIGMA_LEVELS } from '../sigma/types.js';
+import { levelRank } from '../sigma/types.js';
 import { cell, details, escapeMarkdown, fenced, table, truncateText, valueText } from './markdown.js';
 import { showControls } from './sanitize.js';
 
@@ -107,11 +107,6 @@ const LEVEL_ICON: Record<string, string> = {
   low: '🟡',
   informational: '⚪',
 };
-
-/** A level's rank (informational 0 … critical 4); none or unknown: -1. */
-function levelRank(level: string | null | undefined): number {
-  return level ? (SIGMA_LEVELS as readonly string[]).indexOf(level) : -1;
-}
 
 /** `🔴 high`; a level we do not know is escaped text. */
 function levelLabel(level: string | null | undefined): string {

@@ -5,7 +5,7 @@
  * rows read as a timeline whatever order the log files were read in.
  */
 import { ownedEvent, type MatchedEvent } from '../engines/types.js';
-import { SIGMA_LEVELS } from '../sigma/types.js';
+import { levelRank } from '../sigma/types.js';
 
 interface Entry {
   /** Highest level among the event's rules (index in SIGMA_LEVELS); -1: none. */
@@ -28,7 +28,7 @@ export type LevelOf = (ruleIds: readonly string[] | undefined) => number;
 
 /** The LevelOf for a pack's rules. */
 export function levelOfRules(rules: ReadonlyArray<{ id: string; level?: string | undefined }>): LevelOf {
-  const rank = new Map(rules.map((r) => [r.id, SIGMA_LEVELS.indexOf(r.level as never)]));
+  const rank = new Map(rules.map((r) => [r.id, levelRank(r.level)]));
   return (ids) => {
     let best = -1;
     for (const id of ids ?? []) best = Math.max(best, rank.get(id) ?? -1);

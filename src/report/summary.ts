@@ -10,7 +10,7 @@ import { describeQuery } from '../query/describe.js';
 import { VERSION } from '../version.js';
 import { atomicWriteFile } from './atomic-file.js';
 import { TopCounter } from './top-counter.js';
-import { SIGMA_LEVELS } from '../sigma/types.js';
+import { levelRank } from '../sigma/types.js';
 import type { CorrelationSummary, RuleMatchSummary, Summary } from './types.js';
 
 const HOUR_MS = 3_600_000;
@@ -179,8 +179,6 @@ export function ruleSections(
   hits: ReadonlyMap<string, RuleHits>,
 ): Pick<Summary, 'rulesEvaluated' | 'rules' | 'rulesUnsupported'> {
   const time = (ms: number): string | null => (Number.isFinite(ms) ? isoTime(new Date(ms)) : null);
-  const rank = (level: string | null): number =>
-    level === null ? -1 : (SIGMA_LEVELS as readonly string[]).indexOf(level);
   const rules: RuleMatchSummary[] = pack.rules
     .filter((rule) => (hits.get(rule.id)?.count ?? 0) > 0)
     .map((rule) => {
@@ -195,7 +193,7 @@ export function ruleSections(
         references: rule.references,
       };
     })
-    .sort((a, b) => rank(b.level) - rank(a.level) || b.count - a.count);
+    .sort((a, b) => levelRank(b.level) - levelRank(a.level) || b.count - a.count);
   return {
     rulesEvaluated: pack.rules.length,
     rules,
@@ -208,11 +206,6 @@ export function correlationSummaries(outcomes: readonly CorrelationSummary[]): C
   return [...outcomes].sort(
     (a, b) => levelRank(b.level) - levelRank(a.level) || b.alerts.length - a.alerts.length,
   );
-}
-
-/** A level's rank for sorting; no level sorts below informational. */
-export function levelRank(level: string | null): number {
-  return level === null ? -1 : (SIGMA_LEVELS as readonly string[]).indexOf(level);
 }
 
 /** Gathers the summary's aggregates one match at a time, in bounded memory. */

@@ -9,6 +9,11 @@ import type { QueryNode } from '../query/ast.js';
 export const SIGMA_LEVELS = ['informational', 'low', 'medium', 'high', 'critical'] as const;
 export type SigmaLevel = (typeof SIGMA_LEVELS)[number];
 
+/** A level's rank for ordering (informational 0 … critical 4); none or unknown: -1. */
+export function levelRank(level: string | null | undefined): number {
+  return level ? (SIGMA_LEVELS as readonly string[]).indexOf(level) : -1;
+}
+
 /** Where a rule's text came from: a file path, or `builtin:<pack>`. */
 export interface RuleSource {
   /** The file (or `builtin:<name>`) the text came from, for messages. */
